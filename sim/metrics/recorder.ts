@@ -1,0 +1,97 @@
+/**
+ * Collects the `metric` outputs of protocol nodes (one sample each: loginTimeMs = 4210 with
+ * labels natClass=symmetric, outcome=ok) and counters of the simulator, and turns them into
+ * the distributions and totals of `summary.json`.
+ *
+ * A series is identified by its name and its labels; labels are keyed in sorted order so that
+ * the order in which a node happened to write them never changes the output.
+ */
+
+import { empiricalCdf, histogram, summarize, type SampleSummary } from './summary-stats.js';
+
+export type Labels = Readonly<Record<string, string>>;
+
+interface Series {
+  readonly labelKey: string;
+  readonly values: number[];
+}
+
+export interface DistributionReport {
+  readonly summary: SampleSummary;
+  readonly cdf: [number, number][];
+}
+
+export class MetricsRecorder {
+  private readonly series = new Map<string, Map<string, Series>>();
+  private readonly counters = new Map<string, number>();
+
+  record(name: string, value: number, labels?: Labels): void {
+    let byLabels = this.series.get(name);
+    if (!byLabels) {
+      byLabels = new Map();
+      this.series.set(name, byLabels);
+    }
+    const labelKey = labelKeyOf(labels);
+    let s = byLabels.get(labelKey);
+    if (!s) {
+      s = { labelKey, values: [] };
+      byLabels.set(labelKey, s);
+    }
+    s.values.push(value);
+  }
+
+  count(name: string, delta = 1): void {
+    this.counters.set(name, (this.counters.get(name) ?? 0) + delta);
+  }
+
+  counter(name: string): number {
+    return this.counters.get(name) ?? 0;
+  }
+
+  /** All samples of one metric whose labels include every pair in `where`. */
+  values(name: string, where: Labels = {}): number[] {
+    const byLabels = this.series.get(name);
+    if (!byLabels) return [];
+    const wanted = Object.entries(where).map(([k, v]) => `${k}=${v}`);
+    const out: number[] = [];
+    for (const s of byLabels.values()) {
+      const pairs = s.labelKey.split(',');
+      if (wanted.every((w) => pairs.includes(w))) out.push(...s.values);
+    }
+    return out;
+  }
+
+  /** Per metric, per label set (sorted), the summary and CDF of its samples. */
+  distributions(): Record<string, Record<string, DistributionReport>> {
+    const out: Record<string, Record<string, DistributionReport>> = {};
+    for (const name of [...this.series.keys()].sort()) {
+      const byLabels = this.series.get(name)!;
+      const entry: Record<string, DistributionReport> = {};
+      for (const key of [...byLabels.keys()].sort()) {
+        const values = byLabels.get(key)!.values;
+        entry[key === '' ? 'all' : key] = { summary: summarize(values), cdf: empiricalCdf(values) };
+      }
+      out[name] = entry;
+    }
+    return out;
+  }
+
+  /** Counts of each distinct value of an integer-valued metric, over all its label sets. */
+  histogramOf(name: string, where: Labels = {}): Record<string, number> {
+    return histogram(this.values(name, where));
+  }
+
+  counterTotals(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const name of [...this.counters.keys()].sort()) out[name] = this.counters.get(name)!;
+    return out;
+  }
+}
+
+function labelKeyOf(labels: Labels | undefined): string {
+  if (!labels) return '';
+  return Object.keys(labels)
+    .sort()
+    .map((k) => `${k}=${labels[k]}`)
+    .join(',');
+}
