@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { Kernel } from '../../sim/kernel/kernel.js';
+import { drawBuddyLists, WorkloadDriver, type ActivityKind } from '../../sim/world/workload.js';
+
+function uniformFrom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+describe('workload', () => {
+  it('acts at the configured rate per online host, only from online hosts', () => {
+    const kernel = new Kernel();
+    const hosts = 1000;
+    const online = (h: number) => h % 4 === 0; // a quarter online
+    const acts: { host: number; kind: ActivityKind; peer: number }[] = [];
+    const u = uniformFrom(11);
+    const buddies = drawBuddyLists(hosts, 5, u);
+    new WorkloadDriver(
+      kernel,
+      hosts,
+      [
+        { kind: 'call', ratePerHostHour: 2, peerChoice: 'buddies', durationMs: () => 60_000 },
+        { kind: 'search', ratePerHostHour: 1, peerChoice: 'random' },
+      ],
+      u,
+      { isOnline: online, buddiesOf: (h) => buddies[h], act: (host, kind, peer) => acts.push({ host, kind, peer }) },
+    ).start();
+    kernel.runUntil(10 * 3_600_000);
+    const calls = acts.filter((a) => a.kind === 'call');
+    const searches = acts.filter((a) => a.kind === 'search');
+    // expected: 250 online hosts * 2/h * 10 h = 5000 calls; 2500 searches
+    expect(Math.abs(calls.length - 5000) / 5000).toBeLessThan(0.05);
+    expect(Math.abs(searches.length - 2500) / 2500).toBeLessThan(0.07);
+    expect(acts.every((a) => online(a.host) && a.peer !== a.host)).toBe(true);
+    expect(calls.every((a) => buddies[a.host].includes(a.peer))).toBe(true);
+  });
+
+  it('buddy lists hold distinct others', () => {
+    const lists = drawBuddyLists(50, 8, uniformFrom(3));
+    lists.forEach((l, h) => {
+      expect(new Set(l).size).toBe(8);
+      expect(l).not.toContain(h);
+    });
+    expect(drawBuddyLists(3, 8, uniformFrom(3))[0]).toEqual([1, 2]);
+  });
+});
