@@ -1,0 +1,115 @@
+/**
+ * Micro-benchmark of the per-packet crypto path: obfuscated frames per second for a ~60-byte
+ * payload (a probe or keep-alive) and a ~200-byte one (a host-cache reply, a chat line), with
+ * real AES and modelled, plus the codec and the rarer operations (credential signing and
+ * verifying, media frames) for scale. Prints one JSON line; rates are per second of one core.
+ *
+ * A "frame" here is wrap + unwrap (what a sender and a receiver each pay once). Not part of the
+ * tests; run with `npm run build && node dist/bench/crypto.js`.
+ */
+
+import { performance } from 'node:perf_hooks';
+import { decodeMessage, encodeMessage } from '../protocol/wire/codec.js';
+import type { Message } from '../protocol/wire/messages.js';
+import { Obfuscator, PAYLOAD_MESSAGE } from '../protocol/wire/obfuscation.js';
+import { deriveSigningKeyPair } from '../protocol/crypto/keys.js';
+import { encodeCredential, issueCredential, verifyCredential } from '../protocol/crypto/credentials.js';
+import { MediaKey, decryptMedia, encryptMedia } from '../protocol/crypto/media.js';
+import type { Random } from '../protocol/node.js';
+
+/** Runs `op` in rounds until `minMs` has passed; returns operations per second. */
+function rate(op: (i: number) => void, minMs = 400): number {
+  for (let i = 0; i < 2000; i++) op(i); // warm up the JIT
+  let n = 0;
+  const start = performance.now();
+  let elapsedMs = 0;
+  let batch = 1000;
+  while (elapsedMs < minMs) {
+    for (let i = 0; i < batch; i++) op(n + i);
+    n += batch;
+    elapsedMs = performance.now() - start;
+    batch = Math.min(batch * 2, 100_000);
+  }
+  return Math.round((n / elapsedMs) * 1000);
+}
+
+function seeded(seed: number): Random {
+  let s = seed >>> 0;
+  return {
+    next() {
+      s = (s + 0x6d2b79f5) >>> 0;
+      let t = s;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    },
+  };
+}
+
+function frameRate(mode: 'real' | 'modelled', payloadBytes: number): number {
+  const obf = new Obfuscator(mode);
+  const payload = new Uint8Array(payloadBytes).map((_, i) => i);
+  let sink = 0;
+  const r = rate((i) => {
+    const frame = obf.wrap(i & 0xffff, PAYLOAD_MESSAGE, payload, 0x0a000001, 0xc0a80001 + (i & 0xff));
+    const back = obf.unwrap(frame, 0x0a000001, 0xc0a80001 + (i & 0xff));
+    if (!('error' in back)) sink += back.payload[0];
+  });
+  if (sink < 0) console.error(sink);
+  return r;
+}
+
+function wrapOnlyRate(mode: 'real' | 'modelled', payloadBytes: number): number {
+  const obf = new Obfuscator(mode);
+  const payload = new Uint8Array(payloadBytes);
+  let sink = 0;
+  const r = rate((i) => {
+    sink += obf.wrap(i & 0xffff, PAYLOAD_MESSAGE, payload, 0x0a000001, 0xc0a80001).length;
+  });
+  if (sink < 0) console.error(sink);
+  return r;
+}
+
+const hostCache = Array.from({ length: 30 }, (_, i) => ({ ip: 0x50000000 + i, port: 33033 }));
+const probeReply: Message = { type: 'probeReply', nonce: 7, hostCache };
+const probeReplyBytes = encodeMessage(probeReply);
+
+const rng = seeded(1);
+const ls = deriveSigningKeyPair(rng);
+const user = deriveSigningKeyPair(rng);
+const credential = encodeCredential(issueCredential(ls.privateKey, 'alice', user.publicKey, 0, 86_400_000));
+
+const mediaReal = new MediaKey(new Uint8Array(32).fill(7), 'real');
+const voiceFrame = new Uint8Array(60);
+
+const result = {
+  bench: 'crypto',
+  node: process.version,
+  unit: 'operations per second, one core',
+  framesPerSec: {
+    real60B: frameRate('real', 60),
+    modelled60B: frameRate('modelled', 60),
+    real200B: frameRate('real', 200),
+    modelled200B: frameRate('modelled', 200),
+  },
+  wrapOnlyPerSec: {
+    real60B: wrapOnlyRate('real', 60),
+    modelled60B: wrapOnlyRate('modelled', 60),
+    real200B: wrapOnlyRate('real', 200),
+    modelled200B: wrapOnlyRate('modelled', 200),
+  },
+  codecPerSec: {
+    encodeProbeReply30: rate(() => encodeMessage(probeReply)),
+    decodeProbeReply30: rate(() => decodeMessage(probeReplyBytes)),
+    probeReply30Bytes: probeReplyBytes.length,
+  },
+  credentialPerSec: {
+    issue: rate(() => issueCredential(ls.privateKey, 'alice', user.publicKey, 0, 86_400_000), 200),
+    verify: rate(() => verifyCredential(credential, ls.publicKey, 'alice', 1000), 200),
+  },
+  mediaFrames60BPerSec: {
+    real: rate((i) => decryptMedia(mediaReal, 0, i, encryptMedia(mediaReal, 0, i, voiceFrame))),
+  },
+};
+
+console.log(JSON.stringify(result));

@@ -1,0 +1,86 @@
+/**
+ * Key pairs derived from a node's `Random`, so a run replays from its seed.
+ *
+ * A key pair is built from a 32-byte seed drawn from the Random: the seed is the private key
+ * itself (RFC 8032 for Ed25519, RFC 7748 for X25519), wrapped in its fixed PKCS#8 DER prefix
+ * and imported with `createPrivateKey`. Ed25519 signatures are deterministic too, so the same
+ * seed gives the same keys, credentials and signatures on any machine.
+ *
+ *   Ed25519 (signing): the user's identity key, certified by the login server (BS-8, and
+ *                      PROTOCOL.md "Login and calls use real keys"); the LS's own key.
+ *   X25519 (agreement): a per-call key pair from which two peers agree the media key (media.ts).
+ *
+ * What it abstracts: these keys are as strong as the simulation's PRNG, i.e. not at all -
+ * the point is a real cipher's bytes and CPU cost, replayable, not secrecy.
+ *
+ * Public keys travel as their raw 32 bytes. Turning a peer's 32 bytes into a key object is
+ * peer input: it returns a DecodeError rather than throwing.
+ */
+
+import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
+import type { Random } from '../node.js';
+import type { DecodeError } from '../wire/codec.js';
+
+export const SEED_BYTES = 32;
+export const PUBLIC_KEY_BYTES = 32;
+
+const ED25519_PKCS8_PREFIX = Uint8Array.from(Buffer.from('302e020100300506032b657004220420', 'hex'));
+const X25519_PKCS8_PREFIX = Uint8Array.from(Buffer.from('302e020100300506032b656e04220420', 'hex'));
+const ED25519_SPKI_PREFIX = Uint8Array.from(Buffer.from('302a300506032b6570032100', 'hex'));
+const X25519_SPKI_PREFIX = Uint8Array.from(Buffer.from('302a300506032b656e032100', 'hex'));
+
+export interface KeyPair {
+  readonly privateKey: KeyObject;
+  /** The private key's object form of the public half, ready for verify / agreement. */
+  readonly publicKeyObject: KeyObject;
+  /** The raw 32 bytes, as they travel on the wire. */
+  readonly publicKey: Uint8Array;
+}
+
+/**
+ * `n` bytes from `rng`, one draw per byte (the top 8 bits of each draw), so any Random with
+ * at least 8 bits of resolution gives uniform bytes.
+ */
+export function randomBytesFrom(rng: Random, n: number): Uint8Array {
+  if (!Number.isInteger(n) || n < 0) throw new RangeError(`byte count must be a non-negative integer, got ${n}`);
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; i++) out[i] = Math.floor(rng.next() * 256);
+  return out;
+}
+
+/** An Ed25519 identity key pair from 32 bytes of `rng`. */
+export function deriveSigningKeyPair(rng: Random): KeyPair {
+  return keyPairFromSeed(ED25519_PKCS8_PREFIX, ED25519_SPKI_PREFIX, randomBytesFrom(rng, SEED_BYTES));
+}
+
+/** An X25519 agreement key pair from 32 bytes of `rng`. */
+export function deriveAgreementKeyPair(rng: Random): KeyPair {
+  return keyPairFromSeed(X25519_PKCS8_PREFIX, X25519_SPKI_PREFIX, randomBytesFrom(rng, SEED_BYTES));
+}
+
+/** A peer's raw Ed25519 public key as a key object, or a DecodeError if it is not 32 bytes. */
+export function signingPublicKey(raw: Uint8Array): KeyObject | DecodeError {
+  return publicKeyFromRaw(ED25519_SPKI_PREFIX, raw);
+}
+
+/** A peer's raw X25519 public key as a key object, or a DecodeError if it is not 32 bytes. */
+export function agreementPublicKey(raw: Uint8Array): KeyObject | DecodeError {
+  return publicKeyFromRaw(X25519_SPKI_PREFIX, raw);
+}
+
+function keyPairFromSeed(pkcs8Prefix: Uint8Array, spkiPrefix: Uint8Array, seed: Uint8Array): KeyPair {
+  const privateKey = createPrivateKey({ key: Buffer.concat([pkcs8Prefix, seed]), format: 'der', type: 'pkcs8' });
+  const publicKeyObject = createPublicKey(privateKey);
+  const spki = publicKeyObject.export({ format: 'der', type: 'spki' });
+  return { privateKey, publicKeyObject, publicKey: Uint8Array.from(spki.subarray(spkiPrefix.length)) };
+}
+
+function publicKeyFromRaw(spkiPrefix: Uint8Array, raw: Uint8Array): KeyObject | DecodeError {
+  if (!(raw instanceof Uint8Array) || raw.length !== PUBLIC_KEY_BYTES) return { error: 'malformed', detail: 'public key is not 32 bytes' };
+  try {
+    return createPublicKey({ key: Buffer.concat([spkiPrefix, raw]), format: 'der', type: 'spki' });
+  } catch {
+    // OpenSSL may refuse some byte strings as points; that is the peer's fault, not ours.
+    return { error: 'malformed', detail: 'public key rejected by the key parser' };
+  }
+}

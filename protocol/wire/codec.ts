@@ -1,0 +1,550 @@
+/**
+ * The binary wire codec: protocol messages <-> bytes, driven by the spec table.
+ *
+ * A message on the wire is one type-id byte, then its fields in declaration order, each in
+ * the encoding `schema.ts` gives for its kind (big-endian). Nothing else: no length prefix
+ * (the transport delimits a message: one datagram, or one modelled TCP write), no version
+ * byte (new messages get new ids). The real system's message layout is unpublished; this
+ * format is ours, and only its byte counts matter to the measurements.
+ *
+ * What it abstracts: each table entry is compiled once into a flat list of (name, kind code)
+ * pairs; encode and decode walk that list with one switch, so a new table entry needs no code.
+ *
+ * Whose fault is it (STYLE.md 5): `decode*` takes a peer's bytes and never throws - truncated
+ * input, trailing bytes, an unknown type id, a bool that is not 0/1, invalid UTF-8 or an
+ * oversized message come back as a `DecodeError` value. `encode*` takes our own messages and
+ * throws `RangeError` on misuse (a missing field, an integer out of range, a string over its
+ * u16 length, a message over `MESSAGE_BYTES_MAX`), because that is a bug in the caller.
+ *
+ * Canonical form: every byte string that decodes re-encodes to itself (no two encodings of one
+ * message), which the tests check on random input.
+ */
+
+import type { Endpoint } from '../node.js';
+import type { FieldKind, MessageSpec, MessageUnion } from './schema.js';
+import { MESSAGES, type Message } from './messages.js';
+
+/** A peer's bytes that are not a valid message (or frame, or credential). */
+export interface DecodeError {
+  /** A stable code, e.g. `truncated`, for counting; see `DecodeErrorCode` for the codec's. */
+  readonly error: string;
+  /** Where it went wrong, e.g. `probeReply.hostCache`, for traces. */
+  readonly detail?: string;
+}
+
+export type DecodeErrorCode = 'empty' | 'too-long' | 'unknown-type' | 'truncated' | 'trailing-bytes' | 'bad-bool' | 'bad-utf8';
+
+/** True for a decode error; messages and decoded frames never carry an `error` string without a `type`. */
+export function isDecodeError(x: unknown): x is DecodeError {
+  return typeof x === 'object' && x !== null && typeof (x as { error?: unknown }).error === 'string' && !('type' in x);
+}
+
+/**
+ * Largest encoded message: the largest IPv4 UDP payload (65,535 - 20 IP - 8 UDP = 65,507)
+ * less the obfuscation layer's 3-byte frame header, so any message fits one datagram.
+ */
+export const MESSAGE_BYTES_MAX = 65_507 - 3;
+
+/** Largest length or count a u16 prefix can carry (str bytes, bytes length, list counts). */
+export const U16_MAX = 0xffff;
+
+const ENDPOINT_BYTES = 6;
+
+// Kind codes: small integers so the hot loops switch on a number, not a string.
+const U8 = 0;
+const U16 = 1;
+const U32 = 2;
+const F64 = 3;
+const BOOL = 4;
+const STR = 5;
+const BYTES = 6;
+const ENDPOINT = 7;
+const ENDPOINTS = 8;
+const STRS = 9;
+
+const KIND_CODES: Readonly<Record<FieldKind, number>> = {
+  u8: U8,
+  u16: U16,
+  u32: U32,
+  f64: F64,
+  bool: BOOL,
+  str: STR,
+  bytes: BYTES,
+  endpoint: ENDPOINT,
+  endpoints: ENDPOINTS,
+  strs: STRS,
+};
+
+/** Fixed encoded size per kind code; variable kinds give their minimum (an empty prefix). */
+const KIND_MIN_BYTES = [1, 2, 4, 8, 1, 2, 2, ENDPOINT_BYTES, 2, 2];
+
+interface CompiledField {
+  readonly name: string;
+  readonly code: number;
+  /** `type.field`, built once for error texts. */
+  readonly path: string;
+}
+
+interface CompiledMessage {
+  readonly name: string;
+  readonly id: number;
+  readonly fields: readonly CompiledField[];
+  /** Encoded size if every field is fixed-size, else -1. */
+  readonly fixedBytes: number;
+}
+
+/** A codec for one spec table. `M` is the message union the table describes. */
+export interface Codec<M extends { readonly type: string }> {
+  /** Encodes `msg` into a fresh array of exactly its wire size. Throws RangeError on misuse. */
+  encode(msg: M): Uint8Array;
+  /** Encodes `msg` into `target` at `offset`; returns the offset after it. Throws RangeError on misuse or if it does not fit. */
+  encodeInto(msg: M, target: Uint8Array, offset: number): number;
+  /** The encoded size of `msg` in bytes, without encoding it. Throws RangeError on misuse. */
+  wireSize(msg: M): number;
+  /** Decodes one whole message; any bytes give a message or a `DecodeError`, never an exception. */
+  decode(bytes: Uint8Array): M | DecodeError;
+}
+
+/**
+ * Compiles a spec table into a codec. Throws on a malformed table (ids not unique integers in
+ * 1..255, an unknown field kind, a field named `type`): that is a bug in the table.
+ */
+export function buildCodec<T extends Readonly<Record<string, MessageSpec>>>(table: T): Codec<MessageUnion<T>> {
+  return new TableCodec(table) as unknown as Codec<MessageUnion<T>>;
+}
+
+type Fields = Record<string, unknown>;
+
+class TableCodec {
+  private readonly byName = new Map<string, CompiledMessage>();
+  private readonly byId: (CompiledMessage | undefined)[] = new Array(256).fill(undefined);
+
+  constructor(table: Readonly<Record<string, MessageSpec>>) {
+    for (const name of Object.keys(table)) {
+      const spec = table[name];
+      if (!Number.isInteger(spec.id) || spec.id < 1 || spec.id > 255) throw new RangeError(`message ${name}: id ${spec.id} is not an integer in 1..255`);
+      const clash = this.byId[spec.id];
+      if (clash) throw new RangeError(`message ${name}: id ${spec.id} is already used by ${clash.name}`);
+      let fixedBytes = 1;
+      const fields: CompiledField[] = [];
+      for (const field of Object.keys(spec.fields)) {
+        if (field === 'type') throw new RangeError(`message ${name}: a field may not be named "type" (it holds the message name)`);
+        const kind = spec.fields[field];
+        const code = Object.prototype.hasOwnProperty.call(KIND_CODES, kind) ? KIND_CODES[kind] : undefined;
+        if (code === undefined) throw new RangeError(`message ${name}.${field}: unknown field kind ${String(kind)}`);
+        fields.push({ name: field, code, path: `${name}.${field}` });
+        const variable = code === STR || code === BYTES || code === ENDPOINTS || code === STRS;
+        fixedBytes = fixedBytes < 0 || variable ? -1 : fixedBytes + KIND_MIN_BYTES[code];
+      }
+      const compiled: CompiledMessage = { name, id: spec.id, fields, fixedBytes };
+      this.byName.set(name, compiled);
+      this.byId[spec.id] = compiled;
+    }
+  }
+
+  encode(msg: { readonly type: string }): Uint8Array {
+    const spec = this.specOf(msg);
+    const size = measure(spec, msg as unknown as Fields);
+    const out = new Uint8Array(size);
+    write(spec, msg as unknown as Fields, out, 0);
+    return out;
+  }
+
+  encodeInto(msg: { readonly type: string }, target: Uint8Array, offset: number): number {
+    const spec = this.specOf(msg);
+    const size = measure(spec, msg as unknown as Fields);
+    if (!Number.isInteger(offset) || offset < 0 || offset + size > target.length) {
+      throw new RangeError(`${spec.name}: ${size} bytes do not fit at offset ${offset} of a ${target.length}-byte buffer`);
+    }
+    return write(spec, msg as unknown as Fields, target, offset);
+  }
+
+  wireSize(msg: { readonly type: string }): number {
+    return measure(this.specOf(msg), msg as unknown as Fields);
+  }
+
+  decode(bytes: Uint8Array): Fields | DecodeError {
+    return read(this.byId, bytes);
+  }
+
+  private specOf(msg: { readonly type: string }): CompiledMessage {
+    const spec = typeof msg === 'object' && msg !== null ? this.byName.get(msg.type) : undefined;
+    if (!spec) throw new RangeError(`not a message of this table: type ${describe(msg === null || typeof msg !== 'object' ? msg : msg.type)}`);
+    return spec;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Encoding: `measure` validates every value and sizes the message, so `write` needs no checks.
+
+function measure(spec: CompiledMessage, msg: Fields): number {
+  let size = 1;
+  for (const f of spec.fields) {
+    const v = msg[f.name];
+    switch (f.code) {
+      case U8:
+        if (((v as number) & 0xff) !== v) fail(f, 'u8 (an integer 0..255)', v);
+        size += 1;
+        break;
+      case U16:
+        if (((v as number) & 0xffff) !== v) fail(f, 'u16 (an integer 0..65535)', v);
+        size += 2;
+        break;
+      case U32:
+        if ((v as number) >>> 0 !== v) fail(f, 'u32 (an integer 0..4294967295)', v);
+        size += 4;
+        break;
+      case F64:
+        if (typeof v !== 'number') fail(f, 'f64 (a number)', v);
+        size += 8;
+        break;
+      case BOOL:
+        if (typeof v !== 'boolean') fail(f, 'bool', v);
+        size += 1;
+        break;
+      case STR:
+        size += 2 + strBytes(f, v);
+        break;
+      case BYTES:
+        if (!(v instanceof Uint8Array)) fail(f, 'bytes (a Uint8Array)', v);
+        if ((v as Uint8Array).length > U16_MAX) fail(f, `bytes of at most ${U16_MAX}`, `${(v as Uint8Array).length} bytes`);
+        size += 2 + (v as Uint8Array).length;
+        break;
+      case ENDPOINT:
+        checkEndpoint(f, v);
+        size += ENDPOINT_BYTES;
+        break;
+      case ENDPOINTS: {
+        if (!Array.isArray(v)) fail(f, 'endpoints (an array)', v);
+        const list = v as unknown[];
+        if (list.length > U16_MAX) fail(f, `at most ${U16_MAX} endpoints`, `${list.length}`);
+        for (let i = 0; i < list.length; i++) checkEndpoint(f, list[i]);
+        size += 2 + ENDPOINT_BYTES * list.length;
+        break;
+      }
+      case STRS: {
+        if (!Array.isArray(v)) fail(f, 'strs (an array of strings)', v);
+        const list = v as unknown[];
+        if (list.length > U16_MAX) fail(f, `at most ${U16_MAX} strings`, `${list.length}`);
+        size += 2;
+        for (let i = 0; i < list.length; i++) size += 2 + strBytes(f, list[i]);
+        break;
+      }
+    }
+  }
+  if (size > MESSAGE_BYTES_MAX) throw new RangeError(`${spec.name}: ${size} bytes encoded, over the ${MESSAGE_BYTES_MAX}-byte message limit`);
+  return size;
+}
+
+function checkEndpoint(f: CompiledField, v: unknown): void {
+  if (typeof v !== 'object' || v === null) fail(f, 'an endpoint {ip, port}', v);
+  const e = v as Endpoint;
+  if (e.ip >>> 0 !== e.ip) fail(f, 'endpoint ip (a u32)', e.ip);
+  if ((e.port & 0xffff) !== e.port) fail(f, 'endpoint port (a u16)', e.port);
+}
+
+function strBytes(f: CompiledField, v: unknown): number {
+  if (typeof v !== 'string') fail(f, 'str (a string)', v);
+  const n = utf8Length(v as string);
+  // A lone surrogate has no UTF-8 form; encoding it as U+FFFD would not round-trip.
+  if (n < 0) fail(f, 'a well-formed string', 'a string with a lone surrogate');
+  if (n > U16_MAX) fail(f, `a string of at most ${U16_MAX} UTF-8 bytes`, `${n} bytes`);
+  return n;
+}
+
+function fail(f: CompiledField, expected: string, got: unknown): never {
+  throw new RangeError(`${f.path}: expected ${expected}, got ${describe(got)}`);
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return 'nothing (missing field)';
+  if (typeof v === 'string') return v.length > 40 ? `"${v.slice(0, 40)}..."` : `"${v}"`;
+  if (typeof v === 'number' || typeof v === 'boolean' || v === null) return String(v);
+  if (v instanceof Uint8Array) return `${v.length} bytes`;
+  return Array.isArray(v) ? `an array of ${v.length}` : typeof v;
+}
+
+const f64View = new DataView(new ArrayBuffer(8));
+
+function write(spec: CompiledMessage, msg: Fields, out: Uint8Array, start: number): number {
+  let p = start;
+  out[p++] = spec.id;
+  for (const f of spec.fields) {
+    const v = msg[f.name];
+    switch (f.code) {
+      case U8:
+        out[p++] = v as number;
+        break;
+      case U16:
+        out[p++] = (v as number) >>> 8;
+        out[p++] = v as number;
+        break;
+      case U32:
+        p = writeU32(out, p, v as number);
+        break;
+      case F64:
+        f64View.setFloat64(0, v as number);
+        for (let i = 0; i < 8; i++) out[p++] = f64View.getUint8(i);
+        break;
+      case BOOL:
+        out[p++] = v ? 1 : 0;
+        break;
+      case STR:
+        p = writeStr(out, p, v as string);
+        break;
+      case BYTES: {
+        const b = v as Uint8Array;
+        out[p++] = b.length >>> 8;
+        out[p++] = b.length;
+        out.set(b, p);
+        p += b.length;
+        break;
+      }
+      case ENDPOINT:
+        p = writeEndpoint(out, p, v as Endpoint);
+        break;
+      case ENDPOINTS: {
+        const list = v as Endpoint[];
+        out[p++] = list.length >>> 8;
+        out[p++] = list.length;
+        for (let i = 0; i < list.length; i++) p = writeEndpoint(out, p, list[i]);
+        break;
+      }
+      case STRS: {
+        const list = v as string[];
+        out[p++] = list.length >>> 8;
+        out[p++] = list.length;
+        for (let i = 0; i < list.length; i++) p = writeStr(out, p, list[i]);
+        break;
+      }
+    }
+  }
+  return p;
+}
+
+function writeU32(out: Uint8Array, p: number, v: number): number {
+  out[p] = v >>> 24;
+  out[p + 1] = v >>> 16;
+  out[p + 2] = v >>> 8;
+  out[p + 3] = v;
+  return p + 4;
+}
+
+function writeEndpoint(out: Uint8Array, p: number, e: Endpoint): number {
+  writeU32(out, p, e.ip);
+  out[p + 4] = e.port >>> 8;
+  out[p + 5] = e.port;
+  return p + ENDPOINT_BYTES;
+}
+
+/** Writes the u16 length then the UTF-8 bytes; the string was checked well-formed by `measure`. */
+function writeStr(out: Uint8Array, p: number, s: string): number {
+  const lengthAt = p;
+  p += 2;
+  for (let i = 0; i < s.length; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) {
+      out[p++] = c;
+    } else if (c < 0x800) {
+      out[p++] = 0xc0 | (c >>> 6);
+      out[p++] = 0x80 | (c & 0x3f);
+    } else if (c >= 0xd800 && c <= 0xdbff) {
+      c = 0x10000 + ((c - 0xd800) << 10) + (s.charCodeAt(++i) - 0xdc00);
+      out[p++] = 0xf0 | (c >>> 18);
+      out[p++] = 0x80 | ((c >>> 12) & 0x3f);
+      out[p++] = 0x80 | ((c >>> 6) & 0x3f);
+      out[p++] = 0x80 | (c & 0x3f);
+    } else {
+      out[p++] = 0xe0 | (c >>> 12);
+      out[p++] = 0x80 | ((c >>> 6) & 0x3f);
+      out[p++] = 0x80 | (c & 0x3f);
+    }
+  }
+  const n = p - lengthAt - 2;
+  out[lengthAt] = n >>> 8;
+  out[lengthAt + 1] = n;
+  return p;
+}
+
+/** UTF-8 byte length of `s`, or -1 if it holds a lone surrogate. */
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff) {
+      const d = s.charCodeAt(i + 1); // NaN past the end, which fails the test below
+      if (!(d >= 0xdc00 && d <= 0xdfff)) return -1;
+      n += 4;
+      i++;
+    } else if (c >= 0xdc00 && c <= 0xdfff) return -1;
+    else n += 3;
+  }
+  return n;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding: every read is bounds-checked against the end first, so no byte string can throw.
+
+const EMPTY: DecodeError = Object.freeze({ error: 'empty' });
+const TOO_LONG: DecodeError = Object.freeze({ error: 'too-long', detail: `over ${MESSAGE_BYTES_MAX} bytes` });
+
+// ignoreBOM: a string that starts with U+FEFF must keep it to round-trip.
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function read(byId: readonly (CompiledMessage | undefined)[], bytes: Uint8Array): Fields | DecodeError {
+  const end = bytes.length;
+  if (end === 0) return EMPTY;
+  if (end > MESSAGE_BYTES_MAX) return TOO_LONG;
+  const spec = byId[bytes[0]];
+  if (!spec) return { error: 'unknown-type', detail: `type id ${bytes[0]}` };
+  if (spec.fixedBytes >= 0 && end < spec.fixedBytes) return { error: 'truncated', detail: spec.name };
+  const msg: Fields = { type: spec.name };
+  let p = 1;
+  for (const f of spec.fields) {
+    switch (f.code) {
+      case U8:
+        if (p + 1 > end) return truncated(f);
+        msg[f.name] = bytes[p];
+        p += 1;
+        break;
+      case U16:
+        if (p + 2 > end) return truncated(f);
+        msg[f.name] = (bytes[p] << 8) | bytes[p + 1];
+        p += 2;
+        break;
+      case U32:
+        if (p + 4 > end) return truncated(f);
+        msg[f.name] = readU32(bytes, p);
+        p += 4;
+        break;
+      case F64:
+        if (p + 8 > end) return truncated(f);
+        for (let i = 0; i < 8; i++) f64View.setUint8(i, bytes[p + i]);
+        msg[f.name] = f64View.getFloat64(0);
+        p += 8;
+        break;
+      case BOOL: {
+        if (p + 1 > end) return truncated(f);
+        const b = bytes[p];
+        if (b > 1) return { error: 'bad-bool', detail: `${f.path} = ${b}` };
+        msg[f.name] = b === 1;
+        p += 1;
+        break;
+      }
+      case STR: {
+        if (p + 2 > end) return truncated(f);
+        const n = (bytes[p] << 8) | bytes[p + 1];
+        p += 2;
+        if (p + n > end) return truncated(f);
+        const s = readUtf8(bytes, p, p + n);
+        if (s === undefined) return { error: 'bad-utf8', detail: f.path };
+        msg[f.name] = s;
+        p += n;
+        break;
+      }
+      case BYTES: {
+        if (p + 2 > end) return truncated(f);
+        const n = (bytes[p] << 8) | bytes[p + 1];
+        p += 2;
+        if (p + n > end) return truncated(f);
+        // A copy, so a receiver may keep it while the runtime reuses the datagram buffer
+        // (and not Buffer#slice, which would alias a Buffer the live runtime passes in).
+        msg[f.name] = new Uint8Array(bytes.subarray(p, p + n));
+        p += n;
+        break;
+      }
+      case ENDPOINT:
+        if (p + ENDPOINT_BYTES > end) return truncated(f);
+        msg[f.name] = readEndpoint(bytes, p);
+        p += ENDPOINT_BYTES;
+        break;
+      case ENDPOINTS: {
+        if (p + 2 > end) return truncated(f);
+        const n = (bytes[p] << 8) | bytes[p + 1];
+        p += 2;
+        // Check the whole list up front so a forged count cannot make us allocate first.
+        if (p + n * ENDPOINT_BYTES > end) return truncated(f);
+        const list: Endpoint[] = new Array(n);
+        for (let i = 0; i < n; i++, p += ENDPOINT_BYTES) list[i] = readEndpoint(bytes, p);
+        msg[f.name] = list;
+        break;
+      }
+      case STRS: {
+        if (p + 2 > end) return truncated(f);
+        const count = (bytes[p] << 8) | bytes[p + 1];
+        p += 2;
+        if (p + 2 * count > end) return truncated(f);
+        const list: string[] = [];
+        for (let i = 0; i < count; i++) {
+          if (p + 2 > end) return truncated(f);
+          const n = (bytes[p] << 8) | bytes[p + 1];
+          p += 2;
+          if (p + n > end) return truncated(f);
+          const s = readUtf8(bytes, p, p + n);
+          if (s === undefined) return { error: 'bad-utf8', detail: `${f.path}[${i}]` };
+          list.push(s);
+          p += n;
+        }
+        msg[f.name] = list;
+        break;
+      }
+    }
+  }
+  if (p !== end) return { error: 'trailing-bytes', detail: `${end - p} after ${spec.name}` };
+  return msg;
+}
+
+function truncated(f: CompiledField): DecodeError {
+  return { error: 'truncated', detail: f.path };
+}
+
+function readU32(b: Uint8Array, p: number): number {
+  return ((b[p] << 24) | (b[p + 1] << 16) | (b[p + 2] << 8) | b[p + 3]) >>> 0;
+}
+
+function readEndpoint(b: Uint8Array, p: number): Endpoint {
+  return { ip: readU32(b, p), port: (b[p + 4] << 8) | b[p + 5] };
+}
+
+/** Strict UTF-8 (no overlongs, no surrogates, nothing past U+10FFFF), or undefined. */
+function readUtf8(b: Uint8Array, start: number, end: number): string | undefined {
+  // Most protocol strings are short ASCII names: skip the native call for them.
+  if (end - start <= 32) {
+    let s = '';
+    let i = start;
+    for (; i < end && b[i] < 0x80; i++) s += String.fromCharCode(b[i]);
+    if (i === end) return s;
+  }
+  try {
+    return utf8Decoder.decode(b.subarray(start, end));
+  } catch {
+    return undefined;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The protocol's own table, compiled once at load.
+
+const codec = buildCodec(MESSAGES);
+
+/** One type-id byte, then the fields in declaration order. Throws RangeError on misuse. */
+export function encodeMessage(msg: Message): Uint8Array {
+  return codec.encode(msg);
+}
+
+/** Encodes into `target` at `offset` (e.g. after a frame header); returns the end offset. */
+export function encodeMessageInto(msg: Message, target: Uint8Array, offset: number): number {
+  return codec.encodeInto(msg, target, offset);
+}
+
+/** Bytes `msg` takes on the wire (before obfuscation), without encoding it. */
+export function messageWireSize(msg: Message): number {
+  return codec.wireSize(msg);
+}
+
+/** Decodes one whole message. Never throws: bad bytes give a `DecodeError`. */
+export function decodeMessage(bytes: Uint8Array): Message | DecodeError {
+  return codec.decode(bytes);
+}
