@@ -183,15 +183,15 @@ function measure(spec: CompiledMessage, msg: Fields): number {
     const v = msg[f.name];
     switch (f.code) {
       case U8:
-        if (((v as number) & 0xff) !== v) fail(f, 'u8 (an integer 0..255)', v);
+        if (typeof v !== 'number' || (v & 0xff) !== v) fail(f, 'u8 (an integer 0..255)', v);
         size += 1;
         break;
       case U16:
-        if (((v as number) & 0xffff) !== v) fail(f, 'u16 (an integer 0..65535)', v);
+        if (typeof v !== 'number' || (v & 0xffff) !== v) fail(f, 'u16 (an integer 0..65535)', v);
         size += 2;
         break;
       case U32:
-        if ((v as number) >>> 0 !== v) fail(f, 'u32 (an integer 0..4294967295)', v);
+        if (typeof v !== 'number' || v >>> 0 !== v) fail(f, 'u32 (an integer 0..4294967295)', v);
         size += 4;
         break;
       case F64:
@@ -239,8 +239,8 @@ function measure(spec: CompiledMessage, msg: Fields): number {
 function checkEndpoint(f: CompiledField, v: unknown): void {
   if (typeof v !== 'object' || v === null) fail(f, 'an endpoint {ip, port}', v);
   const e = v as Endpoint;
-  if (e.ip >>> 0 !== e.ip) fail(f, 'endpoint ip (a u32)', e.ip);
-  if ((e.port & 0xffff) !== e.port) fail(f, 'endpoint port (a u16)', e.port);
+  if (typeof e.ip !== 'number' || e.ip >>> 0 !== e.ip) fail(f, 'endpoint ip (a u32)', e.ip);
+  if (typeof e.port !== 'number' || (e.port & 0xffff) !== e.port) fail(f, 'endpoint port (a u16)', e.port);
 }
 
 function strBytes(f: CompiledField, v: unknown): number {

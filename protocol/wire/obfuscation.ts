@@ -78,7 +78,7 @@ export class Obfuscator {
    * modified.
    */
   wrap(frameId: number, payloadType: number, payload: Uint8Array, srcIp: number, dstIp: number): Uint8Array {
-    if ((frameId & 0xffff) !== frameId) throw new RangeError(`frame id must be a u16, got ${frameId}`);
+    if (typeof frameId !== 'number' || (frameId & 0xffff) !== frameId) throw new RangeError(`frame id must be a u16, got ${frameId}`);
     if (payloadType !== PAYLOAD_MESSAGE && payloadType !== PAYLOAD_MEDIA) throw new RangeError(`unknown payload type ${payloadType}`);
     checkIp(srcIp, 'source');
     checkIp(dstIp, 'destination');
@@ -114,5 +114,5 @@ export class Obfuscator {
 }
 
 function checkIp(ip: number, which: string): void {
-  if (ip >>> 0 !== ip) throw new RangeError(`${which} address must be a u32 IPv4 address, got ${ip}`);
+  if (typeof ip !== 'number' || ip >>> 0 !== ip) throw new RangeError(`${which} address must be a u32 IPv4 address, got ${ip}`);
 }
