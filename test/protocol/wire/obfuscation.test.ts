@@ -1,0 +1,152 @@
+// The obfuscation layer: frames round-trip in both crypto modes with identical layout and byte
+// counts; real mode is standard AES-128-CTR keyed by public data (checked against OpenSSL's
+// own CTR mode); wrong addresses or any peer bytes give garbage or an error, never a throw.
+import { createCipheriv } from 'node:crypto';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decodeMessage, encodeMessage, isDecodeError } from '../../../protocol/wire/codec.js';
+import { MESSAGES } from '../../../protocol/wire/messages.js';
+import {
+  FRAME_BYTES_MAX,
+  FRAME_HEADER_BYTES,
+  OBFUSCATION_KEY,
+  Obfuscator,
+  PAYLOAD_MEDIA,
+  PAYLOAD_MESSAGE,
+  type Frame,
+} from '../../../protocol/wire/obfuscation.js';
+import { anyMessageArbitrary } from './arbitraries.js';
+
+const real = new Obfuscator('real');
+const modelled = new Obfuscator('modelled');
+
+const ip = fc.nat({ max: 0xffffffff });
+const frameId = fc.nat({ max: 0xffff });
+const payloadType = fc.constantFrom(PAYLOAD_MESSAGE, PAYLOAD_MEDIA);
+// Up to 80 AES blocks, and sizes around block boundaries.
+const payload = fc.oneof(fc.uint8Array({ maxLength: 1280 }), fc.integer({ min: 0, max: 3 }).chain((k) => fc.uint8Array({ minLength: 16 * k, maxLength: 16 * k + 1 })));
+
+/** The keystream as OpenSSL's AES-128-CTR computes it, with the IV obfuscation.ts documents. */
+function referenceCtr(data: Uint8Array, src: number, dst: number, id: number): Uint8Array {
+  const iv = Buffer.alloc(16);
+  iv.writeUInt32BE(src, 0);
+  iv.writeUInt32BE(dst, 4);
+  iv.writeUInt32BE(id, 8);
+  const c = createCipheriv('aes-128-ctr', OBFUSCATION_KEY, iv);
+  return new Uint8Array(Buffer.concat([c.update(data), c.final()]));
+}
+
+describe('Obfuscator', () => {
+  it.each([
+    ['real', real],
+    ['modelled', modelled],
+  ])('round-trips frames in %s mode', (_mode, obf) => {
+    fc.assert(
+      fc.property(frameId, payloadType, payload, ip, ip, (id, type, p, src, dst) => {
+        const frame = obf.wrap(id, type, p, src, dst);
+        expect(obf.unwrap(frame, src, dst)).toEqual({ frameId: id, payloadType: type, payload: p });
+      }),
+    );
+  });
+
+  it('real mode is AES-128-CTR with IV = srcIp, dstIp, frame id, block counter (OpenSSL as reference)', () => {
+    fc.assert(
+      fc.property(frameId, payloadType, payload, ip, ip, (id, type, p, src, dst) => {
+        const frame = real.wrap(id, type, p, src, dst);
+        expect(frame.subarray(FRAME_HEADER_BYTES)).toEqual(referenceCtr(p, src, dst, id));
+      }),
+    );
+  });
+
+  it('both modes give the same layout and byte count: id big-endian, type in the clear; modelled copies the payload', () => {
+    fc.assert(
+      fc.property(frameId, payloadType, payload, ip, ip, (id, type, p, src, dst) => {
+        const r = real.wrap(id, type, p, src, dst);
+        const m = modelled.wrap(id, type, p, src, dst);
+        expect(r.length).toBe(FRAME_HEADER_BYTES + p.length);
+        expect(m.length).toBe(r.length);
+        expect(real.frameSize(p.length)).toBe(r.length);
+        expect(Array.from(r.subarray(0, 3))).toEqual([id >>> 8, id & 0xff, type]);
+        expect(m.subarray(0, 3)).toEqual(r.subarray(0, 3));
+        expect(m.subarray(FRAME_HEADER_BYTES)).toEqual(p);
+      }),
+    );
+  });
+
+  it('real mode changes the payload bytes, differently per frame id and per address pair', () => {
+    fc.assert(
+      fc.property(frameId, fc.uint8Array({ minLength: 8, maxLength: 200 }), ip, ip, (id, p, src, dst) => {
+        const frame = real.wrap(id, PAYLOAD_MESSAGE, p, src, dst);
+        expect(frame.subarray(FRAME_HEADER_BYTES)).not.toEqual(p);
+        expect(real.wrap(id ^ 1, PAYLOAD_MESSAGE, p, src, dst).subarray(FRAME_HEADER_BYTES)).not.toEqual(frame.subarray(FRAME_HEADER_BYTES));
+        expect(real.wrap(id, PAYLOAD_MESSAGE, p, (src ^ 1) >>> 0, dst).subarray(FRAME_HEADER_BYTES)).not.toEqual(frame.subarray(FRAME_HEADER_BYTES));
+        expect(real.wrap(id, PAYLOAD_MESSAGE, p, src, (dst ^ 1) >>> 0).subarray(FRAME_HEADER_BYTES)).not.toEqual(frame.subarray(FRAME_HEADER_BYTES));
+      }),
+    );
+  });
+
+  it('unwrapping with the wrong addresses gives garbage that decodes to an error or another message, never a throw', () => {
+    let rejected = 0;
+    let runs = 0;
+    fc.assert(
+      fc.property(anyMessageArbitrary(MESSAGES), frameId, ip, ip, ip, (msg, id, src, dst, wrongSrc) => {
+        fc.pre(wrongSrc !== src);
+        runs++;
+        const bytes = encodeMessage(msg as never);
+        const frame = real.wrap(id, PAYLOAD_MESSAGE, bytes, src, dst);
+        const got = real.unwrap(frame, wrongSrc, dst) as Frame;
+        expect(got.payload.length).toBe(bytes.length);
+        if (bytes.length >= 4) expect(got.payload).not.toEqual(bytes);
+        const decoded = decodeMessage(got.payload);
+        if (isDecodeError(decoded)) rejected++;
+        else expect(decoded).not.toEqual(msg);
+      }),
+      { numRuns: 500 },
+    );
+    // Nothing authenticates a frame, but garbage rarely parses: most wrong-address frames are dropped.
+    expect(rejected / runs).toBeGreaterThan(0.9);
+  });
+
+  it.each([
+    ['real', real],
+    ['modelled', modelled],
+  ])('unwraps any bytes to a frame or an error, never a throw, leaving the input untouched (%s)', (_mode, obf) => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 100 }), ip, ip, (bytes, src, dst) => {
+        const copy = Buffer.from(bytes);
+        const r = obf.unwrap(copy, src, dst);
+        expect(copy.equals(bytes)).toBe(true);
+        const typeOk = bytes.length >= 3 && (bytes[2] === PAYLOAD_MESSAGE || bytes[2] === PAYLOAD_MEDIA);
+        expect(isDecodeError(r)).toBe(!typeOk);
+        if (!isDecodeError(r)) expect(r.payload.length).toBe(bytes.length - FRAME_HEADER_BYTES);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('names the errors: short, oversized, unknown payload type', () => {
+    expect(real.unwrap(Uint8Array.of(0, 1), 1, 2)).toMatchObject({ error: 'truncated' });
+    expect(real.unwrap(new Uint8Array(FRAME_BYTES_MAX + 1).fill(PAYLOAD_MESSAGE), 1, 2)).toMatchObject({ error: 'too-long' });
+    expect(real.unwrap(Uint8Array.of(0, 1, 0x07, 5), 1, 2)).toMatchObject({ error: 'unknown-payload-type' });
+    expect(real.unwrap(Uint8Array.of(0, 1, PAYLOAD_MESSAGE), 1, 2)).toEqual({ frameId: 1, payloadType: PAYLOAD_MESSAGE, payload: new Uint8Array(0) });
+  });
+
+  it('does not modify the payload it wraps', () => {
+    const p = Uint8Array.of(1, 2, 3, 4, 5);
+    real.wrap(9, PAYLOAD_MESSAGE, p, 1, 2);
+    expect(Array.from(p)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it('throws RangeError on caller misuse', () => {
+    const p = new Uint8Array(4);
+    expect(() => real.wrap(65536, PAYLOAD_MESSAGE, p, 1, 2)).toThrow(RangeError);
+    expect(() => real.wrap(-1, PAYLOAD_MESSAGE, p, 1, 2)).toThrow(RangeError);
+    expect(() => real.wrap(1, 0x07, p, 1, 2)).toThrow(RangeError);
+    expect(() => real.wrap(1, PAYLOAD_MESSAGE, p, -1, 2)).toThrow(RangeError);
+    expect(() => real.wrap(1, PAYLOAD_MESSAGE, p, 1, 2 ** 32)).toThrow(RangeError);
+    expect(() => real.wrap(1, PAYLOAD_MESSAGE, new Uint8Array(FRAME_BYTES_MAX - 2), 1, 2)).toThrow(RangeError);
+    expect(real.wrap(1, PAYLOAD_MESSAGE, new Uint8Array(FRAME_BYTES_MAX - 3), 1, 2).length).toBe(FRAME_BYTES_MAX);
+    expect(() => real.unwrap(new Uint8Array(4), 1.5, 2)).toThrow(RangeError);
+    expect(() => new Obfuscator('fast' as never)).toThrow(RangeError);
+  });
+});
