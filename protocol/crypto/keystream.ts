@@ -3,13 +3,20 @@
  *
  * Both the obfuscation layer (every packet) and media encryption (every voice frame) XOR data
  * with an AES keystream whose nonce changes per packet. Creating a `node:crypto` CTR cipher per
- * packet costs a native object and a key schedule each time; instead one ECB cipher lives as
- * long as its key, and a packet's keystream is AES_K(nonce || 0), AES_K(nonce || 1), ... -
- * all of a packet's counter blocks encrypted by one `cipher.update` call, then XORed in place.
+ * packet costs a native object and a key schedule each time (about 2 us); instead one ECB cipher
+ * lives as long as its key, and a packet's keystream is AES_K(nonce || 0), AES_K(nonce || 1), ...
+ * - all of a packet's counter blocks encrypted by one `cipher.update` call, then XORed in place.
  *
  * Counter block layout (16 bytes, big-endian): nonce words n0, n1, n2 (u32 each), then the
  * block index (u32). This is exactly standard AES-CTR with IV = n0 || n1 || n2 || 0, which a
  * test checks against OpenSSL's own `aes-*-ctr`.
+ *
+ * Memo (optional): the native call costs about 0.5 us whatever its size, and the keystream is a
+ * pure function of (key, nonce, length). When one object serves both ends of a packet - the
+ * simulator shares one Obfuscator among all nodes - the receiver asks for the keystream the
+ * sender just computed. A direct-mapped memo of `memoSlots` entries hands it back instead of
+ * running AES again. The bytes are identical either way (a test compares against no memo);
+ * only the simulator's CPU differs.
  *
  * `CryptoMode` is the scenario switch of PROTOCOL.md: `modelled` keeps every byte count and
  * frame layout and skips the cipher work, for runs too large to pay for AES.
@@ -27,17 +34,40 @@ export function checkCryptoMode(mode: unknown): CryptoMode {
 
 const BLOCK_BYTES = 16;
 
+/** Longest keystream the memo keeps, so it stays under memoSlots x 1 KB (plus object overhead). */
+export const MEMO_BYTES_MAX = 1024;
+
+// Counter blocks are written as 32-bit words; on a little-endian host the words are stored
+// byte-swapped so the bytes in memory are big-endian.
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1;
+
+function toBigEndianWord(v: number): number {
+  return LITTLE_ENDIAN ? ((v << 24) | ((v & 0xff00) << 8) | ((v >>> 8) & 0xff00) | (v >>> 24)) >>> 0 : v >>> 0;
+}
+
 export class CounterKeystream {
   private readonly cipher: Cipher;
-  private counters: Uint8Array;
+  private counters: Uint32Array;
+  private readonly memoMask: number;
+  private readonly memoNonces: Uint32Array;
+  private readonly memoStreams: (Uint8Array | undefined)[];
 
-  /** `key` of 16, 24 or 32 bytes selects AES-128, -192 or -256. */
-  constructor(key: Uint8Array) {
+  /**
+   * `key` of 16, 24 or 32 bytes selects AES-128, -192 or -256. `memoSlots` (0, or a power of
+   * two) sizes the keystream memo; each slot holds one frame's keystream while it is live.
+   */
+  constructor(key: Uint8Array, memoSlots = 0) {
     if (key.length !== 16 && key.length !== 24 && key.length !== 32) throw new RangeError(`AES key must be 16, 24 or 32 bytes, got ${key.length}`);
+    if (!Number.isInteger(memoSlots) || memoSlots < 0 || (memoSlots & (memoSlots - 1)) !== 0) {
+      throw new RangeError(`memoSlots must be 0 or a power of two, got ${memoSlots}`);
+    }
     this.cipher = createCipheriv(`aes-${key.length * 8}-ecb`, key, null);
     // Whole blocks only, and never final(): the cipher must not hold back or pad a block.
     this.cipher.setAutoPadding(false);
-    this.counters = new Uint8Array(BLOCK_BYTES * 16);
+    this.counters = new Uint32Array(4 * 16);
+    this.memoMask = memoSlots - 1;
+    this.memoNonces = new Uint32Array(3 * memoSlots);
+    this.memoStreams = new Array<Uint8Array | undefined>(memoSlots).fill(undefined);
   }
 
   /**
@@ -47,24 +77,44 @@ export class CounterKeystream {
   xorInPlace(n0: number, n1: number, n2: number, data: Uint8Array, start: number, end: number): void {
     const length = end - start;
     if (length <= 0) return;
-    const blocks = (length + BLOCK_BYTES - 1) >>> 4;
-    const counterBytes = blocks * BLOCK_BYTES;
-    if (counterBytes > this.counters.length) this.counters = new Uint8Array(Math.max(counterBytes, this.counters.length * 2));
-    const c = this.counters;
-    for (let b = 0, p = 0; b < blocks; b++, p += BLOCK_BYTES) {
-      putU32(c, p, n0);
-      putU32(c, p + 4, n1);
-      putU32(c, p + 8, n2);
-      putU32(c, p + 12, b);
-    }
-    const keystream = this.cipher.update(c.subarray(0, counterBytes));
+    const keystream = this.keystream(n0 >>> 0, n1 >>> 0, n2 >>> 0, length);
     for (let i = 0; i < length; i++) data[start + i] ^= keystream[i];
   }
-}
 
-function putU32(out: Uint8Array, p: number, v: number): void {
-  out[p] = v >>> 24;
-  out[p + 1] = v >>> 16;
-  out[p + 2] = v >>> 8;
-  out[p + 3] = v;
+  private keystream(n0: number, n1: number, n2: number, length: number): Uint8Array {
+    let slot = -1;
+    if (this.memoMask >= 0) {
+      let h = Math.imul(n0 ^ Math.imul(n1, 0x9e3779b1) ^ Math.imul(n2, 0x85ebca6b), 0xc2b2ae35);
+      h ^= h >>> 15;
+      slot = h & this.memoMask;
+      const hit = this.memoStreams[slot];
+      const at = 3 * slot;
+      // A slot is trusted only for the exact nonce: a hash collision just recomputes.
+      if (hit !== undefined && hit.length >= length && this.memoNonces[at] === n0 && this.memoNonces[at + 1] === n1 && this.memoNonces[at + 2] === n2) {
+        return hit;
+      }
+    }
+    const blocks = (length + BLOCK_BYTES - 1) >>> 4;
+    if (4 * blocks > this.counters.length) this.counters = new Uint32Array(Math.max(4 * blocks, 2 * this.counters.length));
+    const w = this.counters;
+    const w0 = toBigEndianWord(n0);
+    const w1 = toBigEndianWord(n1);
+    const w2 = toBigEndianWord(n2);
+    for (let b = 0, p = 0; b < blocks; b++, p += 4) {
+      w[p] = w0;
+      w[p + 1] = w1;
+      w[p + 2] = w2;
+      w[p + 3] = toBigEndianWord(b);
+    }
+    const keystream = this.cipher.update(new Uint8Array(w.buffer, 0, blocks * BLOCK_BYTES));
+    // Big frames are rare and would make the memo's memory unbounded: they are not kept.
+    if (slot >= 0 && length <= MEMO_BYTES_MAX) {
+      const at = 3 * slot;
+      this.memoNonces[at] = n0;
+      this.memoNonces[at + 1] = n1;
+      this.memoNonces[at + 2] = n2;
+      this.memoStreams[slot] = keystream;
+    }
+    return keystream;
+  }
 }

@@ -28,7 +28,8 @@
  * interoperate, by design: a run uses one.
  *
  * Cost: one long-lived AES-ECB cipher per Obfuscator (crypto/keystream.ts), one native call and
- * two small allocations per frame. One Obfuscator can serve every node of a run.
+ * two small allocations per frame. One Obfuscator should serve every node of a run: its memo
+ * then lets a receiver's unwrap reuse the keystream its sender's wrap computed.
  */
 
 import { createHash } from 'node:crypto';
@@ -49,6 +50,9 @@ export const FRAME_BYTES_MAX = 65_507;
  */
 export const OBFUSCATION_KEY: Uint8Array = Uint8Array.from(createHash('sha256').update('supernode-sim obfuscation key v1').digest().subarray(0, 16));
 
+/** Memo slots by default: about 16k frames in flight, a few MB at most. */
+export const DEFAULT_MEMO_SLOTS = 16_384;
+
 export interface Frame {
   readonly frameId: number;
   readonly payloadType: number;
@@ -62,9 +66,14 @@ export class Obfuscator {
   readonly mode: CryptoMode;
   private readonly keystream: CounterKeystream | undefined;
 
-  constructor(mode: CryptoMode) {
+  /**
+   * `memoSlots` (a power of two, or 0 for none) sizes the keystream memo of crypto/keystream.ts:
+   * share one Obfuscator among all nodes of a run and a frame's unwrap reuses the AES work of its
+   * wrap while the frame is among the last few thousand sent. Bytes are the same with or without.
+   */
+  constructor(mode: CryptoMode, options: { readonly memoSlots?: number } = {}) {
     this.mode = checkCryptoMode(mode);
-    this.keystream = mode === 'real' ? new CounterKeystream(OBFUSCATION_KEY) : undefined;
+    this.keystream = mode === 'real' ? new CounterKeystream(OBFUSCATION_KEY, options.memoSlots ?? DEFAULT_MEMO_SLOTS) : undefined;
   }
 
   /** Bytes a frame carrying `payloadBytes` takes on the wire. */
