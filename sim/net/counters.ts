@@ -1,0 +1,133 @@
+/**
+ * Traffic counters: bytes and packets per host and per message type, drops per reason.
+ *
+ * Bytes are on the wire: payload plus 28 bytes of IP+UDP header per datagram, 40 bytes of
+ * IP+TCP header per TCP segment (config.ts). What counts where:
+ * - a host's sent bytes: packets that left it (past its firewall and into its uplink queue),
+ *   including ones the link then loses, and every TCP retransmission;
+ * - a host's received bytes: packets that reached it (past NATs, firewall and downlink loss),
+ *   whether or not anything listens on the port;
+ * - per message type: sent (as above), delivered (to a listening socket or an open
+ *   connection) and dropped (anywhere, for any reason). TCP's own segments count under
+ *   `tcp-syn`, `tcp-syn-ack`, `tcp-ack`, `tcp-fin` and `tcp-rst`.
+ */
+import { DROP_REASONS } from '../trace/index.js';
+import type { DropReason } from '../trace/index.js';
+import type { HostId } from './config.js';
+import { grown } from './grow.js';
+
+export interface HostCounters {
+  readonly sentBytes: number;
+  readonly sentPackets: number;
+  readonly receivedBytes: number;
+  readonly receivedPackets: number;
+}
+
+export interface MsgTypeCounters {
+  readonly msgType: string;
+  readonly sentBytes: number;
+  readonly sentPackets: number;
+  readonly deliveredBytes: number;
+  readonly deliveredPackets: number;
+  readonly droppedPackets: number;
+}
+
+const DROP_CODE = new Map<DropReason, number>(DROP_REASONS.map((r, i) => [r, i]));
+
+export class Counters {
+  private hostSentBytes = new Float64Array(1024);
+  private hostSentPackets = new Float64Array(1024);
+  private hostReceivedBytes = new Float64Array(1024);
+  private hostReceivedPackets = new Float64Array(1024);
+
+  private readonly msgIds = new Map<string, number>();
+  private readonly msgNames: string[] = [];
+  private msgSentBytes = new Float64Array(64);
+  private msgSentPackets = new Float64Array(64);
+  private msgDeliveredBytes = new Float64Array(64);
+  private msgDeliveredPackets = new Float64Array(64);
+  private msgDroppedPackets = new Float64Array(64);
+
+  private readonly drops = new Float64Array(DROP_REASONS.length);
+
+  addHost(host: HostId): void {
+    if (host < this.hostSentBytes.length) return;
+    const n = Math.max(host + 1, this.hostSentBytes.length * 2);
+    this.hostSentBytes = grown(this.hostSentBytes, n);
+    this.hostSentPackets = grown(this.hostSentPackets, n);
+    this.hostReceivedBytes = grown(this.hostReceivedBytes, n);
+    this.hostReceivedPackets = grown(this.hostReceivedPackets, n);
+  }
+
+  /** The id of a message type, made on first use. */
+  msgType(name: string): number {
+    let id = this.msgIds.get(name);
+    if (id === undefined) {
+      id = this.msgNames.length;
+      this.msgNames.push(name);
+      this.msgIds.set(name, id);
+      if (id === this.msgSentBytes.length) this.growMsgTypes(id * 2);
+    }
+    return id;
+  }
+
+  msgName(id: number): string {
+    return this.msgNames[id];
+  }
+
+  sent(host: HostId, msg: number, wireBytes: number): void {
+    this.hostSentBytes[host] += wireBytes;
+    this.hostSentPackets[host]++;
+    this.msgSentBytes[msg] += wireBytes;
+    this.msgSentPackets[msg]++;
+  }
+
+  received(host: HostId, wireBytes: number): void {
+    this.hostReceivedBytes[host] += wireBytes;
+    this.hostReceivedPackets[host]++;
+  }
+
+  delivered(msg: number, wireBytes: number): void {
+    this.msgDeliveredBytes[msg] += wireBytes;
+    this.msgDeliveredPackets[msg]++;
+  }
+
+  dropped(msg: number, reason: DropReason): void {
+    this.msgDroppedPackets[msg]++;
+    this.drops[DROP_CODE.get(reason)!]++;
+  }
+
+  host(host: HostId): HostCounters {
+    return {
+      sentBytes: this.hostSentBytes[host],
+      sentPackets: this.hostSentPackets[host],
+      receivedBytes: this.hostReceivedBytes[host],
+      receivedPackets: this.hostReceivedPackets[host],
+    };
+  }
+
+  /** Every message type seen, in order of first use. */
+  byMsgType(): MsgTypeCounters[] {
+    return this.msgNames.map((msgType, i) => ({
+      msgType,
+      sentBytes: this.msgSentBytes[i],
+      sentPackets: this.msgSentPackets[i],
+      deliveredBytes: this.msgDeliveredBytes[i],
+      deliveredPackets: this.msgDeliveredPackets[i],
+      droppedPackets: this.msgDroppedPackets[i],
+    }));
+  }
+
+  /** Packets dropped, by reason, every reason listed. */
+  dropsByReason(): Record<DropReason, number> {
+    return Object.fromEntries(DROP_REASONS.map((r, i) => [r, this.drops[i]])) as Record<DropReason, number>;
+  }
+
+  private growMsgTypes(n: number): void {
+    this.msgSentBytes = grown(this.msgSentBytes, n);
+    this.msgSentPackets = grown(this.msgSentPackets, n);
+    this.msgDeliveredBytes = grown(this.msgDeliveredBytes, n);
+    this.msgDeliveredPackets = grown(this.msgDeliveredPackets, n);
+    this.msgDroppedPackets = grown(this.msgDroppedPackets, n);
+  }
+}

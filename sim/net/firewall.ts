@@ -1,0 +1,69 @@
+/**
+ * Host firewalls: what a host may send and receive, before any NAT (the firewall sits on the
+ * host's side of its access link).
+ *
+ * Kinds (config.ts): none, stateful, udp-blocked, tcp-80-443-only. "Stateful" for UDP means an
+ * inbound datagram passes only if the host sent to exactly that remote endpoint within
+ * `firewallUdpTimeoutMs` (refreshed by each packet out); for TCP it means no inbound
+ * connection attempts, while connections the host opened carry traffic both ways. Every kind
+ * but `none` is stateful.
+ *
+ * Not modelled: rules by address, ICMP or RST answers from the firewall (it drops silently, so
+ * a blocked connect times out), application-level proxies, the firewall forgetting its state
+ * when the host reboots (state simply times out).
+ */
+import type { Kernel } from '../kernel/index.js';
+import type { FirewallKind, HostId } from './config.js';
+import { FIREWALL_KINDS } from './config.js';
+import { grown } from './grow.js';
+import { Permissions } from './permissions.js';
+
+const NONE = 0;
+const STATEFUL = 1;
+const UDP_BLOCKED = 2;
+const TCP_80_443_ONLY = 3;
+
+export class Firewalls {
+  private kind = new Uint8Array(1024);
+  private readonly udpReplies: Permissions;
+
+  constructor(
+    kernel: Kernel,
+    private readonly udpTimeoutMs: number,
+  ) {
+    if (!(udpTimeoutMs > 0)) throw new RangeError(`firewallUdpTimeoutMs must be positive, got ${udpTimeoutMs}`);
+    this.udpReplies = new Permissions(kernel);
+  }
+
+  set(host: HostId, kind: FirewallKind): void {
+    const code = FIREWALL_KINDS.indexOf(kind);
+    if (code < 0) throw new RangeError(`unknown firewall kind ${JSON.stringify(kind)}`);
+    if (host >= this.kind.length) this.kind = grown(this.kind, Math.max(host + 1, this.kind.length * 2));
+    this.kind[host] = code;
+  }
+
+  /** Whether `host` may send a datagram at all; when it may, remembers the remote for replies. */
+  udpOut(host: HostId, dstIp: number, dstPort: number, nowMs: number): boolean {
+    const kind = this.kind[host];
+    if (kind === NONE) return true;
+    if (kind !== STATEFUL) return false;
+    this.udpReplies.grant(host, dstIp, dstPort, nowMs + this.udpTimeoutMs);
+    return true;
+  }
+
+  udpIn(host: HostId, srcIp: number, srcPort: number, nowMs: number): boolean {
+    const kind = this.kind[host];
+    if (kind === NONE) return true;
+    return kind === STATEFUL && this.udpReplies.admits(host, srcIp, srcPort, nowMs);
+  }
+
+  /** Whether `host` may open a connection to `dstPort`. */
+  tcpConnectOut(host: HostId, dstPort: number): boolean {
+    return this.kind[host] !== TCP_80_443_ONLY || dstPort === 80 || dstPort === 443;
+  }
+
+  /** Whether a connection attempt may reach `host`. */
+  tcpConnectIn(host: HostId): boolean {
+    return this.kind[host] === NONE;
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * Access links: each host's last mile, between the host and the core.
+ *
+ * Modelled:
+ * - the uplink as one FIFO queue served at `uplinkBitsPerSec`: a packet leaves when every
+ *   packet queued before it has been serialized, plus its own serialization time; a bounded
+ *   queue (`queueLimitBytes`, counting the packet in service) drops what does not fit. The
+ *   queue is kept as one number per host - the time it becomes idle - so a packet costs no
+ *   event and no allocation in the queue.
+ * - the downlink as its serialization delay only (no queue: the core delivers at most what
+ *   the senders' uplinks let through, and the hosts here are uplink-bound).
+ * - `accessDelayMs`, each way.
+ * - loss, per direction, from the link's LossSpec (Bernoulli, or Gilbert-Elliott with its
+ *   good/bad state kept per host and direction), drawn from one `net/loss` stream in event
+ *   order.
+ *
+ * Not modelled: bandwidth shared between the up- and downlink, link-layer retransmission,
+ * AQM (RED, CoDel), and any change of bandwidth at run time.
+ */
+import type { Rng } from '../kernel/index.js';
+import type { HostId, LinkSpec, LossSpec } from './config.js';
+import { grown } from './grow.js';
+
+const LOSS_NONE = 0;
+const LOSS_BERNOULLI = 1;
+const LOSS_GILBERT_ELLIOTT = 2;
+
+const UP_BAD = 1;
+const DOWN_BAD = 2;
+
+/** Loss models in use, shared by hosts that have the same spec. */
+interface LossProfile {
+  readonly kind: number;
+  readonly pGoodToBad: number;
+  readonly pBadToGood: number;
+  readonly lossRatioGood: number;
+  readonly lossRatioBad: number;
+}
+
+export class Links {
+  private uplinkBitsPerSec = new Float64Array(1024);
+  private downlinkBitsPerSec = new Float64Array(1024);
+  private accessDelay = new Float64Array(1024);
+  private queueLimitBytes = new Float64Array(1024);
+  private idleAtMs = new Float64Array(1024);
+  private lossProfile = new Uint16Array(1024);
+  private badState = new Uint8Array(1024);
+
+  private readonly profiles: LossProfile[] = [];
+  private readonly profileIds = new Map<string, number>();
+
+  constructor(private readonly lossRng: Rng) {}
+
+  set(host: HostId, link: LinkSpec): void {
+    if (!(link.uplinkBitsPerSec > 0)) throw new RangeError(`uplinkBitsPerSec must be positive, got ${link.uplinkBitsPerSec}`);
+    if (!(link.downlinkBitsPerSec > 0)) throw new RangeError(`downlinkBitsPerSec must be positive, got ${link.downlinkBitsPerSec}`);
+    if (!(link.accessDelayMs >= 0)) throw new RangeError(`accessDelayMs must be >= 0, got ${link.accessDelayMs}`);
+    const limit = link.queueLimitBytes ?? Infinity;
+    if (!(limit > 0)) throw new RangeError(`queueLimitBytes must be positive, got ${limit}`);
+    if (host >= this.idleAtMs.length) this.grow(Math.max(host + 1, this.idleAtMs.length * 2));
+    this.uplinkBitsPerSec[host] = link.uplinkBitsPerSec;
+    this.downlinkBitsPerSec[host] = link.downlinkBitsPerSec;
+    this.accessDelay[host] = link.accessDelayMs;
+    this.queueLimitBytes[host] = limit;
+    this.idleAtMs[host] = 0;
+    this.setLoss(host, link.loss ?? { kind: 'none' });
+  }
+
+  setLoss(host: HostId, loss: LossSpec): void {
+    this.lossProfile[host] = this.profileFor(loss);
+    this.badState[host] = 0;
+  }
+
+  accessDelayMs(host: HostId): number {
+    return this.accessDelay[host];
+  }
+
+  downlinkMs(host: HostId, wireBytes: number): number {
+    return (wireBytes * 8000) / this.downlinkBitsPerSec[host];
+  }
+
+  /**
+   * Queues `wireBytes` on `host`'s uplink at `nowMs`; returns the time its last bit leaves,
+   * or -1 when the queue is full (the packet is dropped and the queue unchanged).
+   */
+  enqueue(host: HostId, wireBytes: number, nowMs: number): number {
+    const rate = this.uplinkBitsPerSec[host];
+    const startMs = this.idleAtMs[host] > nowMs ? this.idleAtMs[host] : nowMs;
+    const backlogBytes = ((startMs - nowMs) * rate) / 8000;
+    if (backlogBytes + wireBytes > this.queueLimitBytes[host]) return -1;
+    const doneMs = startMs + (wireBytes * 8000) / rate;
+    this.idleAtMs[host] = doneMs;
+    return doneMs;
+  }
+
+  /** Draws whether the next packet up `host`'s uplink is lost. */
+  lostUp(host: HostId): boolean {
+    return this.lost(host, UP_BAD);
+  }
+
+  /** Draws whether the next packet down `host`'s downlink is lost. */
+  lostDown(host: HostId): boolean {
+    return this.lost(host, DOWN_BAD);
+  }
+
+  private lost(host: HostId, badBit: number): boolean {
+    const profileId = this.lossProfile[host];
+    if (profileId === 0) return false;
+    const p = this.profiles[profileId];
+    if (p.kind === LOSS_BERNOULLI) return this.lossRng.next() < p.lossRatioGood;
+    let bad = (this.badState[host] & badBit) !== 0;
+    if (this.lossRng.next() < (bad ? p.pBadToGood : p.pGoodToBad)) {
+      bad = !bad;
+      this.badState[host] ^= badBit;
+    }
+    return this.lossRng.next() < (bad ? p.lossRatioBad : p.lossRatioGood);
+  }
+
+  private profileFor(loss: LossSpec): number {
+    const profile = toProfile(loss);
+    // Profile 0 is always "no loss", so a lossless link costs no lookup of its profile.
+    if (this.profiles.length === 0) this.profiles.push(toProfile({ kind: 'none' }));
+    if (profile.kind === LOSS_NONE) return 0;
+    const key = JSON.stringify(profile);
+    let id = this.profileIds.get(key);
+    if (id === undefined) {
+      id = this.profiles.length;
+      if (id > 0xffff) throw new RangeError('more than 65535 distinct loss specs');
+      this.profiles.push(profile);
+      this.profileIds.set(key, id);
+    }
+    return id;
+  }
+
+  private grow(n: number): void {
+    this.uplinkBitsPerSec = grown(this.uplinkBitsPerSec, n);
+    this.downlinkBitsPerSec = grown(this.downlinkBitsPerSec, n);
+    this.accessDelay = grown(this.accessDelay, n);
+    this.queueLimitBytes = grown(this.queueLimitBytes, n);
+    this.idleAtMs = grown(this.idleAtMs, n);
+    this.lossProfile = grown(this.lossProfile, n);
+    this.badState = grown(this.badState, n);
+  }
+}
+
+function toProfile(loss: LossSpec): LossProfile {
+  switch (loss.kind) {
+    case 'none':
+      return { kind: LOSS_NONE, pGoodToBad: 0, pBadToGood: 0, lossRatioGood: 0, lossRatioBad: 0 };
+    case 'bernoulli':
+      return { kind: LOSS_BERNOULLI, pGoodToBad: 0, pBadToGood: 0, lossRatioGood: ratio(loss.lossRatio, 'lossRatio'), lossRatioBad: 0 };
+    case 'gilbert-elliott':
+      return {
+        kind: LOSS_GILBERT_ELLIOTT,
+        pGoodToBad: ratio(loss.pGoodToBad, 'pGoodToBad'),
+        pBadToGood: ratio(loss.pBadToGood, 'pBadToGood'),
+        lossRatioGood: ratio(loss.lossRatioGood, 'lossRatioGood'),
+        lossRatioBad: ratio(loss.lossRatioBad, 'lossRatioBad'),
+      };
+    default:
+      throw new RangeError(`unknown loss kind ${JSON.stringify((loss as { kind: unknown }).kind)}`);
+  }
+}
+
+function ratio(value: number, name: string): number {
+  if (!(value >= 0 && value <= 1)) throw new RangeError(`${name} must be in [0, 1], got ${value}`);
+  return value;
+}
