@@ -4,8 +4,10 @@
  * real AES and modelled, plus the codec and the rarer operations (credential signing and
  * verifying, media frames) for scale. Prints one JSON line; rates are per second of one core.
  *
- * A "frame" here is wrap + unwrap (what a sender and a receiver each pay once). Not part of the
- * tests; run with `npm run build && node dist/bench/crypto.js`.
+ * A "frame" in framesPerSec is wrap + unwrap (what a sender and a receiver each pay once);
+ * wrapOnlyPerSec is the sender's half alone, without the memo. Not part of the tests; run with
+ * `npm run build && node dist/bench/crypto.js`. The machine's other load moves the figures by
+ * tens of percent: compare runs made side by side.
  */
 
 import { performance } from 'node:perf_hooks';
@@ -46,8 +48,13 @@ function seeded(seed: number): Random {
   };
 }
 
-function frameRate(mode: 'real' | 'modelled', payloadBytes: number): number {
-  const obf = new Obfuscator(mode);
+/**
+ * wrap then unwrap of each frame. With the memo (the default), the unwrap finds the keystream
+ * its wrap computed - the best case, as when a run shares one Obfuscator and the frame is
+ * recent; with memoSlots 0 both ends run AES, as two separate processes would.
+ */
+function frameRate(mode: 'real' | 'modelled', payloadBytes: number, memoSlots?: number): number {
+  const obf = new Obfuscator(mode, memoSlots === undefined ? {} : { memoSlots });
   const payload = new Uint8Array(payloadBytes).map((_, i) => i);
   let sink = 0;
   const r = rate((i) => {
@@ -60,7 +67,7 @@ function frameRate(mode: 'real' | 'modelled', payloadBytes: number): number {
 }
 
 function wrapOnlyRate(mode: 'real' | 'modelled', payloadBytes: number): number {
-  const obf = new Obfuscator(mode);
+  const obf = new Obfuscator(mode, { memoSlots: 0 });
   const payload = new Uint8Array(payloadBytes);
   let sink = 0;
   const r = rate((i) => {
@@ -88,8 +95,10 @@ const result = {
   unit: 'operations per second, one core',
   framesPerSec: {
     real60B: frameRate('real', 60),
+    real60BNoMemo: frameRate('real', 60, 0),
     modelled60B: frameRate('modelled', 60),
     real200B: frameRate('real', 200),
+    real200BNoMemo: frameRate('real', 200, 0),
     modelled200B: frameRate('modelled', 200),
   },
   wrapOnlyPerSec: {
@@ -105,7 +114,7 @@ const result = {
   },
   credentialPerSec: {
     issue: rate(() => issueCredential(ls.privateKey, 'alice', user.publicKey, 0, 86_400_000), 200),
-    verify: rate(() => verifyCredential(credential, ls.publicKey, 'alice', 1000), 200),
+    verify: rate(() => verifyCredential(credential, ls.publicKeyObject, 'alice', 1000), 200),
   },
   mediaFrames60BPerSec: {
     real: rate((i) => decryptMedia(mediaReal, 0, i, encryptMedia(mediaReal, 0, i, voiceFrame))),

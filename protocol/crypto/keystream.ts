@@ -71,14 +71,14 @@ export class CounterKeystream {
   }
 
   /**
-   * XORs `data[start, end)` in place with the keystream of nonce (n0, n1, n2), each a u32.
-   * Applying it twice with the same nonce restores the data.
+   * Writes `input[inputStart ..+ length)` XOR the keystream of nonce (n0, n1, n2), each a u32,
+   * to `output` from `outputStart` (the same array and offset works in place). Copy and XOR in
+   * one pass; applying it twice with the same nonce restores the data.
    */
-  xorInPlace(n0: number, n1: number, n2: number, data: Uint8Array, start: number, end: number): void {
-    const length = end - start;
+  xor(n0: number, n1: number, n2: number, input: Uint8Array, inputStart: number, output: Uint8Array, outputStart: number, length: number): void {
     if (length <= 0) return;
     const keystream = this.keystream(n0 >>> 0, n1 >>> 0, n2 >>> 0, length);
-    for (let i = 0; i < length; i++) data[start + i] ^= keystream[i];
+    for (let i = 0; i < length; i++) output[outputStart + i] = input[inputStart + i] ^ keystream[i];
   }
 
   private keystream(n0: number, n1: number, n2: number, length: number): Uint8Array {

@@ -82,8 +82,8 @@ export function decryptMedia(key: MediaKey, direction: MediaDirection, seq: numb
 function crypt(key: MediaKey, direction: MediaDirection, seq: number, input: Uint8Array): Uint8Array {
   if (direction !== 0 && direction !== 1) throw new RangeError(`media direction must be 0 or 1, got ${direction}`);
   if (typeof seq !== 'number' || seq >>> 0 !== seq) throw new RangeError(`media frame seq must be a u32, got ${seq}`);
-  // new Uint8Array(typed array) copies, even from a Buffer (whose slice() would not).
-  const out = new Uint8Array(input);
-  key.keystream?.xorInPlace(direction, seq, 0, out, 0, out.length);
+  const out = new Uint8Array(input.length);
+  if (key.keystream) key.keystream.xor(direction, seq, 0, input, 0, out, 0, input.length);
+  else out.set(input);
   return out;
 }

@@ -97,8 +97,8 @@ export class Obfuscator {
     frame[0] = frameId >>> 8;
     frame[1] = frameId;
     frame[2] = payloadType;
-    frame.set(payload, FRAME_HEADER_BYTES);
-    this.keystream?.xorInPlace(srcIp, dstIp, frameId, frame, FRAME_HEADER_BYTES, size);
+    if (this.keystream) this.keystream.xor(srcIp, dstIp, frameId, payload, 0, frame, FRAME_HEADER_BYTES, payload.length);
+    else frame.set(payload, FRAME_HEADER_BYTES);
     return frame;
   }
 
@@ -115,9 +115,10 @@ export class Obfuscator {
     const payloadType = bytes[2];
     if (payloadType !== PAYLOAD_MESSAGE && payloadType !== PAYLOAD_MEDIA) return { error: 'unknown-payload-type', detail: `payload type ${payloadType}` };
     const frameId = (bytes[0] << 8) | bytes[1];
-    // A copy (never Buffer#slice, which aliases): the caller's bytes stay untouched.
-    const payload = new Uint8Array(bytes.subarray(FRAME_HEADER_BYTES));
-    this.keystream?.xorInPlace(srcIp, dstIp, frameId, payload, 0, payload.length);
+    // A fresh array (never Buffer#slice, which aliases): the caller's bytes stay untouched.
+    const payload = new Uint8Array(bytes.length - FRAME_HEADER_BYTES);
+    if (this.keystream) this.keystream.xor(srcIp, dstIp, frameId, bytes, FRAME_HEADER_BYTES, payload, 0, payload.length);
+    else payload.set(bytes.subarray(FRAME_HEADER_BYTES));
     return { frameId, payloadType, payload };
   }
 }
