@@ -1,0 +1,125 @@
+/**
+ * From validated sections to the Scenario: names resolved to what they name (NAT types to
+ * RFC 4787 behaviours, bandwidth classes to links), profile defaults merged under the file's
+ * protocol values, and the defaults that depend on other sections filled (every region where
+ * a region is not given, the steady-state online share).
+ */
+
+import { NAT_PRESETS, NO_NAT } from './nat-presets.js';
+import { PROFILES } from './profiles.js';
+import { steadyStateOnline, type ParsedChurn } from './sections/churn.js';
+import type { ParsedHostGroup } from './sections/hosts.js';
+import { applyOverrides, type ProtocolOverrides } from './sections/protocol.js';
+import type { ParsedRoles } from './sections/roles.js';
+import type {
+  Churn,
+  HostGroup,
+  HostNat,
+  LinkClass,
+  Mix,
+  Network,
+  OutputSettings,
+  ProfileName,
+  RoleHosts,
+  Scenario,
+  ScheduledEvent,
+  Workload,
+} from './types.js';
+
+export interface ParsedScenario {
+  readonly name?: string;
+  readonly seed: number;
+  readonly duration: number;
+  readonly profile: ProfileName;
+  readonly network: Network;
+  readonly hosts: readonly ParsedHostGroup[];
+  readonly roles: ParsedRoles;
+  readonly churn: ParsedChurn;
+  readonly workload: Workload;
+  readonly protocol: ProtocolOverrides;
+  readonly events: readonly ScheduledEvent[];
+  readonly output: OutputSettings;
+}
+
+/** What a scenario is called when neither the file nor the loader names it. */
+export const FALLBACK_NAME = 'scenario';
+
+export function resolveScenario(p: ParsedScenario): Scenario {
+  const { network } = p;
+  return {
+    name: p.name ?? FALLBACK_NAME,
+    seed: p.seed,
+    durationMs: p.duration,
+    profile: p.profile,
+    network,
+    hosts: p.hosts.map((g) => resolveGroup(g, network)),
+    roles: {
+      loginServers: resolveRole(p.roles.loginServers, network),
+      bootstrapSupernodes: resolveRole(p.roles.bootstrapSupernodes, network),
+      pstnGateways: resolveRole(p.roles.pstnGateways, network),
+    },
+    churn: resolveChurn(p.churn, network.regions),
+    workload: p.workload,
+    protocol: applyOverrides(PROFILES[p.profile], p.protocol),
+    events: p.events,
+    output: p.output,
+  };
+}
+
+function resolveGroup(g: ParsedHostGroup, network: Network): HostGroup {
+  const evenly = network.regions.map((r) => ({ value: r, ratio: 1 / network.regions.length }));
+  return {
+    name: g.name,
+    count: g.count,
+    region: g.region ?? evenly,
+    nat: mapMix(g.nat, (word) => natOf(word, network)),
+    firewall: g.firewall,
+    link: mapMix(g.link, (word) => linkOf(word, network)),
+    cpu: g.cpu,
+    supernodeOptOutRatio: g.supernodeOptOut,
+  };
+}
+
+function resolveRole(r: ParsedRoles['loginServers'], network: Network): RoleHosts {
+  return { count: r.count, regions: r.regions ?? network.regions, link: linkOf(r.link, network) };
+}
+
+function resolveChurn(c: ParsedChurn, regions: readonly string[]): Churn {
+  switch (c.mode) {
+    case 'off':
+      return { mode: 'off', persistentIdentity: c.persistentIdentity, initialOnlineRatio: c.initialOnline ?? 1, warmupMs: c.warmup };
+    case 'sessions':
+      return {
+        mode: 'sessions',
+        sessionMs: c.session,
+        offTimeMs: c.offTime,
+        crashRatio: c.crash,
+        diurnal: c.diurnal
+          ? {
+              hourlyWeights: c.diurnal.hourlyWeights,
+              utcOffsetHours: Object.fromEntries(regions.map((r) => [r, c.diurnal?.utcOffsetHours[r] ?? 0])),
+            }
+          : null,
+        persistentIdentity: c.persistentIdentity,
+        initialOnlineRatio: c.initialOnline ?? steadyStateOnline(c.session, c.offTime),
+        warmupMs: c.warmup,
+      };
+    case 'trace':
+      return { mode: 'trace', traceFile: c.trace, persistentIdentity: c.persistentIdentity };
+  }
+}
+
+function mapMix<A, B>(mix: Mix<A>, f: (value: A) => B): Mix<B> {
+  return mix.map((m) => ({ value: f(m.value), ratio: m.ratio }));
+}
+
+/** Words were checked against the declarations while parsing, so the lookups succeed. */
+function natOf(word: string, network: Network): HostNat {
+  if (word === NO_NAT) return { kind: 'none' };
+  const behaviour = word in NAT_PRESETS ? NAT_PRESETS[word as keyof typeof NAT_PRESETS] : network.natTypes[word];
+  return { kind: 'nat', name: word, ...behaviour };
+}
+
+function linkOf(word: string, network: Network): LinkClass {
+  return { name: word, ...network.bandwidthClasses[word] };
+}

@@ -1,0 +1,53 @@
+/**
+ * The `hosts` section: groups of ordinary hosts (the Skype clients).
+ *
+ *   hosts:
+ *     - name: home            # hosts are named home-0, home-1, ...; default group-<index>
+ *       count: 3500
+ *       region: { na: 40%, eu: 40%, asia: 20% }     # default: even over all regions
+ *       nat: { full-cone: 20%, port-restricted-cone: 50%, symmetric: 30% }   # default none
+ *       firewall: { none: 95%, udp-blocked: 5% }    # default none
+ *       link: { dsl: 60%, cable: 40% }              # a bandwidth class; default dsl
+ *       cpu: medium                                 # low | medium | high; default medium
+ *       supernodeOptOut: 0%                         # users who refuse to be a super node
+ *
+ * Every attribute is one word or shares adding up to 100%. NAT words are `none` (a public
+ * address), a preset (full-cone, restricted-cone, port-restricted-cone, symmetric) or a type
+ * declared under network.natTypes.
+ */
+
+import { z } from 'zod';
+import { integer, mix, name, ratio } from '../fields.js';
+import { NO_NAT } from '../nat-presets.js';
+import type { CpuClass, Firewall } from '../types.js';
+import { defaultGroupName, type Vocabulary } from '../vocabulary.js';
+
+export const FIREWALLS = ['none', 'udp-blocked', 'tcp-80-443-only'] as const satisfies readonly Firewall[];
+export const CPU_CLASSES = ['low', 'medium', 'high'] as const satisfies readonly CpuClass[];
+export const DEFAULT_LINK_CLASS = 'dsl';
+
+export function hostsSection(vocab: Vocabulary) {
+  const group = z.strictObject({
+    name: name().optional(),
+    count: integer(0),
+    region: mix(vocab.regions).optional(),
+    nat: mix(vocab.nats).prefault(NO_NAT),
+    firewall: mix(FIREWALLS).prefault('none'),
+    link: mix(vocab.linkClasses).prefault(DEFAULT_LINK_CLASS),
+    cpu: mix(CPU_CLASSES).prefault('medium'),
+    supernodeOptOut: ratio().prefault(0),
+  });
+  return z
+    .array(group)
+    .min(1)
+    .transform((groups) => groups.map((g, i) => ({ ...g, name: g.name ?? defaultGroupName(i) })))
+    .superRefine((groups, ctx) => {
+      groups.forEach((g, i) => {
+        if (groups.findIndex((other) => other.name === g.name) !== i) {
+          ctx.addIssue({ code: 'custom', path: [i, 'name'], message: `group name "${g.name}" is taken by an earlier group` });
+        }
+      });
+    });
+}
+
+export type ParsedHostGroup = z.output<ReturnType<typeof hostsSection>>[number];

@@ -1,0 +1,42 @@
+/**
+ * "Did you mean": the closest known word to a mistyped one, by Levenshtein distance.
+ *
+ * A suggestion is offered only when it is plausibly the same word: at most a third of the
+ * typed word's letters differ (at least one edit allowed), or the two differ only in case.
+ * Ties go to the word listed first, so the hint does not depend on anything but the lists.
+ */
+
+export function levenshtein(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const substitution = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
+      current.push(Math.min(previous[j] + 1, current[j - 1] + 1, substitution));
+    }
+    previous = current;
+  }
+  return previous[b.length];
+}
+
+export function closest(typed: string, known: readonly string[]): string | undefined {
+  const caseMatch = known.find((k) => k.toLowerCase() === typed.toLowerCase());
+  if (caseMatch !== undefined) return caseMatch;
+  const budget = Math.max(1, Math.floor(typed.length / 3));
+  let best: string | undefined;
+  let bestDistance = budget + 1;
+  for (const k of known) {
+    const d = levenshtein(typed, k);
+    if (d < bestDistance) {
+      best = k;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** ` (did you mean "count"?)`, or nothing. */
+export function didYouMean(typed: string, known: readonly string[]): string {
+  const hint = closest(typed, known);
+  return hint === undefined ? '' : ` (did you mean "${hint}"?)`;
+}

@@ -1,0 +1,277 @@
+/**
+ * The Scenario: what a scenario file means once loaded, with every default filled.
+ *
+ * This is the contract between the scenario loader and everything that builds a run (world,
+ * network, churn, workload, protocol parameters) and what `summary.json` echoes. Units follow
+ * the project rule, last in the name: durations in ms, bandwidths in bits/s, ratios in [0, 1].
+ *
+ * The file's keys carry no unit where the value does (`keepAliveInterval: 60s`); here the unit
+ * moves from the value to the name (`keepAliveIntervalMs: 60000`). Keys that already name
+ * their unit (`rttMs`, `ratePerHostHour`, `utcOffsetHours`) keep their name and plain number.
+ */
+
+import type { Distribution } from '../kernel/index.js';
+
+export type { Distribution };
+
+export interface Scenario {
+  readonly name: string;
+  readonly seed: number;
+  readonly durationMs: number;
+  readonly profile: ProfileName;
+  readonly network: Network;
+  readonly hosts: readonly HostGroup[];
+  readonly roles: Roles;
+  readonly churn: Churn;
+  readonly workload: Workload;
+  readonly protocol: ProtocolParams;
+  /** In the order written; the engine schedules them by `atMs` (ties keep this order). */
+  readonly events: readonly ScheduledEvent[];
+  readonly output: OutputSettings;
+}
+
+export type ProfileName = 'skype-2004' | 'skype-2006';
+
+/** Shares of a host attribute within a group; ratios sum to 1, in the order written. */
+export type Mix<T> = readonly { readonly value: T; readonly ratio: number }[];
+
+// ---- network ----
+
+export interface Network {
+  readonly regions: readonly string[];
+  /** Symmetric; rttMs[i][j] is the round-trip time between regions[i] and regions[j]. */
+  readonly rttMs: readonly (readonly number[])[];
+  /** Extra one-way delay per packet, uniform in [0, jitterMs]. */
+  readonly jitterMs: number;
+  readonly loss: LossModel;
+  /** Built-in classes merged with the file's own (the file's win on a name clash). */
+  readonly bandwidthClasses: Readonly<Record<string, AccessLink>>;
+  /** Custom NAT types declared by the file (presets are not listed). */
+  readonly natTypes: Readonly<Record<string, NatBehaviour>>;
+}
+
+export type LossModel =
+  | { readonly kind: 'bernoulli'; readonly lossRatio: number }
+  | {
+      readonly kind: 'gilbert-elliott';
+      /** Per packet, probability of moving from the good to the bad state. */
+      readonly goodToBadRatio: number;
+      readonly badToGoodRatio: number;
+      readonly lossInGoodRatio: number;
+      readonly lossInBadRatio: number;
+    };
+
+export interface AccessLink {
+  readonly uplinkBitsPerSec: number;
+  readonly downlinkBitsPerSec: number;
+  /** One-way delay of the access link, added to the region RTT's half on each end. */
+  readonly accessDelayMs: number;
+}
+
+/** An access link with the name of its bandwidth class. */
+export interface LinkClass extends AccessLink {
+  readonly name: string;
+}
+
+/** RFC 4787 behaviour classes, used for both mapping and filtering. */
+export type NatDependence = 'endpoint-independent' | 'address-dependent' | 'address-and-port-dependent';
+export type PortAllocation = 'preserving' | 'sequential' | 'random';
+export type NatPreset = 'full-cone' | 'restricted-cone' | 'port-restricted-cone' | 'symmetric';
+
+export interface NatBehaviour {
+  readonly mapping: NatDependence;
+  readonly filtering: NatDependence;
+  readonly portAllocation: PortAllocation;
+  /** Idle time after which a UDP mapping is dropped. */
+  readonly mappingLifetimeMs: number;
+  readonly hairpinning: boolean;
+}
+
+/** A host's NAT: none (the host has a public address) or a named behaviour (preset or custom). */
+export type HostNat = { readonly kind: 'none' } | ({ readonly kind: 'nat'; readonly name: string } & NatBehaviour);
+
+export type Firewall = 'none' | 'udp-blocked' | 'tcp-80-443-only';
+export type CpuClass = 'low' | 'medium' | 'high';
+
+// ---- hosts and roles ----
+
+/**
+ * A group of ordinary hosts. Hosts are named `<name>-<index>`. Each attribute is drawn per
+ * host from its mix, independently of the others; correlated attributes need separate groups.
+ */
+export interface HostGroup {
+  readonly name: string;
+  readonly count: number;
+  readonly region: Mix<string>;
+  readonly nat: Mix<HostNat>;
+  readonly firewall: Mix<Firewall>;
+  readonly link: Mix<LinkClass>;
+  readonly cpu: Mix<CpuClass>;
+  /** Share of the group's users who set the "never be a super node" flag (honoured only if the profile does). */
+  readonly supernodeOptOutRatio: number;
+}
+
+/** Infrastructure hosts: public, unfirewalled, spread round-robin over `regions`. */
+export interface RoleHosts {
+  readonly count: number;
+  readonly regions: readonly string[];
+  readonly link: LinkClass;
+}
+
+export interface Roles {
+  readonly loginServers: RoleHosts;
+  /** The 7 super nodes of a fresh install's bootstrap list (BS-7), on `protocol.bootstrapPort`. */
+  readonly bootstrapSupernodes: RoleHosts;
+  readonly pstnGateways: RoleHosts;
+}
+
+// ---- churn ----
+
+export type LeaveKind = 'crash' | 'logout';
+
+interface ChurnBase {
+  /** A host that comes back keeps its user name, credentials and host cache. */
+  readonly persistentIdentity: boolean;
+}
+
+/** Start of the run (modes off and sessions): online with this probability, logging in within the warm-up. */
+interface ChurnStart {
+  readonly initialOnlineRatio: number;
+  readonly warmupMs: number;
+}
+
+export type Churn =
+  | ({ readonly mode: 'off' } & ChurnBase & ChurnStart)
+  | ({
+      readonly mode: 'sessions';
+      readonly sessionMs: Distribution;
+      readonly offTimeMs: Distribution;
+      /** Share of session ends that are crashes; the rest are graceful logouts. */
+      readonly crashRatio: number;
+      readonly diurnal: Diurnal | null;
+    } & ChurnBase &
+      ChurnStart)
+  | ({
+      readonly mode: 'trace';
+      /** Absolute path of a CSV `host,join_s,leave_s[,leave]` (see sim/world/churn-trace.ts). */
+      readonly traceFile: string;
+    } & ChurnBase);
+
+/** Arrivals of offline hosts are thinned by the hourly weight of the region's local time. */
+export interface Diurnal {
+  /** 24 non-negative weights, one per local hour, at least one positive. */
+  readonly hourlyWeights: readonly number[];
+  /** Every region, local time = simulated time + offset (simulated time 0 is midnight UTC). */
+  readonly utcOffsetHours: Readonly<Record<string, number>>;
+}
+
+// ---- workload ----
+
+export type PeerChoice = 'buddies' | 'random';
+
+/** Rates are per online host per hour; 0 switches an activity off. */
+export interface Workload {
+  readonly buddiesPerHost: number;
+  readonly calls: { readonly ratePerHostHour: number; readonly peerChoice: PeerChoice; readonly durationMs: Distribution };
+  readonly chat: { readonly ratePerHostHour: number; readonly peerChoice: PeerChoice; readonly messageBytes: number };
+  readonly searches: {
+    readonly ratePerHostHour: number;
+    readonly peerChoice: PeerChoice;
+    /** Share of searches for a name no user has (they end at the login server, BS-20). */
+    readonly missingRatio: number;
+  };
+  readonly pstnCalls: {
+    readonly ratePerHostHour: number;
+    readonly durationMs: Distribution;
+    /** Share of PSTN calls that are SkypeIn (gateway to user); the rest are SkypeOut. */
+    readonly inboundRatio: number;
+  };
+}
+
+// ---- protocol ----
+
+/** How hosts become super nodes (ours to design, PROTOCOL.md "Super nodes"). */
+export type ElectionPolicy = 'on-demand' | 'all-eligible' | 'ratio';
+export type RelayPolicy = 'random-public' | 'lowest-rtt' | 'least-loaded';
+
+/** Every number of PROTOCOL.md; defaults come from the profile (see sim/scenario/profiles.ts). */
+export interface ProtocolParams {
+  readonly hostCacheSize: number;
+  readonly bootstrapPort: number;
+  readonly pstnGatewayPort: number;
+  readonly keepAliveIntervalMs: number;
+  readonly crypto: 'real' | 'modelled';
+  readonly holePunching: boolean;
+  readonly login: {
+    readonly udpProbeTimeoutMs: number;
+    readonly fallbackPorts: readonly number[];
+    readonly roundIntervalMs: number;
+    readonly rounds: number;
+    /** PBKDF2 iterations of the login server's password records. */
+    readonly passwordWorkFactor: number;
+  };
+  readonly supernode: {
+    readonly election: ElectionPolicy;
+    /** SNs as a share of online hosts, for election `ratio`. */
+    readonly targetRatio: number;
+    readonly clientCapacity: number;
+    readonly uptimeThresholdMs: number;
+    readonly restartDelayMs: number;
+    readonly minUplinkBitsPerSec: number;
+    readonly minDownlinkBitsPerSec: number;
+    readonly minCpu: CpuClass;
+    readonly signallingBitsPerSec: number;
+    readonly honourOptOut: boolean;
+  };
+  readonly search: {
+    readonly retentionMs: number;
+    readonly fanout: number;
+    readonly rounds: number;
+    readonly roundTimeoutMs: number;
+  };
+  readonly relay: { readonly policy: RelayPolicy; readonly candidates: number };
+  readonly media: {
+    readonly mode: 'packets' | 'flow';
+    readonly voiceFrameMs: number;
+    readonly voiceBitsPerSec: number;
+    readonly holdPacketIntervalMs: number;
+  };
+}
+
+// ---- scheduled events ----
+
+export type ScheduledEvent =
+  | { readonly atMs: number; readonly action: 'crash-supernodes'; readonly shareRatio: number }
+  | {
+      readonly atMs: number;
+      readonly action: 'restart';
+      readonly groups: readonly string[];
+      readonly shareRatio: number;
+      /** Hosts go down at uniformly drawn times in [atMs, atMs + spreadMs]. */
+      readonly spreadMs: number;
+      readonly downtimeMs: number;
+      readonly leave: LeaveKind;
+    }
+  | {
+      readonly atMs: number;
+      readonly action: 'partition';
+      /** Traffic crosses between regions only within a side; unlisted regions form one more side. */
+      readonly sides: readonly (readonly string[])[];
+    }
+  | { readonly atMs: number; readonly action: 'heal' }
+  | { readonly atMs: number; readonly action: 'login-server-down' }
+  | { readonly atMs: number; readonly action: 'login-server-up' }
+  | { readonly atMs: number; readonly action: 'set-loss'; readonly loss: LossModel };
+
+// ---- outputs ----
+
+export type TraceLevel = 'off' | 'sample' | 'full';
+
+export interface OutputSettings {
+  readonly trace: TraceLevel;
+  /** At trace level `sample`: share of hosts whose events are recorded. */
+  readonly traceSampleRatio: number;
+  /** Interval between rows of metrics.csv. */
+  readonly sampleIntervalMs: number;
+  readonly pcap: boolean;
+}
