@@ -1,0 +1,267 @@
+/**
+ * Every number of the protocol (docs/PROTOCOL.md) as one parameter object.
+ *
+ * `SKYPE_2004` holds the published values (BS-n / OT-n ids beside each) and, where the studies
+ * are silent, our own choice, marked "ours". A scenario starts from a profile and overrides
+ * fields; `makeParams` checks the result (a scenario typo is the caller's error: it throws),
+ * and the run's summary echoes the whole object.
+ *
+ * Units are last in every name (`probeTimeoutMs`, `uplinkBitsPerSec`). Ratios are in [0, 1].
+ */
+
+import type { CryptoMode } from './crypto/keystream.js';
+
+/** How ordinary hosts become super nodes and stop being ones (roles/election.ts). */
+export type ElectionPolicy = 'promote-when-eligible' | 'promote-on-demand';
+
+/** What the LS does when a name that already has a session logs in again (roles/login-server.ts). */
+export type DuplicateLoginRule = 'replace' | 'refuse';
+
+export interface ProtocolParams {
+  /** Profile name, echoed in summaries. */
+  readonly profile: string;
+
+  // --- Host cache (BS-5, BS-7) --------------------------------------------------------------
+  /** Most SN entries a host cache holds (BS-5). */
+  readonly hostCacheMax: number;
+  /** Bootstrap SNs a fresh install knows (BS-7); the runtime creates them and passes their addresses. */
+  readonly bootstrapSuperNodeCount: number;
+  /** Port every bootstrap SN listens on, UDP and TCP (BS-7). */
+  readonly bootstrapPort: number;
+
+  // --- Login (BS-9, BS-10) ------------------------------------------------------------------
+  /** Wait for a reply to the UDP probe of one HC entry before falling back to TCP (BS-9). */
+  readonly probeTimeoutMs: number;
+  /** TCP ports tried, in order, after the SN's own port failed (BS-9: 80 then 443). */
+  readonly fallbackTcpPorts: readonly number[];
+  /** Wait between two login rounds (BS-9). */
+  readonly loginRoundDelayMs: number;
+  /** Rounds before the login fails (BS-9). */
+  readonly loginRounds: number;
+  /** HC entries one round tries, in HC order (ours: the whole cache). */
+  readonly loginEntriesPerRound: number;
+  /** Wait for an SN's answer to a login step (challenge, attach, presence) before trying the next entry (ours). */
+  readonly snReplyTimeoutMs: number;
+  /** Wait for the LS's answer (challenge, verdict) before backing off (ours; covers LS queueing). */
+  readonly lsReplyTimeoutMs: number;
+  /** LS tries per login: the first plus retries after busy / unreachable / timeout (ours). */
+  readonly lsAttemptsMax: number;
+  /** Back-off before retrying the LS when it gave no retry time (unreachable, timeout) (ours). */
+  readonly lsRetryDelayMs: number;
+
+  // --- NAT detection (BS-11) ----------------------------------------------------------------
+  /** Resend interval of one NAT test; the test fails after `natTestAttempts` sends (ours). */
+  readonly natTestRetransmitMs: number;
+  readonly natTestAttempts: number;
+
+  // --- Keep-alive (BS-15) -------------------------------------------------------------------
+  /** Host -> SN keep-alive period (BS-15). */
+  readonly keepAliveIntervalMs: number;
+  /** Consecutive unanswered keep-alives after which the host declares its SN dead (ours). */
+  readonly keepAliveMissLimit: number;
+
+  // --- Login server (BS-2, BS-8) ------------------------------------------------------------
+  /** TCP port of the LS (ours; the LS is TCP only, BS-8). */
+  readonly loginServerPort: number;
+  /** Logins the LS completes per second: service time 1000 / this ms each (ours; for login storms). */
+  readonly lsLoginsPerSec: number;
+  /** Requests waiting for service beyond which the LS answers `authBusy` (ours). */
+  readonly lsQueueMax: number;
+  /** Failed logins of one name within `lsFailureWindowMs` after which the name is refused until the window passes (ours). */
+  readonly lsFailureLimit: number;
+  readonly lsFailureWindowMs: number;
+  /** Second login of a name: `replace` ends the first session, `refuse` refuses the second (ours). */
+  readonly duplicateLogin: DuplicateLoginRule;
+  /** PBKDF2 iterations of the LS's password records (ours; CPU per login check). */
+  readonly passwordWorkFactor: number;
+  /** Validity of a credential the LS signs (ours). A host re-uses a valid credential when it re-logs in. */
+  readonly credentialLifetimeMs: number;
+  /** `real` runs AES on every frame; `modelled` keeps bytes and flow, skips cipher work (PROTOCOL.md). */
+  readonly cryptoMode: CryptoMode;
+
+  // --- Super nodes (BS-1, OT-2, OT-3, OT-4) -------------------------------------------------
+  /** Clients an SN attaches before refusing ("several hundred", OT-2). */
+  readonly snClientCapacity: number;
+  /** SNs an SN lists in a probe reply, attach reply or presence reply (ours). */
+  readonly snHostCacheReplySize: number;
+  /** Overlay links an SN opens to other SNs ("a few", ours). */
+  readonly overlayDegree: number;
+  /** Overlay links an SN holds in all (opened + accepted) before refusing more (ours). */
+  readonly overlayLinksMax: number;
+  /** Period of overlay upkeep: SN-list exchange on each link, refilling links, dropping silent ones (ours). */
+  readonly overlayMaintainIntervalMs: number;
+  /** A link silent (no SN list) for this long is dropped (ours). */
+  readonly overlayLinkTimeoutMs: number;
+  /** A client whose keep-alives stopped for this long is dropped by its SN (ours: 3 periods). */
+  readonly snClientTimeoutMs: number;
+  /** The SN's second UDP port for the NAT test "reply from another port" is its port plus this (ours). */
+  readonly snAlternatePortOffset: number;
+
+  // --- Election (BS-1, BS-32, OT-3, OT-4) ---------------------------------------------------
+  readonly electionPolicy: ElectionPolicy;
+  /** Uptime (since the host process started) before a host is eligible (OT-3; value ours). */
+  readonly snUptimeThresholdMs: number;
+  /** Bandwidth, CPU and memory floors for eligibility (BS-1; values ours). */
+  readonly snMinUplinkBitsPerSec: number;
+  readonly snMinDownlinkBitsPerSec: number;
+  readonly snMinCpuMhz: number;
+  readonly snMinMemoryMb: number;
+  /** A host that was an SN before a restart does not serve again before this delay (OT-4; value ours). */
+  readonly snRestartDelayMs: number;
+  /** Users could not opt out of SN duty in 2004 (BS-32); a later profile may honour the flag. */
+  readonly honourOptOut: boolean;
+  /** Period of an SN's load check (promote-on-demand) and client-count sample (ours). */
+  readonly loadCheckIntervalMs: number;
+  /** promote-on-demand: clients / capacity at or above which an SN asks an eligible client to promote (ours). */
+  readonly overloadRatio: number;
+  /** promote-on-demand: clients / capacity at or below which an SN counts as underused (ours). */
+  readonly underuseRatio: number;
+  /** promote-on-demand: an SN underused for this long demotes itself (ours). */
+  readonly underuseDemoteAfterMs: number;
+
+  // --- Later features (kept here so every number lives in one place) -----------------------
+  /** PSTN gateway port (seed). */
+  readonly pstnGatewayPort: number;
+}
+
+const MINUTE_MS = 60_000;
+const HOUR_MS = 60 * MINUTE_MS;
+
+/** The 2004 client as measured (BS-n), with our choices where the studies are silent. */
+export const SKYPE_2004: ProtocolParams = Object.freeze({
+  profile: 'skype-2004',
+
+  hostCacheMax: 200,
+  bootstrapSuperNodeCount: 7,
+  bootstrapPort: 33033,
+
+  probeTimeoutMs: 5_000,
+  fallbackTcpPorts: Object.freeze([80, 443]),
+  loginRoundDelayMs: 6_000,
+  loginRounds: 5,
+  loginEntriesPerRound: 200,
+  snReplyTimeoutMs: 10_000,
+  lsReplyTimeoutMs: 60_000,
+  lsAttemptsMax: 5,
+  lsRetryDelayMs: 10_000,
+
+  natTestRetransmitMs: 1_000,
+  natTestAttempts: 2,
+
+  keepAliveIntervalMs: 60_000,
+  keepAliveMissLimit: 3,
+
+  loginServerPort: 33033,
+  lsLoginsPerSec: 500,
+  lsQueueMax: 5_000,
+  lsFailureLimit: 5,
+  lsFailureWindowMs: 10 * MINUTE_MS,
+  duplicateLogin: 'replace',
+  passwordWorkFactor: 1_000,
+  credentialLifetimeMs: 24 * HOUR_MS,
+  cryptoMode: 'real',
+
+  snClientCapacity: 500,
+  snHostCacheReplySize: 20,
+  overlayDegree: 4,
+  overlayLinksMax: 16,
+  overlayMaintainIntervalMs: 60_000,
+  overlayLinkTimeoutMs: 3 * 60_000,
+  snClientTimeoutMs: 3 * 60_000,
+  snAlternatePortOffset: 1,
+
+  electionPolicy: 'promote-when-eligible',
+  snUptimeThresholdMs: 1 * HOUR_MS,
+  snMinUplinkBitsPerSec: 256_000,
+  snMinDownlinkBitsPerSec: 256_000,
+  snMinCpuMhz: 1_000,
+  snMinMemoryMb: 256,
+  snRestartDelayMs: 30 * MINUTE_MS,
+  honourOptOut: false,
+  loadCheckIntervalMs: 60_000,
+  overloadRatio: 0.9,
+  underuseRatio: 0.05,
+  underuseDemoteAfterMs: 30 * MINUTE_MS,
+
+  pstnGatewayPort: 12340,
+});
+
+/** Named profiles a scenario can start from. */
+export const PROFILES: Readonly<Record<string, ProtocolParams>> = Object.freeze({ 'skype-2004': SKYPE_2004 });
+
+/**
+ * `base` (default SKYPE_2004) with `overrides`, checked. Throws RangeError naming the first
+ * bad field: a scenario must not run on a value the protocol cannot mean.
+ */
+export function makeParams(overrides: Partial<ProtocolParams> = {}, base: ProtocolParams = SKYPE_2004): ProtocolParams {
+  const p: ProtocolParams = Object.freeze({ ...base, ...overrides });
+  checkParams(p);
+  return p;
+}
+
+const POSITIVE_INTEGERS = [
+  'hostCacheMax',
+  'bootstrapSuperNodeCount',
+  'loginRounds',
+  'loginEntriesPerRound',
+  'lsAttemptsMax',
+  'natTestAttempts',
+  'keepAliveMissLimit',
+  'lsQueueMax',
+  'lsFailureLimit',
+  'passwordWorkFactor',
+  'snClientCapacity',
+  'overlayLinksMax',
+] as const;
+
+const NON_NEGATIVE_NUMBERS = [
+  'probeTimeoutMs',
+  'loginRoundDelayMs',
+  'snReplyTimeoutMs',
+  'lsReplyTimeoutMs',
+  'lsRetryDelayMs',
+  'natTestRetransmitMs',
+  'lsFailureWindowMs',
+  'credentialLifetimeMs',
+  'snHostCacheReplySize',
+  'overlayDegree',
+  'overlayLinkTimeoutMs',
+  'snClientTimeoutMs',
+  'snUptimeThresholdMs',
+  'snMinUplinkBitsPerSec',
+  'snMinDownlinkBitsPerSec',
+  'snMinCpuMhz',
+  'snMinMemoryMb',
+  'snRestartDelayMs',
+  'underuseDemoteAfterMs',
+] as const;
+
+const PORTS = ['bootstrapPort', 'loginServerPort', 'pstnGatewayPort', 'snAlternatePortOffset'] as const;
+
+const RATIOS = ['overloadRatio', 'underuseRatio'] as const;
+
+const POSITIVE_PERIODS = ['keepAliveIntervalMs', 'overlayMaintainIntervalMs', 'loadCheckIntervalMs', 'lsLoginsPerSec'] as const;
+
+function checkParams(p: ProtocolParams): void {
+  for (const k of POSITIVE_INTEGERS) if (!Number.isSafeInteger(p[k]) || p[k] < 1) bad(k, 'an integer >= 1', p[k]);
+  for (const k of NON_NEGATIVE_NUMBERS) if (!(typeof p[k] === 'number' && p[k] >= 0 && Number.isFinite(p[k]))) bad(k, 'a finite number >= 0', p[k]);
+  for (const k of PORTS) if (!Number.isInteger(p[k]) || p[k] < 1 || p[k] > 65535) bad(k, 'a port 1..65535', p[k]);
+  for (const k of RATIOS) if (!(typeof p[k] === 'number' && p[k] >= 0 && p[k] <= 1)) bad(k, 'a ratio in [0, 1]', p[k]);
+  for (const k of POSITIVE_PERIODS) if (!(typeof p[k] === 'number' && p[k] > 0)) bad(k, 'a number > 0', p[k]);
+  if (!Number.isSafeInteger(p.overlayDegree)) bad('overlayDegree', 'an integer >= 0', p.overlayDegree);
+  if (!Number.isSafeInteger(p.snHostCacheReplySize)) bad('snHostCacheReplySize', 'an integer >= 0', p.snHostCacheReplySize);
+  if (!Array.isArray(p.fallbackTcpPorts) || p.fallbackTcpPorts.some((x) => !Number.isInteger(x) || x < 1 || x > 65535)) {
+    bad('fallbackTcpPorts', 'a list of ports 1..65535', p.fallbackTcpPorts);
+  }
+  if (p.underuseRatio >= p.overloadRatio) bad('underuseRatio', `below overloadRatio (${p.overloadRatio})`, p.underuseRatio);
+  if (p.electionPolicy !== 'promote-when-eligible' && p.electionPolicy !== 'promote-on-demand') {
+    bad('electionPolicy', "'promote-when-eligible' or 'promote-on-demand'", p.electionPolicy);
+  }
+  if (p.duplicateLogin !== 'replace' && p.duplicateLogin !== 'refuse') bad('duplicateLogin', "'replace' or 'refuse'", p.duplicateLogin);
+  if (p.cryptoMode !== 'real' && p.cryptoMode !== 'modelled') bad('cryptoMode', "'real' or 'modelled'", p.cryptoMode);
+  if (typeof p.honourOptOut !== 'boolean') bad('honourOptOut', 'a boolean', p.honourOptOut);
+}
+
+function bad(field: string, expected: string, got: unknown): never {
+  throw new RangeError(`protocol parameter ${field}: expected ${expected}, got ${JSON.stringify(got)}`);
+}

@@ -1,0 +1,117 @@
+/**
+ * The host cache (HC): a host's ordered list of super-node endpoints (BS-5, BS-7, OT-2).
+ *
+ * What it models: the file a real client kept on disk, at most `hostCacheMax` (200, BS-5)
+ * `ip:port` entries, read in order at login. A fresh install starts from the bootstrap list
+ * (7 SNs on port 33033, BS-7). It lives in the `disk` object the runtime keeps across crashes
+ * and restarts: every change writes `disk.hostCache` (a fresh array, never mutated after).
+ *
+ * Order is preference: the freshest evidence that an entry is a live SN first.
+ *   - `refresh(list)`: an SN's list (probe reply, attach or presence reply, overlay exchange)
+ *     moves those entries to the front, in the list's order; the rest keep their order after.
+ *   - `confirm(e)`: we reached SN `e` ourselves: it goes first.
+ *   - `demote(e)`: `e` failed a login attempt: it goes last, so the next login tries it last
+ *     and a full cache drops it first.
+ *   - Over `hostCacheMax`, entries fall off the end.
+ * Entries are never removed on failure alone: a bootstrap SN that is down for a while is
+ * still worth trying later (BS-6 tries the bootstrap SNs after the HC).
+ *
+ * `self` (a host that serves as an SN) is never stored: an SN must not try to log in to itself.
+ *
+ * Design choices (not published): the move-to-front / demote-to-back order; refresh lists
+ * outrank older entries; a login round's candidates are the first `loginEntriesPerRound`
+ * entries followed by bootstrap SNs not among them (`loginCandidates`).
+ */
+
+import type { Endpoint } from '../node.js';
+import { endpointKey, sameEndpoint } from './support.js';
+
+/** The part of a host's disk the cache owns. */
+export interface HostCacheDisk {
+  hostCache?: readonly Endpoint[];
+}
+
+export class HostCache {
+  private list: readonly Endpoint[];
+  private selfEndpoint: Endpoint | undefined;
+
+  constructor(
+    private readonly maxEntries: number,
+    private readonly disk: HostCacheDisk,
+    private readonly bootstrap: readonly Endpoint[],
+  ) {
+    this.list = this.store(disk.hostCache ?? bootstrap);
+  }
+
+  /** The entries, best first. */
+  entries(): readonly Endpoint[] {
+    return this.list;
+  }
+
+  get size(): number {
+    return this.list.length;
+  }
+
+  has(e: Endpoint): boolean {
+    return this.list.some((x) => sameEndpoint(x, e));
+  }
+
+  /** The SN endpoint of this host while it serves (never stored), or undefined. */
+  setSelf(e: Endpoint | undefined): void {
+    this.selfEndpoint = e;
+    if (e) this.list = this.store(this.list);
+  }
+
+  /** Entries of `list` to the front, in that order (deduplicated); the rest after them. */
+  refresh(list: readonly Endpoint[]): void {
+    if (list.length === 0) return;
+    this.list = this.store([...list, ...this.list]);
+  }
+
+  /** We reached SN `e` ourselves: first. */
+  confirm(e: Endpoint): void {
+    this.refresh([e]);
+  }
+
+  /** `e` failed a login or overlay attempt: last. */
+  demote(e: Endpoint): void {
+    if (!this.has(e)) return;
+    this.list = this.store([...this.list.filter((x) => !sameEndpoint(x, e)), e]);
+  }
+
+  /**
+   * The entries one login round tries, in order: the first `perRound` HC entries, then the
+   * bootstrap SNs not among them (BS-6: no reachable HC entry and no reachable bootstrap SN
+   * means failure).
+   */
+  loginCandidates(perRound: number): Endpoint[] {
+    const head = this.list.slice(0, perRound);
+    const seen = new Set(head.map(endpointKey));
+    for (const b of this.bootstrap) {
+      if (seen.has(endpointKey(b)) || this.isSelf(b)) continue;
+      seen.add(endpointKey(b));
+      head.push(b);
+    }
+    return head;
+  }
+
+  private isSelf(e: Endpoint): boolean {
+    return this.selfEndpoint !== undefined && sameEndpoint(this.selfEndpoint, e);
+  }
+
+  /** Dedupes (first occurrence wins), drops self, truncates, writes to disk. */
+  private store(candidates: readonly Endpoint[]): readonly Endpoint[] {
+    const seen = new Set<number>();
+    const out: Endpoint[] = [];
+    for (const e of candidates) {
+      if (out.length >= this.maxEntries) break;
+      const k = endpointKey(e);
+      if (seen.has(k) || this.isSelf(e)) continue;
+      seen.add(k);
+      out.push({ ip: e.ip, port: e.port });
+    }
+    const frozen = Object.freeze(out);
+    this.disk.hostCache = frozen;
+    return frozen;
+  }
+}

@@ -1,0 +1,1015 @@
+/**
+ * The ordinary host (SC): the client a user runs. It logs in (BS-9, BS-10, BS-11), keeps its
+ * super node (BS-15), re-logs in when the SN is lost, and - when elected (election.ts) or
+ * configured as a bootstrap SN - also serves as a super node (super-node.ts) in the same node.
+ *
+ * What it models, in the order of a login (login.ts has the state table):
+ *   1. HC entries in order (host-cache.ts): UDP probe, 5 s; TCP to the SN's port; TCP 80;
+ *      TCP 443; next entry; after the round's last entry 6 s and the next round; 5 rounds,
+ *      then failure (BS-9). The exact order and its open choices are in login.ts's header.
+ *   2. Connected: the acceptor's `challenge` tells whether it serves as an SN (else next entry)
+ *      and gives the nonce the attach must sign.
+ *   3. Authenticate with the LS over TCP (name, password, the LS's nonce, our public key);
+ *      receive the signed credential (BS-8). A valid credential from earlier in this process
+ *      is re-used (no LS visit on re-login). The LS connection stays open as the session link.
+ *      LS busy / unreachable / silent: back off (`authBusy`'s retry time, or lsRetryDelayMs,
+ *      times 1 + a uniform draw, to spread a storm) and retry, at most lsAttemptsMax tries.
+ *   4. Attach to the SN with the credential and the signed nonce; refused (full, ...) -> next
+ *      HC entry. Attached: the SN's list refreshes the HC, keep-alives start.
+ *   5. NAT and firewall type detection against SNs (nat-detection.ts, BS-11).
+ *   6. Presence announce; the SN's reply refreshes the HC (BS-9 step 6). Online.
+ *   Online: keep-alive every 60 s (BS-15) by UDP (TCP when UDP is blocked, BS-10), sequence
+ *   numbered; `keepAliveMissLimit` unanswered in a row, the TCP connection closing, or the SN's
+ *   `superNodeLeaving` mean the SN is lost: the host demotes it in the HC and logs in again
+ *   from the HC (a new login, trigger `reconnect`).
+ *   Logout (user): `detach` to the SN, close SN and LS connections, stop serving if serving.
+ *   The LS ending the session (`sessionEnded`, a newer login of the name): the same, cause
+ *   `replaced`.
+ *
+ * Inputs: start; user login / logout; datagrams (probeReply, natProbeReply, keepAliveAck for
+ * the client; probe, natProbe, keepAlive for the SN service); connection events and data of
+ * its SN link, its LS connection, accepted connections (first message attach / overlayJoin,
+ * handed to the SN service, refused when not serving) and the service's connections; timers
+ * (one dispatch point, `onTimer`). An input with no entry in the current state is counted
+ * (`trace unexpected`); an input on a connection this node already closed is counted as `late`;
+ * bad bytes as `malformed`. None changes state.
+ *
+ * Ports: one UDP and one TCP port with the same number, chosen at random at install (BS-3:
+ * drawn at the first start, kept in `disk.port`; a bootstrap SN is configured with 33033).
+ * Serving as an SN adds TCP 80 and 443 (the BS-9 fall-backs) and UDP port + 1 (NAT tests).
+ *
+ * What it abstracts: the host knows its interface address (`localIp`) and machine
+ * (`config`) from the runtime; the UDP-blocked inference and NAT class are per process (not
+ * persisted); a credential is kept in memory only. No calls, chat, search or PSTN yet: the
+ * action union and the message table leave room for them.
+ *
+ * Metrics: loginTimeMs (labels outcome ok|failed, natClass, trigger user|reconnect),
+ * loginAttempts and loginRounds (labels outcome), loginFailure (value 1; label cause:
+ * noSuperNode | badCredentials | rateLimited | nameInUse | badNonce | loginServerBusy |
+ * loginServerUnreachable | badCredential | replaced), natDetectionMs (label natClass),
+ * snLost (value 1; label cause), sessionEnd (value 1; label cause), promotion / demotion
+ * (election.ts), and the SN's snClients.
+ * Traces: loginStarted, loginAttempt, loginEntryFailed, loginRoundFailed, udpBlocked,
+ * natClassified, loginSucceeded, loginFailed, loginAborted, snLost, loggedOut, sessionEnded,
+ * loginServerLinkClosed, promoted, demoted, promoteDeclined, notServing, plus the SN's.
+ */
+
+import type { KeyObject } from 'node:crypto';
+import type { ConnId, CloseReason, Ctx, Endpoint, Input, ProtocolNode, Random } from '../node.js';
+import { decodeCredential, signChallenge } from '../crypto/credentials.js';
+import { deriveSigningKeyPair, randomBytesFrom, SEED_BYTES, signingPublicKey, type KeyPair } from '../crypto/keys.js';
+import type { ProtocolParams } from '../params.js';
+import { ATTACH_REFUSAL, AUTH_REFUSAL, NAT_CLASS, PRESENCE_STATUS, ROLE, OVERLAY_REFUSAL, codeName, type Message, type MessageOf } from '../wire/messages.js';
+import { isDecodeError } from '../wire/codec.js';
+import type { Obfuscator } from '../wire/obfuscation.js';
+import { checkEligibility, eligibleFromMs, type EligibilityState, type HostConfig } from './election.js';
+import { HostCache, type HostCacheDisk } from './host-cache.js';
+import { CHALLENGE_NONCE_BYTES } from './login-server.js';
+import { LoginLadder, LoginMachine, type LadderStep, type LoginEvent, type LoginState } from './login.js';
+import { NatDetector, type NatClass, type NatStep } from './nat-detection.js';
+import { SUPER_NODE_TIMERS, SuperNodeService, type SuperNodeTimer } from './super-node.js';
+import { formatEndpoint, randomInt, randomU32, unexpected } from './support.js';
+import { Timers } from './timers.js';
+import { sharedObfuscator, Transport } from './transport.js';
+
+/** What the user (the workload, churn) does. Calls, chat, search and PSTN extend this later. */
+export type HostAction = { readonly type: 'login'; readonly name: string; readonly password: string } | { readonly type: 'logout' };
+
+/** The ordinary host's own timers; with SuperNodeTimer they form the node's closed set. */
+export type HostTimer =
+  /** fires when: the current HC entry's UDP probe had no reply for probeTimeoutMs (BS-9: 5 s). */
+  | 'probeTimeout'
+  /** fires when: the wait between two login rounds (BS-9: 6 s) is over. */
+  | 'roundDelay'
+  /** fires when: the SN (snReplyTimeoutMs) or the LS (lsReplyTimeoutMs) did not answer the current login step. */
+  | 'replyTimeout'
+  /** fires when: the back-off before the next LS attempt is over. */
+  | 'lsRetry'
+  /** fires when: the current NAT test's retransmit interval is over. */
+  | 'natTest'
+  /** fires when: the next keep-alive to the SN is due (BS-15: every 60 s). */
+  | 'keepAlive'
+  /** fires when: the host's uptime and restart-hold conditions for SN eligibility are met. */
+  | 'eligibilityCheck';
+
+export type NodeTimer = HostTimer | SuperNodeTimer;
+
+const HOST_TIMERS: readonly HostTimer[] = ['probeTimeout', 'roundDelay', 'replyTimeout', 'lsRetry', 'natTest', 'keepAlive', 'eligibilityCheck'];
+/** Timers of one login step: leaving a state disarms them. */
+const STEP_TIMERS: readonly HostTimer[] = ['probeTimeout', 'roundDelay', 'replyTimeout', 'lsRetry', 'natTest'];
+
+/** What the host keeps across crashes and restarts (the runtime keeps the object alive). */
+export interface HostDisk extends HostCacheDisk {
+  /** The UDP/TCP port chosen at install. */
+  port?: number;
+  /** Seed of the user's Ed25519 identity key, drawn at the first login. */
+  identitySeed?: Uint8Array;
+  /** Served as an SN when it last stopped (OT-4 restart delay). */
+  wasSuperNode?: boolean;
+  /** Starts so far. */
+  starts?: number;
+}
+
+export interface HostOptions {
+  readonly params: ProtocolParams;
+  readonly disk: HostDisk;
+  /** The host's interface address (private behind a NAT). */
+  readonly localIp: number;
+  /** UDP and TCP port; default `disk.port`, else drawn at the first start and stored. */
+  readonly port?: number;
+  /** The bootstrap SNs of a fresh install (BS-7: 7 SNs on port 33033). */
+  readonly bootstrap: readonly Endpoint[];
+  readonly loginServer: Endpoint;
+  /** The LS's Ed25519 public key (raw 32 bytes or a key object). */
+  readonly lsPublicKey: Uint8Array | KeyObject;
+  readonly config: HostConfig;
+  /** Serve as a (bootstrap) SN from the first start; never elected, never demoted. Its address must be public. */
+  readonly bootstrapSuperNode?: boolean;
+  readonly obfuscator?: Obfuscator;
+}
+
+type ConnOwner = 'sn' | 'ls' | 'inbound' | 'service';
+
+type LoginTrigger = 'user' | 'reconnect';
+
+/** The login in progress. */
+interface LoginProcess {
+  readonly trigger: LoginTrigger;
+  readonly startedAtMs: number;
+  readonly ladder: LoginLadder;
+  probeNonce: number;
+  /** The SN connection was lost while the LS was being asked: go to the next entry after. */
+  snLostDuringAuth: boolean;
+  lsAttempts: number;
+  lsBusy: boolean;
+  nat: NatDetector | undefined;
+  natStartedAtMs: number;
+}
+
+/** The host's connection to its SN (during login from TCP connect on, and online). */
+interface SnLink {
+  /** The HC entry (the SN's UDP endpoint). */
+  readonly entry: Endpoint;
+  readonly conn: ConnId;
+  nonce: Uint8Array | undefined;
+  session: number | undefined;
+  seq: number;
+  ackedSeq: number;
+  misses: number;
+}
+
+interface LsLink {
+  readonly conn: ConnId;
+  /** `session`: the credential came; the connection is the session link. */
+  phase: 'connecting' | 'challenge' | 'verdict' | 'session';
+}
+
+const LATE_CONNS_MAX = 1024;
+
+export class HostNode implements ProtocolNode<HostAction> {
+  private readonly params: ProtocolParams;
+  private readonly disk: HostDisk;
+  private readonly transport: Transport;
+  private readonly timers = new Timers<NodeTimer>();
+  private readonly hostCache: HostCache;
+  private readonly machine = new LoginMachine();
+  private readonly lsKey: KeyObject;
+  private readonly conns = new Map<ConnId, ConnOwner>();
+  private readonly inbound = new Map<ConnId, { remote: Endpoint; nonce: Uint8Array }>();
+  /** Connections this node closed: inputs on them are late, not errors. */
+  private readonly lateConns = new Set<ConnId>();
+  private readonly listeningTcp = new Set<number>();
+  private readonly listeningUdp = new Set<number>();
+  private nextConn = 1;
+  private started = false;
+  private startedAtMs = 0;
+  private holdUntilMs = 0;
+  private portNumber = 0;
+
+  private user: { name: string; password: string } | undefined;
+  private identity: KeyPair | undefined;
+  private credential: { bytes: Uint8Array; expiresAtMs: number } | undefined;
+  private udpBlockedFlag = false;
+  private natClassValue: NatClass = 'unknown';
+  private natKnownAtMs = 0;
+  private reportedEligible = false;
+
+  private login: LoginProcess | undefined;
+  private sn: SnLink | undefined;
+  private ls: LsLink | undefined;
+
+  private service: SuperNodeService | undefined;
+  private promotedAtMs = 0;
+
+  constructor(private readonly options: HostOptions) {
+    this.params = options.params;
+    this.disk = options.disk;
+    this.transport = new Transport(options.obfuscator ?? sharedObfuscator(options.params.cryptoMode));
+    this.hostCache = new HostCache(options.params.hostCacheMax, options.disk, options.bootstrap);
+    const key = options.lsPublicKey instanceof Uint8Array ? signingPublicKey(options.lsPublicKey) : options.lsPublicKey;
+    if (isDecodeError(key)) throw new RangeError(`lsPublicKey: ${key.error}`);
+    this.lsKey = key;
+  }
+
+  // --- observation (tests, checkers, the runtime's samplers) --------------------------------
+
+  get state(): LoginState {
+    return this.machine.state;
+  }
+  get port(): number {
+    return this.portNumber;
+  }
+  get natClass(): NatClass {
+    return this.natClassValue;
+  }
+  get udpBlocked(): boolean {
+    return this.udpBlockedFlag;
+  }
+  get isSuperNode(): boolean {
+    return this.service !== undefined;
+  }
+  get superNode(): SuperNodeService | undefined {
+    return this.service;
+  }
+  /** The HC entry of the SN this host is attached to (or logging in through). */
+  get currentSuperNode(): Endpoint | undefined {
+    return this.sn?.entry;
+  }
+  hostCacheEntries(): readonly Endpoint[] {
+    return this.hostCache.entries();
+  }
+
+  // --- the entry point ----------------------------------------------------------------------
+
+  handle(input: Input<HostAction>, ctx: Ctx): void {
+    if (input.kind !== 'start' && !this.started) throw new RangeError(`host: input ${input.kind} before start`);
+    switch (input.kind) {
+      case 'start':
+        return this.onStart(ctx);
+      case 'user':
+        return this.onAction(ctx, input.action);
+      case 'datagram':
+        return this.onDatagram(ctx, input.localPort, input.from, input.bytes);
+      case 'accepted':
+        return this.onAccepted(ctx, input.conn, input.remote);
+      case 'connected':
+        return this.onConnected(ctx, input.conn);
+      case 'connectFailed':
+        return this.onConnectFailed(ctx, input.conn);
+      case 'data':
+        return this.onData(ctx, input.conn, input.bytes);
+      case 'closed':
+        return this.onClosed(ctx, input.conn, input.reason);
+      case 'timer':
+        return this.onTimer(ctx, input.name, input.tag);
+    }
+  }
+
+  private onStart(ctx: Ctx): void {
+    if (this.started) throw new RangeError('host: started twice');
+    this.started = true;
+    this.startedAtMs = ctx.now;
+    this.disk.starts = (this.disk.starts ?? 0) + 1;
+    this.portNumber = this.options.port ?? this.disk.port ?? 1024 + randomInt(ctx.rng, 65534 - 1024);
+    this.disk.port = this.portNumber;
+    this.holdUntilMs = this.disk.wasSuperNode ? ctx.now + this.params.snRestartDelayMs : ctx.now;
+    this.listenUdp(ctx, this.portNumber);
+    this.listenTcp(ctx, this.portNumber);
+    if (!this.options.bootstrapSuperNode) return;
+    this.natClassValue = 'open';
+    this.natKnownAtMs = ctx.now;
+    if (this.holdUntilMs > ctx.now) this.timers.set(ctx, 'eligibilityCheck', this.holdUntilMs - ctx.now);
+    else this.promote(ctx, 'bootstrap');
+  }
+
+  private onAction(ctx: Ctx, action: HostAction): void {
+    switch (action.type) {
+      case 'login':
+        if (!this.accepts(ctx, 'login')) return;
+        this.user = { name: action.name, password: action.password };
+        return this.startLogin(ctx, 'user', 'login');
+      case 'logout':
+        if (!this.accepts(ctx, 'logout')) return;
+        return this.endSession(ctx, 'logout', 'logout');
+      default:
+        throw new RangeError(`host: unknown action ${(action as { type: unknown }).type}`);
+    }
+  }
+
+  /** The one dispatch point of the node's timers. */
+  private onTimer(ctx: Ctx, name: string, tag: number): void {
+    if (!HOST_TIMERS.includes(name as HostTimer) && !SUPER_NODE_TIMERS.includes(name as SuperNodeTimer)) throw new RangeError(`host: unknown timer ${name}`);
+    const timer = name as NodeTimer;
+    if (!this.timers.take(timer, tag)) return;
+    switch (timer) {
+      case 'probeTimeout':
+        return this.onProbeTimeout(ctx);
+      case 'roundDelay':
+        return this.onRoundDelay(ctx);
+      case 'replyTimeout':
+        return this.onReplyTimeout(ctx);
+      case 'lsRetry':
+        return this.onLsRetry(ctx);
+      case 'natTest':
+        return this.applyNatStep(ctx, this.login!.nat!.onTimeout());
+      case 'keepAlive':
+        return this.onKeepAliveDue(ctx);
+      case 'eligibilityCheck':
+        return this.onEligibilityCheck(ctx);
+      case 'clientSweep':
+      case 'overlayMaintain':
+      case 'loadCheck':
+        if (this.service?.onTimer(ctx, timer)) this.demote(ctx, 'underused');
+        return;
+    }
+  }
+
+  // --- login: the BS-9 ladder ---------------------------------------------------------------
+
+  /** Checks the table (and `also`, a condition of the event's own); an event with no entry is counted and dropped. */
+  private accepts(ctx: Ctx, event: LoginEvent, also = true): boolean {
+    if (also && this.machine.accepts(event)) return true;
+    unexpected(ctx, event, this.machine.state);
+    return false;
+  }
+
+  /** Moves the machine; leaving a state disarms the step timers. */
+  private move(ctx: Ctx, event: LoginEvent, to: LoginState): void {
+    const from = this.machine.state;
+    this.machine.move(event, to);
+    if (from !== to) this.timers.cancelAll(ctx, STEP_TIMERS);
+  }
+
+  private startLogin(ctx: Ctx, trigger: LoginTrigger, event: LoginEvent): void {
+    const ladder = new LoginLadder(this.params, () => this.hostCache.loginCandidates(this.params.loginEntriesPerRound));
+    this.login = { trigger, startedAtMs: ctx.now, ladder, probeNonce: 0, snLostDuringAuth: false, lsAttempts: 0, lsBusy: false, nat: undefined, natStartedAtMs: 0 };
+    ctx.out.push({ kind: 'trace', event: 'loginStarted', detail: { trigger, udpBlocked: this.udpBlockedFlag } });
+    this.step(ctx, event, ladder.begin(this.udpBlockedFlag));
+  }
+
+  private step(ctx: Ctx, event: LoginEvent, step: LadderStep): void {
+    const login = this.login!;
+    switch (step.kind) {
+      case 'probe': {
+        this.move(ctx, event, 'probing');
+        login.probeNonce = randomU32(ctx.rng);
+        this.transport.sendDatagram(ctx, this.portNumber, step.entry, { type: 'probe', nonce: login.probeNonce });
+        this.timers.set(ctx, 'probeTimeout', this.params.probeTimeoutMs);
+        this.traceAttempt(ctx, step.entry, 'udp', step.entry.port);
+        return;
+      }
+      case 'connect': {
+        this.move(ctx, event, 'connecting');
+        const conn = this.openConnection(ctx, 'sn', { ip: step.entry.ip, port: step.port });
+        this.sn = { entry: step.entry, conn, nonce: undefined, session: undefined, seq: 0, ackedSeq: 0, misses: 0 };
+        this.traceAttempt(ctx, step.entry, 'tcp', step.port);
+        return;
+      }
+      case 'wait':
+        this.move(ctx, event, 'roundWait');
+        ctx.out.push({ kind: 'trace', event: 'loginRoundFailed', detail: { round: login.ladder.round } });
+        this.timers.set(ctx, 'roundDelay', this.params.loginRoundDelayMs);
+        return;
+      case 'fail':
+        this.move(ctx, event, 'offline');
+        return this.finishLogin(ctx, 'failed', 'noSuperNode');
+    }
+  }
+
+  private traceAttempt(ctx: Ctx, entry: Endpoint, transport: 'udp' | 'tcp', port: number): void {
+    const round = this.login!.ladder.round;
+    ctx.out.push({ kind: 'trace', event: 'loginAttempt', detail: { entry: formatEndpoint(entry), transport, port, round } });
+  }
+
+  private onProbeReply(ctx: Ctx, msg: MessageOf<'probeReply'>): void {
+    if (!this.machine.accepts('probeReply') || msg.nonce !== this.login?.probeNonce) return unexpected(ctx, 'probeReply', this.machine.state);
+    this.hostCache.refresh(msg.hostCache);
+    this.step(ctx, 'probeReply', this.login.ladder.afterProbe(false));
+  }
+
+  private onProbeTimeout(ctx: Ctx): void {
+    this.step(ctx, 'probeTimeout', this.login!.ladder.afterProbe(true));
+  }
+
+  private onRoundDelay(ctx: Ctx): void {
+    this.step(ctx, 'roundDelayOver', this.login!.ladder.nextRound(this.udpBlockedFlag));
+  }
+
+  /** The current HC entry failed after its TCP connection opened: demote it, next entry. */
+  private entryFailed(ctx: Ctx, event: LoginEvent, cause: string): void {
+    const entry = this.sn?.entry ?? this.login!.ladder.entry;
+    this.dropSnLink(ctx);
+    if (entry) {
+      this.hostCache.demote(entry);
+      ctx.out.push({ kind: 'trace', event: 'loginEntryFailed', detail: { entry: formatEndpoint(entry), cause } });
+    }
+    this.step(ctx, event, this.login!.ladder.nextEntry(this.udpBlockedFlag));
+  }
+
+  private onSnConnected(ctx: Ctx): void {
+    if (!this.accepts(ctx, 'snConnected')) return;
+    this.move(ctx, 'snConnected', 'greeting');
+    this.timers.set(ctx, 'replyTimeout', this.params.snReplyTimeoutMs);
+  }
+
+  private onSnConnectFailed(ctx: Ctx): void {
+    if (!this.accepts(ctx, 'snConnectFailed')) return;
+    const entry = this.sn!.entry;
+    this.forgetConnection(this.sn!.conn);
+    this.sn = undefined;
+    const ladder = this.login!.ladder;
+    const step = ladder.afterConnectFailed(this.udpBlockedFlag);
+    if (ladder.entry !== entry) {
+      this.hostCache.demote(entry);
+      ctx.out.push({ kind: 'trace', event: 'loginEntryFailed', detail: { entry: formatEndpoint(entry), cause: 'unreachable' } });
+    }
+    this.step(ctx, 'snConnectFailed', step);
+  }
+
+  private onSnChallenge(ctx: Ctx, msg: MessageOf<'challenge'>): void {
+    if (!this.accepts(ctx, 'snChallenge')) return;
+    const sn = this.sn!;
+    if (msg.role !== ROLE.superNode) return this.entryFailed(ctx, 'snChallenge', 'notSuperNode');
+    sn.nonce = msg.nonce;
+    if (this.login!.ladder.probeTimedOut && !this.udpBlockedFlag) {
+      // The SN is alive and serving, yet its UDP probe went unanswered: UDP is blocked (BS-10).
+      this.udpBlockedFlag = true;
+      ctx.out.push({ kind: 'trace', event: 'udpBlocked', detail: { entry: formatEndpoint(sn.entry) } });
+    }
+    if (this.credentialValid(ctx.now)) this.sendAttach(ctx, 'snChallenge');
+    else this.startAuth(ctx, 'snChallenge');
+  }
+
+  // --- login: the LS ------------------------------------------------------------------------
+
+  private credentialValid(nowMs: number): boolean {
+    return this.credential !== undefined && nowMs + this.params.snReplyTimeoutMs < this.credential.expiresAtMs;
+  }
+
+  private startAuth(ctx: Ctx, event: LoginEvent): void {
+    const login = this.login!;
+    this.closeLs(ctx);
+    login.lsAttempts++;
+    this.move(ctx, event, 'authenticating');
+    const conn = this.openConnection(ctx, 'ls', this.options.loginServer);
+    this.ls = { conn, phase: 'connecting' };
+    this.timers.set(ctx, 'replyTimeout', this.params.lsReplyTimeoutMs);
+  }
+
+  private onLsConnected(ctx: Ctx): void {
+    if (!this.accepts(ctx, 'lsConnected', this.ls?.phase === 'connecting')) return;
+    this.ls!.phase = 'challenge';
+    this.move(ctx, 'lsConnected', 'authenticating');
+  }
+
+  private onLsMessage(ctx: Ctx, msg: Message): void {
+    const ls = this.ls!;
+    switch (msg.type) {
+      case 'challenge':
+        if (!this.accepts(ctx, 'lsChallenge', ls.phase === 'challenge' && msg.role === ROLE.loginServer)) return;
+        return this.sendAuthRequest(ctx, msg.nonce);
+      case 'authAccepted':
+        if (!this.accepts(ctx, 'authAccepted', ls.phase === 'verdict')) return;
+        return this.onAuthAccepted(ctx, msg);
+      case 'authRefused':
+        if (!this.accepts(ctx, 'authRefused', ls.phase === 'verdict')) return;
+        this.closeLs(ctx);
+        this.dropSnLink(ctx);
+        this.move(ctx, 'authRefused', 'offline');
+        return this.finishLogin(ctx, 'failed', codeName(AUTH_REFUSAL, msg.reason, 'unknownRefusal'));
+      case 'authBusy':
+        if (!this.accepts(ctx, 'authBusy', ls.phase === 'verdict')) return;
+        this.login!.lsBusy = true;
+        return this.lsBackoff(ctx, 'authBusy', msg.retryAfterMs);
+      case 'sessionEnded':
+        if (!this.accepts(ctx, 'sessionEnded', ls.phase === 'session')) return;
+        return this.endSession(ctx, 'sessionEnded', 'replaced');
+      default:
+        return unexpected(ctx, msg.type, 'loginServerLink');
+    }
+  }
+
+  private sendAuthRequest(ctx: Ctx, nonce: Uint8Array): void {
+    const ls = this.ls!;
+    const identity = this.ensureIdentity(ctx);
+    this.transport.write(ctx, ls.conn, { type: 'authRequest', name: this.user!.name, password: this.user!.password, nonce, publicKey: identity.publicKey });
+    ls.phase = 'verdict';
+    this.move(ctx, 'lsChallenge', 'authenticating');
+    this.timers.set(ctx, 'replyTimeout', this.params.lsReplyTimeoutMs);
+  }
+
+  private onAuthAccepted(ctx: Ctx, msg: MessageOf<'authAccepted'>): void {
+    const login = this.login!;
+    const credential = decodeCredential(msg.credential);
+    if (isDecodeError(credential)) {
+      ctx.out.push({ kind: 'trace', event: 'malformed', detail: { transport: 'tcp', source: 'loginServer', error: credential.error, detail: credential.detail ?? '' } });
+      this.closeLs(ctx);
+      this.dropSnLink(ctx);
+      this.move(ctx, 'authAccepted', 'offline');
+      return this.finishLogin(ctx, 'failed', 'badCredential');
+    }
+    this.credential = { bytes: msg.credential, expiresAtMs: credential.expiresAtMs };
+    this.ls!.phase = 'session';
+    if (login.snLostDuringAuth) {
+      login.snLostDuringAuth = false;
+      return this.entryFailed(ctx, 'authAccepted', 'lostDuringAuth');
+    }
+    this.sendAttach(ctx, 'authAccepted');
+  }
+
+  /** The LS was busy, unreachable, silent or closed: wait and retry, or fail after lsAttemptsMax. */
+  private lsBackoff(ctx: Ctx, event: LoginEvent, retryAfterMs: number | undefined): void {
+    const login = this.login!;
+    this.closeLs(ctx);
+    if (login.lsAttempts >= this.params.lsAttemptsMax) {
+      this.dropSnLink(ctx);
+      this.move(ctx, event, 'offline');
+      return this.finishLogin(ctx, 'failed', login.lsBusy ? 'loginServerBusy' : 'loginServerUnreachable');
+    }
+    this.move(ctx, event, 'lsBackoff');
+    const baseMs = retryAfterMs ?? this.params.lsRetryDelayMs;
+    this.timers.set(ctx, 'lsRetry', baseMs * (1 + ctx.rng.next()));
+  }
+
+  private onLsRetry(ctx: Ctx): void {
+    this.startAuth(ctx, 'lsRetryOver');
+  }
+
+  private onLsClosed(ctx: Ctx, reason: CloseReason): void {
+    const ls = this.ls!;
+    if (ls.phase === 'session') {
+      this.forgetConnection(ls.conn);
+      this.ls = undefined;
+      ctx.out.push({ kind: 'trace', event: 'loginServerLinkClosed', detail: { reason } });
+      return;
+    }
+    if (!this.accepts(ctx, 'lsClosed')) return;
+    this.lsBackoff(ctx, 'lsClosed', undefined);
+  }
+
+  private onLsConnectFailed(ctx: Ctx): void {
+    if (!this.accepts(ctx, 'lsConnectFailed')) return;
+    this.lsBackoff(ctx, 'lsConnectFailed', undefined);
+  }
+
+  private ensureIdentity(ctx: Ctx): KeyPair {
+    if (!this.identity) {
+      const seed = this.disk.identitySeed ?? randomBytesFrom(ctx.rng, SEED_BYTES);
+      this.disk.identitySeed = seed;
+      this.identity = deriveSigningKeyPair(replay(seed));
+    }
+    return this.identity;
+  }
+
+  // --- login: attach, NAT detection, presence -----------------------------------------------
+
+  private sendAttach(ctx: Ctx, event: LoginEvent): void {
+    const sn = this.sn!;
+    const signature = signChallenge(this.ensureIdentity(ctx).privateKey, sn.nonce!);
+    this.transport.write(ctx, sn.conn, { type: 'attach', name: this.user!.name, credential: this.credential!.bytes, signature });
+    this.move(ctx, event, 'attaching');
+    this.timers.set(ctx, 'replyTimeout', this.params.snReplyTimeoutMs);
+  }
+
+  private onSnMessage(ctx: Ctx, msg: Message): void {
+    switch (msg.type) {
+      case 'challenge':
+        return this.onSnChallenge(ctx, msg);
+      case 'attachAccepted':
+        if (!this.accepts(ctx, 'attachAccepted')) return;
+        return this.onAttachAccepted(ctx, msg);
+      case 'attachRefused': {
+        if (!this.accepts(ctx, 'attachRefused')) return;
+        const reason = codeName(ATTACH_REFUSAL, msg.reason, 'unknownRefusal');
+        if (reason === 'badCredential' || reason === 'badSignature') this.credential = undefined;
+        return this.entryFailed(ctx, 'attachRefused', reason);
+      }
+      case 'presenceAck':
+        if (!this.accepts(ctx, 'presenceAck')) return;
+        return this.onPresenceAck(ctx, msg);
+      case 'keepAliveAck':
+        return this.onKeepAliveAck(ctx, msg);
+      case 'promoteRequest':
+        return this.onPromoteRequest(ctx);
+      case 'superNodeLeaving':
+        return this.onSnLost(ctx, 'superNodeLeft');
+      default:
+        return unexpected(ctx, msg.type, 'superNodeLink');
+    }
+  }
+
+  private onAttachAccepted(ctx: Ctx, msg: MessageOf<'attachAccepted'>): void {
+    const sn = this.sn!;
+    sn.session = msg.session;
+    this.hostCache.refresh(msg.hostCache);
+    this.hostCache.confirm(sn.entry);
+    this.move(ctx, 'attachAccepted', 'detectingNat');
+    this.timers.set(ctx, 'keepAlive', this.params.keepAliveIntervalMs);
+    this.startNatDetection(ctx);
+  }
+
+  private startNatDetection(ctx: Ctx): void {
+    const login = this.login!;
+    login.natStartedAtMs = ctx.now;
+    if (this.udpBlockedFlag) return this.applyNatStep(ctx, { kind: 'done', natClass: 'udp-blocked', reflexive: undefined });
+    const entry = this.sn!.entry;
+    const second = this.hostCache.entries().find((e) => e.ip !== entry.ip);
+    login.nat = new NatDetector({
+      local: { ip: this.options.localIp, port: this.portNumber },
+      superNode: entry,
+      secondSuperNode: second,
+      attempts: this.params.natTestAttempts,
+      nextNonce: () => randomU32(ctx.rng),
+    });
+    this.applyNatStep(ctx, login.nat.start());
+  }
+
+  private applyNatStep(ctx: Ctx, step: NatStep): void {
+    if (step.kind === 'send') {
+      this.transport.sendDatagram(ctx, this.portNumber, step.to, step.msg);
+      this.timers.set(ctx, 'natTest', this.params.natTestRetransmitMs);
+      return;
+    }
+    const login = this.login!;
+    this.natClassValue = step.natClass;
+    this.natKnownAtMs = ctx.now;
+    if (step.natClass === 'udp-blocked') this.udpBlockedFlag = true;
+    ctx.out.push({ kind: 'trace', event: 'natClassified', detail: { natClass: step.natClass, reflexive: step.reflexive ? formatEndpoint(step.reflexive) : '' } });
+    ctx.out.push({ kind: 'metric', name: 'natDetectionMs', value: ctx.now - login.natStartedAtMs, labels: { natClass: step.natClass } });
+    this.sendPresence(ctx);
+    this.move(ctx, 'natDone', 'announcing');
+    this.timers.set(ctx, 'replyTimeout', this.params.snReplyTimeoutMs);
+  }
+
+  private onNatProbeReply(ctx: Ctx, msg: MessageOf<'natProbeReply'>): void {
+    const nat = this.machine.state === 'detectingNat' ? this.login?.nat : undefined;
+    const step = nat?.onReply(msg.nonce, msg.reflexive);
+    if (!step) return unexpected(ctx, 'natProbeReply', this.machine.state);
+    this.applyNatStep(ctx, step);
+  }
+
+  private sendPresence(ctx: Ctx): void {
+    this.reportedEligible = this.service === undefined && this.isEligible(ctx.now);
+    this.transport.write(ctx, this.sn!.conn, { type: 'presence', status: PRESENCE_STATUS.online, natClass: NAT_CLASS[this.natClassValue], eligible: this.reportedEligible });
+  }
+
+  private onPresenceAck(ctx: Ctx, msg: MessageOf<'presenceAck'>): void {
+    const sn = this.sn!;
+    this.hostCache.refresh(msg.hostCache);
+    this.hostCache.confirm(sn.entry);
+    if (this.machine.state === 'online') return this.move(ctx, 'presenceAck', 'online');
+    this.move(ctx, 'presenceAck', 'online');
+    this.finishLogin(ctx, 'ok', undefined);
+    this.scheduleEligibilityCheck(ctx);
+  }
+
+  /** Login over (online, or failed - already offline): metrics and, on failure, cleanup. */
+  private finishLogin(ctx: Ctx, outcome: 'ok' | 'failed', cause: string | undefined): void {
+    const login = this.login!;
+    const labels = { outcome, natClass: this.natClassValue, trigger: login.trigger };
+    ctx.out.push({ kind: 'metric', name: 'loginTimeMs', value: ctx.now - login.startedAtMs, labels });
+    ctx.out.push({ kind: 'metric', name: 'loginAttempts', value: login.ladder.entriesTried, labels: { outcome } });
+    ctx.out.push({ kind: 'metric', name: 'loginRounds', value: login.ladder.round, labels: { outcome } });
+    if (outcome === 'ok') {
+      ctx.out.push({ kind: 'trace', event: 'loginSucceeded', detail: { superNode: formatEndpoint(this.sn!.entry), ms: ctx.now - login.startedAtMs } });
+    } else {
+      ctx.out.push({ kind: 'metric', name: 'loginFailure', value: 1, labels: { cause: cause ?? 'unknown' } });
+      ctx.out.push({ kind: 'trace', event: 'loginFailed', detail: { cause: cause ?? 'unknown', rounds: login.ladder.round } });
+      this.goOffline(ctx);
+    }
+    this.login = undefined;
+  }
+
+  private onReplyTimeout(ctx: Ctx): void {
+    if (!this.accepts(ctx, 'replyTimeout')) return;
+    if (this.machine.state === 'authenticating') return this.lsBackoff(ctx, 'replyTimeout', undefined);
+    this.entryFailed(ctx, 'replyTimeout', 'silent');
+  }
+
+  // --- online: keep-alives, SN loss, logout -------------------------------------------------
+
+  private onKeepAliveDue(ctx: Ctx): void {
+    const sn = this.sn!;
+    sn.misses = sn.ackedSeq < sn.seq ? sn.misses + 1 : 0;
+    if (sn.misses >= this.params.keepAliveMissLimit) return this.onSnLost(ctx, 'keepAliveTimeout');
+    sn.seq = (sn.seq + 1) >>> 0;
+    const msg: Message = { type: 'keepAlive', session: sn.session!, seq: sn.seq };
+    if (this.udpBlockedFlag) this.transport.write(ctx, sn.conn, msg);
+    else this.transport.sendDatagram(ctx, this.portNumber, sn.entry, msg);
+    this.timers.set(ctx, 'keepAlive', this.params.keepAliveIntervalMs);
+  }
+
+  private onKeepAliveAck(ctx: Ctx, msg: MessageOf<'keepAliveAck'>): void {
+    const sn = this.sn;
+    if (!sn || sn.session === undefined || msg.seq > sn.seq) return unexpected(ctx, 'keepAliveAck', this.machine.state);
+    sn.ackedSeq = Math.max(sn.ackedSeq, msg.seq);
+  }
+
+  /** The SN connection closed, keep-alives went unanswered, or the SN left. */
+  private onSnLost(ctx: Ctx, cause: string): void {
+    if (!this.accepts(ctx, 'snLost')) return;
+    const state = this.machine.state;
+    const entry = this.sn!.entry;
+    ctx.out.push({ kind: 'trace', event: 'snLost', detail: { superNode: formatEndpoint(entry), cause, state } });
+    if (state === 'authenticating' || state === 'lsBackoff') {
+      this.dropSnLink(ctx);
+      this.login!.snLostDuringAuth = true;
+      return this.move(ctx, 'snLost', state);
+    }
+    if (state !== 'online') return this.entryFailed(ctx, 'snLost', cause);
+    ctx.out.push({ kind: 'metric', name: 'snLost', value: 1, labels: { cause } });
+    this.dropSnLink(ctx);
+    this.hostCache.demote(entry);
+    this.startLogin(ctx, 'reconnect', 'snLost');
+  }
+
+  /** Logout by the user, or the LS ended the session: detach, close everything, offline. */
+  private endSession(ctx: Ctx, event: LoginEvent, cause: 'logout' | 'replaced'): void {
+    if (this.login) {
+      ctx.out.push({ kind: 'trace', event: 'loginAborted', detail: { cause } });
+      this.login = undefined;
+    }
+    if (this.sn?.session !== undefined) this.transport.write(ctx, this.sn.conn, { type: 'detach' });
+    this.move(ctx, event, 'offline');
+    ctx.out.push({ kind: 'trace', event: cause === 'logout' ? 'loggedOut' : 'sessionEnded', detail: { cause } });
+    ctx.out.push({ kind: 'metric', name: 'sessionEnd', value: 1, labels: { cause } });
+    this.goOffline(ctx);
+  }
+
+  /** Closes the SN and LS connections, disarms the host's timers, stops serving. */
+  private goOffline(ctx: Ctx): void {
+    this.dropSnLink(ctx);
+    this.closeLs(ctx);
+    this.timers.cancelAll(ctx, HOST_TIMERS);
+    if (this.service && !this.options.bootstrapSuperNode) this.demote(ctx, 'offline');
+  }
+
+  private dropSnLink(ctx: Ctx): void {
+    if (!this.sn) return;
+    this.closeConnection(ctx, this.sn.conn);
+    this.sn = undefined;
+    this.timers.cancel(ctx, 'keepAlive');
+    this.timers.cancel(ctx, 'natTest');
+  }
+
+  private closeLs(ctx: Ctx): void {
+    if (!this.ls) return;
+    this.closeConnection(ctx, this.ls.conn);
+    this.ls = undefined;
+  }
+
+  // --- election -----------------------------------------------------------------------------
+
+  private eligibilityState(): EligibilityState {
+    return { natClass: this.natClassValue, startedAtMs: this.startedAtMs, holdUntilMs: this.holdUntilMs };
+  }
+
+  private isEligible(nowMs: number): boolean {
+    return checkEligibility(this.params, this.options.config, this.eligibilityState(), nowMs).eligible;
+  }
+
+  /** When eligible (the exact instant): arm eligibilityCheck, or act now. */
+  private scheduleEligibilityCheck(ctx: Ctx): void {
+    if (this.service || this.options.bootstrapSuperNode) return;
+    const fromMs = eligibleFromMs(this.params, this.options.config, this.eligibilityState());
+    if (fromMs === undefined) return;
+    if (fromMs > ctx.now) this.timers.set(ctx, 'eligibilityCheck', fromMs - ctx.now);
+    else this.onEligibilityCheck(ctx);
+  }
+
+  private onEligibilityCheck(ctx: Ctx): void {
+    if (this.service) return;
+    if (this.options.bootstrapSuperNode) return this.promote(ctx, 'bootstrap');
+    if (this.machine.state !== 'online' || !this.isEligible(ctx.now)) return;
+    if (this.params.electionPolicy === 'promote-when-eligible') return this.promote(ctx, 'eligible');
+    if (!this.reportedEligible) {
+      this.sendPresence(ctx);
+    }
+  }
+
+  private onPromoteRequest(ctx: Ctx): void {
+    const reason = this.service
+      ? 'alreadySuperNode'
+      : this.machine.state !== 'online'
+        ? 'notOnline'
+        : (() => {
+            const e = checkEligibility(this.params, this.options.config, this.eligibilityState(), ctx.now);
+            return e.eligible ? undefined : e.reason;
+          })();
+    if (reason) {
+      ctx.out.push({ kind: 'trace', event: 'promoteDeclined', detail: { reason } });
+      return;
+    }
+    this.promote(ctx, 'onDemand');
+  }
+
+  private promote(ctx: Ctx, trigger: 'bootstrap' | 'eligible' | 'onDemand'): void {
+    if (this.service) return;
+    const self = { ip: this.options.localIp, port: this.portNumber };
+    const eligibleSinceMs = trigger === 'bootstrap' ? ctx.now : Math.max(eligibleFromMs(this.params, this.options.config, this.eligibilityState()) ?? ctx.now, this.natKnownAtMs);
+    this.service = new SuperNodeService({
+      params: this.params,
+      transport: this.transport,
+      timers: this.timers,
+      hostCache: this.hostCache,
+      self,
+      lsPublicKey: this.lsKey,
+      bootstrap: this.options.bootstrapSuperNode === true,
+      openConnection: (c, to) => this.openConnection(c, 'service', to),
+      closeConnection: (c, conn) => this.closeConnection(c, conn),
+      listenTcp: (c, port) => this.listenTcp(c, port),
+      listenUdp: (c, port) => this.listenUdp(c, port),
+    });
+    this.hostCache.setSelf(self);
+    this.disk.wasSuperNode = true;
+    this.promotedAtMs = ctx.now;
+    this.timers.cancel(ctx, 'eligibilityCheck');
+    const policy = this.options.bootstrapSuperNode ? 'bootstrap' : this.params.electionPolicy;
+    ctx.out.push({ kind: 'trace', event: 'promoted', detail: { policy, trigger, self: formatEndpoint(self) } });
+    ctx.out.push({ kind: 'metric', name: 'promotion', value: ctx.now - eligibleSinceMs, labels: { policy, trigger } });
+    this.service.start(ctx);
+    if (this.sn?.session !== undefined && this.machine.state === 'online' && this.reportedEligible) this.sendPresence(ctx);
+  }
+
+  private demote(ctx: Ctx, cause: 'underused' | 'offline'): void {
+    const service = this.service;
+    if (!service) return;
+    service.stop(ctx);
+    this.service = undefined;
+    this.hostCache.setSelf(undefined);
+    if (cause === 'underused') this.disk.wasSuperNode = false;
+    const policy = this.params.electionPolicy;
+    ctx.out.push({ kind: 'trace', event: 'demoted', detail: { policy, cause } });
+    ctx.out.push({ kind: 'metric', name: 'demotion', value: ctx.now - this.promotedAtMs, labels: { policy, cause } });
+    if (cause === 'underused' && this.machine.state === 'online') this.sendPresence(ctx);
+  }
+
+  // --- datagrams ----------------------------------------------------------------------------
+
+  private onDatagram(ctx: Ctx, localPort: number, from: Endpoint, bytes: Uint8Array): void {
+    const msg = this.transport.readDatagram(ctx, bytes, from);
+    if (!msg) return;
+    switch (msg.type) {
+      case 'probeReply':
+        return this.onProbeReply(ctx, msg);
+      case 'natProbeReply':
+        return this.onNatProbeReply(ctx, msg);
+      case 'keepAliveAck':
+        return this.onKeepAliveAck(ctx, msg);
+      case 'probe':
+        if (!this.service) return this.notServing(ctx, msg.type);
+        return this.service.onProbe(ctx, localPort, from, msg);
+      case 'natProbe':
+        if (!this.service) return this.notServing(ctx, msg.type);
+        if (!this.service.onNatProbe(ctx, localPort, from, msg)) unexpected(ctx, `natProbe test ${msg.test}`, 'superNode');
+        return;
+      case 'keepAlive':
+        if (!this.service) return this.notServing(ctx, msg.type);
+        return this.service.onKeepAlive(ctx, msg, { localPort, from });
+      default:
+        return unexpected(ctx, msg.type, 'udp');
+    }
+  }
+
+  /** An SN request to a host that does not serve (a stale HC entry elsewhere): counted, no answer. */
+  private notServing(ctx: Ctx, msgType: string): void {
+    ctx.out.push({ kind: 'trace', event: 'notServing', detail: { msgType } });
+  }
+
+  // --- connections --------------------------------------------------------------------------
+
+  private openConnection(ctx: Ctx, owner: ConnOwner, to: Endpoint): ConnId {
+    const conn = this.nextConn++;
+    this.conns.set(conn, owner);
+    ctx.out.push({ kind: 'connect', conn, to });
+    return conn;
+  }
+
+  /** Closes a connection (connecting or open) and remembers it as late. */
+  private closeConnection(ctx: Ctx, conn: ConnId): void {
+    if (!this.conns.has(conn)) return;
+    ctx.out.push({ kind: 'close', conn });
+    this.forgetConnection(conn);
+    this.lateConns.add(conn);
+    if (this.lateConns.size > LATE_CONNS_MAX) this.lateConns.delete(this.lateConns.values().next().value!);
+  }
+
+  private forgetConnection(conn: ConnId): void {
+    this.conns.delete(conn);
+    this.inbound.delete(conn);
+  }
+
+  /** The owner of `conn`, or undefined after counting the input as late or unexpected. */
+  private ownerOf(ctx: Ctx, conn: ConnId, input: string): ConnOwner | undefined {
+    const owner = this.conns.get(conn);
+    if (owner) return owner;
+    if (this.lateConns.has(conn)) {
+      if (input === 'closed') this.lateConns.delete(conn);
+      ctx.out.push({ kind: 'trace', event: 'late', detail: { input, conn } });
+    } else {
+      unexpected(ctx, input, 'unknownConnection');
+    }
+    return undefined;
+  }
+
+  private onAccepted(ctx: Ctx, conn: ConnId, remote: Endpoint): void {
+    const nonce = randomBytesFrom(ctx.rng, CHALLENGE_NONCE_BYTES);
+    this.conns.set(conn, 'inbound');
+    this.inbound.set(conn, { remote, nonce });
+    this.transport.write(ctx, conn, { type: 'challenge', role: this.service ? ROLE.superNode : ROLE.host, nonce });
+  }
+
+  private onConnected(ctx: Ctx, conn: ConnId): void {
+    switch (this.ownerOf(ctx, conn, 'connected')) {
+      case 'sn':
+        return this.onSnConnected(ctx);
+      case 'ls':
+        return this.onLsConnected(ctx);
+      case 'service':
+        return this.service?.onConnected(ctx, conn);
+      case 'inbound':
+        return unexpected(ctx, 'connected', 'inbound');
+    }
+  }
+
+  private onConnectFailed(ctx: Ctx, conn: ConnId): void {
+    switch (this.ownerOf(ctx, conn, 'connectFailed')) {
+      case 'sn':
+        return this.onSnConnectFailed(ctx);
+      case 'ls':
+        return this.onLsConnectFailed(ctx);
+      case 'service':
+        this.forgetConnection(conn);
+        return this.service?.onConnectFailed(ctx, conn);
+      case 'inbound':
+        return unexpected(ctx, 'connectFailed', 'inbound');
+    }
+  }
+
+  private onData(ctx: Ctx, conn: ConnId, bytes: Uint8Array): void {
+    const owner = this.ownerOf(ctx, conn, 'data');
+    if (!owner) return;
+    const msg = this.transport.readData(ctx, bytes, conn);
+    if (!msg) return;
+    switch (owner) {
+      case 'sn':
+        return this.onSnMessage(ctx, msg);
+      case 'ls':
+        return this.onLsMessage(ctx, msg);
+      case 'inbound':
+        return this.onInboundMessage(ctx, conn, msg);
+      case 'service':
+        if (!this.service?.onData(ctx, conn, msg)) unexpected(ctx, msg.type, 'superNodeConnection');
+        return;
+    }
+  }
+
+  /** The first message on an accepted connection. */
+  private onInboundMessage(ctx: Ctx, conn: ConnId, msg: Message): void {
+    const pending = this.inbound.get(conn)!;
+    if (this.service) {
+      if (!this.service.onInbound(ctx, conn, pending.remote, pending.nonce, msg)) return unexpected(ctx, msg.type, 'inbound');
+      this.inbound.delete(conn);
+      this.conns.set(conn, 'service');
+      return;
+    }
+    if (msg.type === 'attach') return this.transport.write(ctx, conn, { type: 'attachRefused', reason: ATTACH_REFUSAL.notSuperNode });
+    if (msg.type === 'overlayJoin') return this.transport.write(ctx, conn, { type: 'overlayRefused', reason: OVERLAY_REFUSAL.notSuperNode });
+    unexpected(ctx, msg.type, 'inbound');
+  }
+
+  private onClosed(ctx: Ctx, conn: ConnId, reason: CloseReason): void {
+    const owner = this.ownerOf(ctx, conn, 'closed');
+    switch (owner) {
+      case 'sn':
+        this.forgetConnection(conn);
+        if (this.sn?.conn === conn) this.onSnLost(ctx, reason);
+        return;
+      case 'ls':
+        return this.onLsClosed(ctx, reason);
+      case 'inbound':
+        return this.forgetConnection(conn);
+      case 'service':
+        this.forgetConnection(conn);
+        return this.service?.onClosed(ctx, conn);
+    }
+  }
+
+  private listenTcp(ctx: Ctx, port: number): void {
+    if (this.listeningTcp.has(port)) return;
+    this.listeningTcp.add(port);
+    ctx.out.push({ kind: 'listenTcp', port });
+  }
+
+  private listenUdp(ctx: Ctx, port: number): void {
+    if (this.listeningUdp.has(port)) return;
+    this.listeningUdp.add(port);
+    ctx.out.push({ kind: 'listenUdp', port });
+  }
+}
+
+/** A Random that replays `bytes` (one byte per draw), so a stored seed re-derives the same key. */
+function replay(bytes: Uint8Array): Random {
+  let i = 0;
+  return { next: () => (bytes[i++ % bytes.length] + 0.5) / 256 };
+}
