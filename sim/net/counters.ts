@@ -106,16 +106,18 @@ export class Counters {
     };
   }
 
-  /** Every message type seen, in order of first use. */
+  /** Every message type that has had traffic, in order of first use. */
   byMsgType(): MsgTypeCounters[] {
-    return this.msgNames.map((msgType, i) => ({
-      msgType,
-      sentBytes: this.msgSentBytes[i],
-      sentPackets: this.msgSentPackets[i],
-      deliveredBytes: this.msgDeliveredBytes[i],
-      deliveredPackets: this.msgDeliveredPackets[i],
-      droppedPackets: this.msgDroppedPackets[i],
-    }));
+    return this.msgNames
+      .map((msgType, i) => ({
+        msgType,
+        sentBytes: this.msgSentBytes[i],
+        sentPackets: this.msgSentPackets[i],
+        deliveredBytes: this.msgDeliveredBytes[i],
+        deliveredPackets: this.msgDeliveredPackets[i],
+        droppedPackets: this.msgDroppedPackets[i],
+      }))
+      .filter((c) => c.sentPackets + c.droppedPackets > 0);
   }
 
   /** Packets dropped, by reason, every reason listed. */

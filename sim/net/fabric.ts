@@ -64,7 +64,8 @@ export class Fabric {
   // Results of routeUp: the node the packet turns down towards, in which space, and its
   // source as seen there; or why it cannot go on.
   routeNode = 0;
-  routeSpace = 0;
+  /** Whether the packet crosses the core: it turns down in the public space, not at its own box. */
+  routeViaCore = false;
   routeSrcIp = 0;
   routeSrcPort = 0;
   routeReason: DropReason = 'no-route';
@@ -166,7 +167,7 @@ export class Fabric {
           return false;
         }
         this.routeNode = node;
-        this.routeSpace = space;
+        this.routeViaCore = space === PUBLIC_SPACE && !(node < 0 && natOfNode(node) === exited);
         this.routeSrcIp = srcIp;
         this.routeSrcPort = srcPort;
         return true;

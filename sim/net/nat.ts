@@ -26,7 +26,6 @@
  */
 import type { Kernel, Rng } from '../kernel/index.js';
 import type { TraceWriter } from '../trace/index.js';
-import { PUBLIC_SPACE } from './address.js';
 import type { NatBehaviour, NatId, NatMappingView, NatParams, PortAllocation } from './config.js';
 import { grown } from './grow.js';
 import { Permissions } from './permissions.js';
@@ -138,10 +137,6 @@ export class Nats {
 
   hairpins(box: NatId): boolean {
     return this.hairpin[box] === 1;
-  }
-
-  isPublic(box: NatId): boolean {
-    return this.outer[box] === PUBLIC_SPACE;
   }
 
   intIp(m: number): number {

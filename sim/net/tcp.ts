@@ -40,7 +40,6 @@
  */
 import type { EventId } from '../kernel/index.js';
 import type { DropReason } from '../trace/index.js';
-import { PUBLIC_SPACE } from './address.js';
 import { TCP_HEADER_BYTES } from './config.js';
 import type { HostId, TcpConnId, TcpParams } from './config.js';
 import type { Fabric } from './fabric.js';
@@ -223,7 +222,7 @@ export class Tcp {
     }
     if (!routed) return this.drop(host, -1, srcIp, client.localPort, client.remoteIp, client.remotePort, this.msgSyn, wire, f.routeReason);
     const syn: Syn = { client, node: f.routeNode, srcIp: f.routeSrcIp, srcPort: f.routeSrcPort };
-    client.viaCore = f.routeSpace === PUBLIC_SPACE;
+    client.viaCore = f.routeViaCore;
     let dst = -1;
     let dstRegion: number;
     if (f.descend(syn.node, TCP, syn.srcIp, syn.srcPort, client.remotePort, false)) {

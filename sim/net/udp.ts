@@ -17,7 +17,6 @@
 import { UDP_HEADER_BYTES } from './config.js';
 import type { HostId } from './config.js';
 import type { DropReason } from '../trace/index.js';
-import { PUBLIC_SPACE } from './address.js';
 import type { Fabric } from './fabric.js';
 import { grown } from './grow.js';
 import { UDP } from './nat.js';
@@ -59,7 +58,7 @@ export class Udp {
     const node = f.routeNode;
     const viaSrcIp = f.routeSrcIp;
     const viaSrcPort = f.routeSrcPort;
-    const viaCore = f.routeSpace === PUBLIC_SPACE;
+    const viaCore = f.routeViaCore;
     let dst = -1;
     let dstRegion: number;
     if (f.descend(node, UDP, viaSrcIp, viaSrcPort, toPort, false)) {
