@@ -11,5 +11,4 @@ export { isOverride, makeOverride, parseSetOption, type Override } from './overr
 export { formatError, type ScenarioError } from './errors.js';
 export { scenarioJsonSchema } from './json-schema.js';
 export { PROFILES, PROFILE_NAMES } from './profiles.js';
-export { NAT_PRESETS } from './nat-presets.js';
 export type * from './types.js';

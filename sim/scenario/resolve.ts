@@ -5,9 +5,10 @@
  * a region is not given, the steady-state online share).
  */
 
-import { NAT_PRESETS, NO_NAT } from './nat-presets.js';
+import { natPresets, type NatPreset } from '../net/index.js';
 import { PROFILES } from './profiles.js';
 import { steadyStateOnline, type ParsedChurn } from './sections/churn.js';
+import { NO_NAT } from './sections/network.js';
 import type { ParsedHostGroup } from './sections/hosts.js';
 import { applyOverrides, type ProtocolOverrides } from './sections/protocol.js';
 import type { ParsedRoles } from './sections/roles.js';
@@ -116,7 +117,7 @@ function mapMix<A, B>(mix: Mix<A>, f: (value: A) => B): Mix<B> {
 /** Words were checked against the declarations while parsing, so the lookups succeed. */
 function natOf(word: string, network: Network): HostNat {
   if (word === NO_NAT) return { kind: 'none' };
-  const behaviour = word in NAT_PRESETS ? NAT_PRESETS[word as keyof typeof NAT_PRESETS] : network.natTypes[word];
+  const behaviour = word in natPresets ? natPresets[word as NatPreset] : network.natTypes[word];
   return { kind: 'nat', name: word, ...behaviour };
 }
 

@@ -7,12 +7,16 @@
  *
  * The file's keys carry no unit where the value does (`keepAliveInterval: 60s`); here the unit
  * moves from the value to the name (`keepAliveIntervalMs: 60000`). Keys that already name
- * their unit (`rttMs`, `ratePerHostHour`, `utcOffsetHours`) keep their name and plain number.
+ * their unit (`rttMs`, `ratePerHostHour`, `lossRatio`) keep their name.
+ *
+ * Network pieces are sim/net's own types (LossSpec, NatParams, TcpParams, FirewallKind), so
+ * the world hands them over as they are.
  */
 
 import type { Distribution } from '../kernel/index.js';
+import type { FirewallKind, LossSpec, NatParams, TcpParams } from '../net/index.js';
 
-export type { Distribution };
+export type { Distribution, FirewallKind, LossSpec, NatParams, TcpParams };
 
 export interface Scenario {
   readonly name: string;
@@ -39,33 +43,29 @@ export type Mix<T> = readonly { readonly value: T; readonly ratio: number }[];
 
 export interface Network {
   readonly regions: readonly string[];
-  /** Symmetric; rttMs[i][j] is the round-trip time between regions[i] and regions[j]. */
+  /** Symmetric; rttMs[i][j] is the core round-trip time between regions[i] and regions[j]. */
   readonly rttMs: readonly (readonly number[])[];
-  /** Extra one-way delay per packet, uniform in [0, jitterMs]. */
-  readonly jitterMs: number;
-  readonly loss: LossModel;
+  /** Extra one-way delay per packet (negative draws count as 0). */
+  readonly jitterMs: Distribution;
+  /** Loss of every access link whose bandwidth class does not set its own. */
+  readonly loss: LossSpec;
+  /** How long a stateful firewall admits UDP replies after the host's last packet out. */
+  readonly firewallUdpTimeoutMs: number;
+  readonly tcp: TcpParams;
   /** Built-in classes merged with the file's own (the file's win on a name clash). */
   readonly bandwidthClasses: Readonly<Record<string, AccessLink>>;
   /** Custom NAT types declared by the file (presets are not listed). */
-  readonly natTypes: Readonly<Record<string, NatBehaviour>>;
+  readonly natTypes: Readonly<Record<string, NatParams>>;
 }
 
-export type LossModel =
-  | { readonly kind: 'bernoulli'; readonly lossRatio: number }
-  | {
-      readonly kind: 'gilbert-elliott';
-      /** Per packet, probability of moving from the good to the bad state. */
-      readonly goodToBadRatio: number;
-      readonly badToGoodRatio: number;
-      readonly lossInGoodRatio: number;
-      readonly lossInBadRatio: number;
-    };
-
+/** A sim/net LinkSpec with every field decided (`queueLimitBytes` null: unbounded). */
 export interface AccessLink {
   readonly uplinkBitsPerSec: number;
   readonly downlinkBitsPerSec: number;
-  /** One-way delay of the access link, added to the region RTT's half on each end. */
+  /** One-way delay between the host and the core, each direction. */
   readonly accessDelayMs: number;
+  readonly queueLimitBytes: number | null;
+  readonly loss: LossSpec;
 }
 
 /** An access link with the name of its bandwidth class. */
@@ -73,24 +73,9 @@ export interface LinkClass extends AccessLink {
   readonly name: string;
 }
 
-/** RFC 4787 behaviour classes, used for both mapping and filtering. */
-export type NatDependence = 'endpoint-independent' | 'address-dependent' | 'address-and-port-dependent';
-export type PortAllocation = 'preserving' | 'sequential' | 'random';
-export type NatPreset = 'full-cone' | 'restricted-cone' | 'port-restricted-cone' | 'symmetric';
-
-export interface NatBehaviour {
-  readonly mapping: NatDependence;
-  readonly filtering: NatDependence;
-  readonly portAllocation: PortAllocation;
-  /** Idle time after which a UDP mapping is dropped. */
-  readonly mappingLifetimeMs: number;
-  readonly hairpinning: boolean;
-}
-
 /** A host's NAT: none (the host has a public address) or a named behaviour (preset or custom). */
-export type HostNat = { readonly kind: 'none' } | ({ readonly kind: 'nat'; readonly name: string } & NatBehaviour);
+export type HostNat = { readonly kind: 'none' } | ({ readonly kind: 'nat'; readonly name: string } & NatParams);
 
-export type Firewall = 'none' | 'udp-blocked' | 'tcp-80-443-only';
 export type CpuClass = 'low' | 'medium' | 'high';
 
 // ---- hosts and roles ----
@@ -104,7 +89,7 @@ export interface HostGroup {
   readonly count: number;
   readonly region: Mix<string>;
   readonly nat: Mix<HostNat>;
-  readonly firewall: Mix<Firewall>;
+  readonly firewall: Mix<FirewallKind>;
   readonly link: Mix<LinkClass>;
   readonly cpu: Mix<CpuClass>;
   /** Share of the group's users who set the "never be a super node" flag (honoured only if the profile does). */
@@ -261,7 +246,7 @@ export type ScheduledEvent =
   | { readonly atMs: number; readonly action: 'heal' }
   | { readonly atMs: number; readonly action: 'login-server-down' }
   | { readonly atMs: number; readonly action: 'login-server-up' }
-  | { readonly atMs: number; readonly action: 'set-loss'; readonly loss: LossModel };
+  | { readonly atMs: number; readonly action: 'set-loss'; readonly loss: LossSpec };
 
 // ---- outputs ----
 

@@ -8,8 +8,8 @@
  * declaration's own errors are what the user sees.
  */
 
-import { NAT_PRESET_NAMES, NO_NAT } from './nat-presets.js';
-import { BUILT_IN_LINK_CLASSES, DEFAULT_REGION } from './sections/network.js';
+import { NAT_PRESETS } from '../net/index.js';
+import { BUILT_IN_LINK_CLASSES, DEFAULT_REGION, NO_NAT } from './sections/network.js';
 
 export interface Vocabulary {
   readonly regions?: readonly string[];
@@ -28,7 +28,7 @@ export function vocabularyOf(data: unknown): Vocabulary {
   const network = root === undefined ? undefined : root.network === undefined ? {} : asRecord(root.network);
   return {
     regions: network && (network.regions === undefined ? [DEFAULT_REGION] : stringList(network.regions)),
-    nats: network && declared([NO_NAT, ...NAT_PRESET_NAMES], network.natTypes),
+    nats: network && declared([NO_NAT, ...NAT_PRESETS], network.natTypes),
     linkClasses: network && declared(Object.keys(BUILT_IN_LINK_CLASSES), network.bandwidthClasses),
     groups: root && groupNames(root.hosts),
   };

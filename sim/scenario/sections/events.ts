@@ -8,7 +8,7 @@
  *     - { at: 55min, action: heal }                           # undo every partition
  *     - { at: 1h, action: login-server-down }                 # every login server
  *     - { at: 1h10min, action: login-server-up }
- *     - { at: 1h20min, action: set-loss, loss: { kind: bernoulli, loss: 5% } }
+ *     - { at: 1h20min, action: set-loss, loss: { kind: bernoulli, lossRatio: 5% } }
  *
  * restart: a share of the groups' online hosts leaves (`leave: logout`, the default, or
  * `crash`) at times spread uniformly over `spread`, and logs in again after `downtime`.
@@ -18,7 +18,7 @@
 
 import { z } from 'zod';
 import { choice, duration, ratio, reference } from '../fields.js';
-import { lossModel } from './network.js';
+import { lossSpec } from './network.js';
 import type { ScheduledEvent } from '../types.js';
 import type { Vocabulary } from '../vocabulary.js';
 
@@ -52,7 +52,7 @@ export function eventsSection(vocab: Vocabulary) {
       z.strictObject({ at, action: z.literal('heal') }),
       z.strictObject({ at, action: z.literal('login-server-down') }),
       z.strictObject({ at, action: z.literal('login-server-up') }),
-      z.strictObject({ at, action: z.literal('set-loss'), loss: lossModel }),
+      z.strictObject({ at, action: z.literal('set-loss'), loss: lossSpec }),
     ])
     .transform((e): ScheduledEvent => {
       switch (e.action) {

@@ -6,7 +6,7 @@
  *       count: 3500
  *       region: { na: 40%, eu: 40%, asia: 20% }     # default: even over all regions
  *       nat: { full-cone: 20%, port-restricted-cone: 50%, symmetric: 30% }   # default none
- *       firewall: { none: 95%, udp-blocked: 5% }    # default none
+ *       firewall: { none: 95%, udp-blocked: 5% }    # none | stateful | udp-blocked | tcp-80-443-only
  *       link: { dsl: 60%, cable: 40% }              # a bandwidth class; default dsl
  *       cpu: medium                                 # low | medium | high; default medium
  *       supernodeOptOut: 0%                         # users who refuse to be a super node
@@ -18,11 +18,11 @@
 
 import { z } from 'zod';
 import { integer, mix, name, ratio } from '../fields.js';
-import { NO_NAT } from '../nat-presets.js';
-import type { CpuClass, Firewall } from '../types.js';
+import { FIREWALL_KINDS, type FirewallKind } from '../../net/index.js';
+import { NO_NAT } from './network.js';
+import type { CpuClass } from '../types.js';
 import { defaultGroupName, type Vocabulary } from '../vocabulary.js';
 
-export const FIREWALLS = ['none', 'udp-blocked', 'tcp-80-443-only'] as const satisfies readonly Firewall[];
 export const CPU_CLASSES = ['low', 'medium', 'high'] as const satisfies readonly CpuClass[];
 export const DEFAULT_LINK_CLASS = 'dsl';
 
@@ -32,7 +32,7 @@ export function hostsSection(vocab: Vocabulary) {
     count: integer(0),
     region: mix(vocab.regions).optional(),
     nat: mix(vocab.nats).prefault(NO_NAT),
-    firewall: mix(FIREWALLS).prefault('none'),
+    firewall: mix(FIREWALL_KINDS as readonly FirewallKind[]).prefault('none'),
     link: mix(vocab.linkClasses).prefault(DEFAULT_LINK_CLASS),
     cpu: mix(CPU_CLASSES).prefault('medium'),
     supernodeOptOut: ratio().prefault(0),

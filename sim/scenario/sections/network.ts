@@ -1,6 +1,7 @@
 /**
- * The `network` section: regions and their RTT matrix, jitter, the loss model, bandwidth
- * classes (access links hosts refer to by name) and custom NAT types.
+ * The `network` section: regions and their RTT matrix, jitter, loss, firewall and TCP timers,
+ * bandwidth classes (access links hosts refer to by name) and custom NAT types. What each
+ * piece means is sim/net's (config.ts); defaults are sim/net's too.
  *
  *   network:
  *     regions: [na, eu, asia]
@@ -8,98 +9,111 @@
  *       - [40, 110, 190]
  *       - [110, 30, 260]
  *       - [190, 260, 60]
- *     jitter: 5ms          # extra one-way delay, uniform in [0, jitter]
- *     loss: { kind: gilbert-elliott, goodToBad: 0.5%, badToGood: 30% }
+ *     jitter: { kind: exponential, mean: 2ms }    # extra one-way delay per packet
+ *     loss: { kind: gilbert-elliott, pGoodToBad: 0.5%, pBadToGood: 30%, lossRatioBad: 50% }
+ *     firewallUdpTimeout: 120s
+ *     tcp: { synRto: 3s, synRetries: 2, rtoMin: 200ms, dataRetries: 5, mssBytes: 1460 }
  *     bandwidthClasses:
- *       fibre: { uplink: 10Mbit, downlink: 10Mbit, accessDelay: 2ms }
+ *       fibre: { uplink: 10Mbit, downlink: 10Mbit, accessDelay: 2ms, queueLimitBytes: 64000 }
  *     natTypes:
- *       cgn: { preset: symmetric, mappingLifetime: 30s }
+ *       cgn: { preset: symmetric, mappingTimeout: 30s }
  *
- * Built-in bandwidth classes (typical access links of 2004; a file may redefine them):
- * dialup, dsl, cable, lan, and server (what role hosts get).
+ * `loss` applies to every access link whose class has none of its own. Built-in bandwidth
+ * classes (typical access links of 2004; a file may redefine them): dialup, dsl, cable, lan,
+ * and server (what role hosts get).
  */
 
 import { z } from 'zod';
-import { bandwidth, choice, duration, flag, name, number, ratio } from '../fields.js';
-import { NAT_PRESETS, NAT_PRESET_NAMES, NO_NAT } from '../nat-presets.js';
-import type { AccessLink, LossModel, NatBehaviour } from '../types.js';
+import { DEFAULT_FIREWALL_UDP_TIMEOUT_MS, NAT_BEHAVIOURS, NAT_PRESETS, natPresets, tcpDefaults } from '../../net/index.js';
+import type { LossSpec, NatBehaviour, NatParams, NatPreset } from '../../net/index.js';
+import { durationDistribution } from '../distribution.js';
+import { bandwidth, choice, duration, flag, integer, name, number, ratio } from '../fields.js';
+import type { AccessLink, Network } from '../types.js';
 
-export const BUILT_IN_LINK_CLASSES: Readonly<Record<string, AccessLink>> = {
-  dialup: { uplinkBitsPerSec: 33_600, downlinkBitsPerSec: 53_000, accessDelayMs: 60 },
-  dsl: { uplinkBitsPerSec: 256_000, downlinkBitsPerSec: 1_000_000, accessDelayMs: 15 },
-  cable: { uplinkBitsPerSec: 384_000, downlinkBitsPerSec: 3_000_000, accessDelayMs: 8 },
-  lan: { uplinkBitsPerSec: 100_000_000, downlinkBitsPerSec: 100_000_000, accessDelayMs: 1 },
-  server: { uplinkBitsPerSec: 1_000_000_000, downlinkBitsPerSec: 1_000_000_000, accessDelayMs: 0.5 },
+/** Written where a NAT type goes, for a host with a public address. */
+export const NO_NAT = 'none';
+
+/** A class as declared: without loss it takes the network's. */
+type DeclaredLink = Omit<AccessLink, 'loss'> & { readonly loss?: LossSpec };
+
+export const BUILT_IN_LINK_CLASSES: Readonly<Record<string, DeclaredLink>> = {
+  dialup: { uplinkBitsPerSec: 33_600, downlinkBitsPerSec: 53_000, accessDelayMs: 60, queueLimitBytes: null },
+  dsl: { uplinkBitsPerSec: 256_000, downlinkBitsPerSec: 1_000_000, accessDelayMs: 15, queueLimitBytes: null },
+  cable: { uplinkBitsPerSec: 384_000, downlinkBitsPerSec: 3_000_000, accessDelayMs: 8, queueLimitBytes: null },
+  lan: { uplinkBitsPerSec: 100_000_000, downlinkBitsPerSec: 100_000_000, accessDelayMs: 1, queueLimitBytes: null },
+  server: { uplinkBitsPerSec: 1_000_000_000, downlinkBitsPerSec: 1_000_000_000, accessDelayMs: 0.5, queueLimitBytes: null },
 };
 
 export const DEFAULT_REGION = 'world';
 const DEFAULT_RTT_MS = 100;
 
-export const lossModel = z
+/** Written with sim/net's own field names, so a file's loss reads like the model's. */
+export const lossSpec = z
   .discriminatedUnion('kind', [
-    z.strictObject({ kind: z.literal('bernoulli'), loss: ratio() }),
+    z.strictObject({ kind: z.literal('none') }),
+    z.strictObject({ kind: z.literal('bernoulli'), lossRatio: ratio() }),
     z.strictObject({
       kind: z.literal('gilbert-elliott'),
-      goodToBad: ratio(),
-      badToGood: ratio(),
-      lossInGood: ratio().prefault(0),
-      lossInBad: ratio().prefault(1),
+      pGoodToBad: ratio(),
+      pBadToGood: ratio(),
+      lossRatioGood: ratio().prefault(0),
+      lossRatioBad: ratio().prefault(1),
     }),
   ])
-  .transform(
-    (m): LossModel =>
-      m.kind === 'bernoulli'
-        ? { kind: 'bernoulli', lossRatio: m.loss }
-        : {
-            kind: 'gilbert-elliott',
-            goodToBadRatio: m.goodToBad,
-            badToGoodRatio: m.badToGood,
-            lossInGoodRatio: m.lossInGood,
-            lossInBadRatio: m.lossInBad,
-          },
-  );
+  .transform((l): LossSpec => l);
 
-const accessLink = z
-  .strictObject({ uplink: bandwidth(), downlink: bandwidth(), accessDelay: duration().prefault(0) })
-  .transform((l): AccessLink => ({ uplinkBitsPerSec: l.uplink, downlinkBitsPerSec: l.downlink, accessDelayMs: l.accessDelay }));
+const accessLink = z.strictObject({
+  uplink: bandwidth(),
+  downlink: bandwidth(),
+  accessDelay: duration().prefault(0),
+  queueLimitBytes: integer(1).optional(),
+  loss: lossSpec.optional(),
+});
 
-const natDependence = choice(['endpoint-independent', 'address-dependent', 'address-and-port-dependent']);
+const natBehaviour = choice(NAT_BEHAVIOURS as readonly [NatBehaviour, ...NatBehaviour[]]);
 
-/** A custom NAT: a preset to start from (optional), and any RFC 4787 field to change. */
+/** A custom NAT: a preset to start from (default port-restricted-cone), and fields to change. */
 const natType = z
   .strictObject({
-    preset: choice(NAT_PRESET_NAMES).optional(),
-    mapping: natDependence.optional(),
-    filtering: natDependence.optional(),
+    preset: choice(NAT_PRESETS as readonly [NatPreset, ...NatPreset[]]).optional(),
+    mapping: natBehaviour.optional(),
+    filtering: natBehaviour.optional(),
     portAllocation: choice(['preserving', 'sequential', 'random']).optional(),
-    mappingLifetime: duration('positive').optional(),
+    mappingTimeout: duration('positive').optional(),
     hairpinning: flag().optional(),
   })
-  .superRefine((t, ctx) => {
-    if (t.preset !== undefined) return;
-    for (const key of ['mapping', 'filtering'] as const) {
-      if (t[key] === undefined) ctx.addIssue({ code: 'custom', path: [key], message: 'missing (needed when no preset is given)' });
-    }
-  })
-  .transform((t): NatBehaviour => {
-    const base = t.preset !== undefined ? NAT_PRESETS[t.preset] : NAT_PRESETS['port-restricted-cone'];
+  .transform((t): NatParams => {
+    const base = natPresets[t.preset ?? 'port-restricted-cone'];
     return {
       mapping: t.mapping ?? base.mapping,
       filtering: t.filtering ?? base.filtering,
       portAllocation: t.portAllocation ?? base.portAllocation,
-      mappingLifetimeMs: t.mappingLifetime ?? base.mappingLifetimeMs,
       hairpinning: t.hairpinning ?? base.hairpinning,
+      mappingTimeoutMs: t.mappingTimeout ?? base.mappingTimeoutMs,
     };
   });
 
-const RESERVED_NAT_NAMES: readonly string[] = [NO_NAT, ...NAT_PRESET_NAMES];
+const tcp = z
+  .strictObject({
+    synRto: duration('positive').prefault(`${tcpDefaults.synRtoMs}ms`),
+    synRetries: integer(0).prefault(tcpDefaults.synRetries),
+    rtoMin: duration().prefault(`${tcpDefaults.rtoMinMs}ms`),
+    dataRetries: integer(0).prefault(tcpDefaults.dataRetries),
+    mssBytes: integer(1).prefault(tcpDefaults.mssBytes),
+  })
+  .prefault({})
+  .transform((t) => ({ synRtoMs: t.synRto, synRetries: t.synRetries, rtoMinMs: t.rtoMin, dataRetries: t.dataRetries, mssBytes: t.mssBytes }));
+
+const RESERVED_NAT_NAMES: readonly string[] = [NO_NAT, ...NAT_PRESETS];
 
 export const networkSection = z
   .strictObject({
     regions: z.array(name()).min(1).prefault([DEFAULT_REGION]),
     rttMs: z.array(z.array(number(0, true))).prefault([[DEFAULT_RTT_MS]]),
-    jitter: duration().prefault(0),
-    loss: lossModel.prefault({ kind: 'bernoulli', loss: 0 }),
+    jitter: durationDistribution().prefault(0),
+    loss: lossSpec.prefault({ kind: 'none' }),
+    firewallUdpTimeout: duration('positive').prefault(`${DEFAULT_FIREWALL_UDP_TIMEOUT_MS}ms`),
+    tcp,
     bandwidthClasses: z.record(name(), accessLink).prefault({}),
     natTypes: z.record(name(), natType).prefault({}),
   })
@@ -110,18 +124,29 @@ export const networkSection = z
     checkRttMatrix(n.rttMs, n.regions.length, ctx);
     for (const nat of Object.keys(n.natTypes)) {
       if (RESERVED_NAT_NAMES.includes(nat)) {
-        ctx.addIssue({ code: 'custom', path: ['natTypes', nat], message: `"${nat}" is a preset; give the custom type another name` });
+        ctx.addIssue({ code: 'custom', path: ['natTypes', nat], message: `"${nat}" is a preset; give the custom type another name`, params: { atKey: true } });
       }
     }
   })
-  .transform((n) => ({
-    regions: n.regions,
-    rttMs: n.rttMs,
-    jitterMs: n.jitter,
-    loss: n.loss,
-    bandwidthClasses: { ...BUILT_IN_LINK_CLASSES, ...n.bandwidthClasses },
-    natTypes: n.natTypes,
-  }));
+  .transform((n): Network => {
+    const declared = Object.fromEntries(
+      Object.entries(n.bandwidthClasses).map(([className, l]): [string, DeclaredLink] => [
+        className,
+        { uplinkBitsPerSec: l.uplink, downlinkBitsPerSec: l.downlink, accessDelayMs: l.accessDelay, queueLimitBytes: l.queueLimitBytes ?? null, loss: l.loss },
+      ]),
+    );
+    const classes: Record<string, DeclaredLink> = { ...BUILT_IN_LINK_CLASSES, ...declared };
+    return {
+      regions: n.regions,
+      rttMs: n.rttMs,
+      jitterMs: n.jitter,
+      loss: n.loss,
+      firewallUdpTimeoutMs: n.firewallUdpTimeout,
+      tcp: n.tcp,
+      bandwidthClasses: Object.fromEntries(Object.entries(classes).map(([c, l]): [string, AccessLink] => [c, { ...l, loss: l.loss ?? n.loss }])),
+      natTypes: n.natTypes,
+    };
+  });
 
 function checkRttMatrix(rttMs: readonly (readonly number[])[], regionCount: number, ctx: z.RefinementCtx): void {
   const size = `${regionCount}x${regionCount}`;
