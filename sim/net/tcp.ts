@@ -345,8 +345,9 @@ export class Tcp {
       to.state = OPEN;
       this.cancelTimer(to);
       this.traceTcp('tcp-connect', to, null);
-      f.handlers[to.host].onConnected(to.host, to.id);
+      // The ACK goes first so that it precedes anything the app writes when it hears.
       this.sendSegment(to, HANDSHAKE_ACK, EMPTY, this.msgAck, TCP_HEADER_BYTES);
+      f.handlers[to.host].onConnected(to.host, to.id);
       return;
     }
     this.onReset(to);
