@@ -6,11 +6,10 @@
  */
 
 import { natPresets, type NatPreset } from '../net/index.js';
-import { PROFILES } from './profiles.js';
 import { steadyStateOnline, type ParsedChurn } from './sections/churn.js';
 import { NO_NAT } from './sections/network.js';
 import type { ParsedHostGroup } from './sections/hosts.js';
-import { applyOverrides, type ProtocolOverrides } from './sections/protocol.js';
+import type { ProtocolOverrides } from './sections/protocol.js';
 import type { ParsedRoles } from './sections/roles.js';
 import type {
   Churn,
@@ -23,6 +22,7 @@ import type {
   ProfileName,
   RoleHosts,
   Scenario,
+  ScenarioProtocol,
   ScheduledEvent,
   Workload,
 } from './types.js';
@@ -33,6 +33,7 @@ export interface ParsedScenario {
   readonly duration: number;
   readonly profile: ProfileName;
   readonly network: Network;
+  readonly machineClasses: Scenario['machineClasses'];
   readonly hosts: readonly ParsedHostGroup[];
   readonly roles: ParsedRoles;
   readonly churn: ParsedChurn;
@@ -45,29 +46,31 @@ export interface ParsedScenario {
 /** What a scenario is called when neither the file nor the loader names it. */
 export const FALLBACK_NAME = 'scenario';
 
-export function resolveScenario(p: ParsedScenario): Scenario {
-  const { network } = p;
+/** `protocol` is the profile with the file's values, already checked (sections/protocol.ts). */
+export function resolveScenario(p: ParsedScenario, protocol: ScenarioProtocol): Scenario {
+  const { network, machineClasses } = p;
   return {
     name: p.name ?? FALLBACK_NAME,
     seed: p.seed,
     durationMs: p.duration,
     profile: p.profile,
     network,
-    hosts: p.hosts.map((g) => resolveGroup(g, network)),
+    machineClasses,
+    hosts: p.hosts.map((g) => resolveGroup(g, network, machineClasses)),
     roles: {
       loginServers: resolveRole(p.roles.loginServers, network),
-      bootstrapSupernodes: resolveRole(p.roles.bootstrapSupernodes, network),
+      bootstrapSupernodes: resolveRole({ count: protocol.bootstrapSuperNodeCount, ...p.roles.bootstrapSupernodes }, network),
       pstnGateways: resolveRole(p.roles.pstnGateways, network),
     },
     churn: resolveChurn(p.churn, network.regions),
     workload: p.workload,
-    protocol: applyOverrides(PROFILES[p.profile], p.protocol),
+    protocol,
     events: p.events,
     output: p.output,
   };
 }
 
-function resolveGroup(g: ParsedHostGroup, network: Network): HostGroup {
+function resolveGroup(g: ParsedHostGroup, network: Network, machines: Scenario['machineClasses']): HostGroup {
   const evenly = network.regions.map((r) => ({ value: r, ratio: 1 / network.regions.length }));
   return {
     name: g.name,
@@ -76,7 +79,7 @@ function resolveGroup(g: ParsedHostGroup, network: Network): HostGroup {
     nat: mapMix(g.nat, (word) => natOf(word, network)),
     firewall: g.firewall,
     link: mapMix(g.link, (word) => linkOf(word, network)),
-    cpu: g.cpu,
+    machine: mapMix(g.machine, (word) => ({ name: word, ...machines[word] })),
     supernodeOptOutRatio: g.supernodeOptOut,
   };
 }

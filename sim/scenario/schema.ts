@@ -15,7 +15,8 @@ import { eventsSection } from './sections/events.js';
 import { hostsSection } from './sections/hosts.js';
 import { networkSection } from './sections/network.js';
 import { outputSection } from './sections/output.js';
-import { protocolSection } from './sections/protocol.js';
+import { protocolFor, protocolSection } from './sections/protocol.js';
+import { machinesSection } from './sections/machines.js';
 import { rolesSection } from './sections/roles.js';
 import { workloadSection } from './sections/workload.js';
 import type { Scenario } from './types.js';
@@ -31,6 +32,7 @@ export function scenarioSchema(vocab: Vocabulary = {}) {
       duration: duration('positive').meta(about('Simulated time the run covers.')),
       profile: choice(PROFILE_NAMES).prefault('skype-2004').meta(about('Protocol defaults by client era.')),
       network: networkSection.prefault({}).meta(about('Regions, RTTs, jitter, loss, bandwidth classes, custom NAT types.')),
+      machineClasses: machinesSection.meta(about('Machine classes (CPU, memory) hosts run on, besides the built-in low, medium, high.')),
       hosts: hostsSection(vocab).meta(about('Groups of ordinary hosts.')),
       roles: rolesSection(vocab).meta(about('Login servers, bootstrap super nodes, PSTN gateways.')),
       churn: churnSection(vocab).meta(about('When hosts come and go: off, sessions or a trace.')),
@@ -50,5 +52,10 @@ export function scenarioSchema(vocab: Vocabulary = {}) {
         }
       });
     })
-    .transform((s): Scenario => resolveScenario(s satisfies ParsedScenario));
+    .transform((s, ctx): Scenario => {
+      const protocol = protocolFor(s.profile, s.protocol);
+      if (protocol.ok) return resolveScenario(s satisfies ParsedScenario, protocol.protocol);
+      ctx.issues.push({ code: 'custom', path: protocol.key === '' ? ['protocol'] : ['protocol', protocol.key], message: protocol.message, input: undefined });
+      return z.NEVER;
+    });
 }

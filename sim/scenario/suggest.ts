@@ -1,9 +1,10 @@
 /**
  * "Did you mean": the closest known word to a mistyped one, by Levenshtein distance.
  *
- * A suggestion is offered only when it is plausibly the same word: at most a third of the
- * typed word's letters differ (at least one edit allowed), or the two differ only in case.
- * Ties go to the word listed first, so the hint does not depend on anything but the lists.
+ * A suggestion is offered only when it is plausibly the same word: the two differ only in
+ * case, or at most a third of the typed word's letters differ (at least one edit allowed), or
+ * one is the start of the other (`crypto` for `cryptoMode`). Ties go to the word listed
+ * first, so the hint depends on nothing but the lists.
  */
 
 export function levenshtein(a: string, b: string): number {
@@ -32,8 +33,11 @@ export function closest(typed: string, known: readonly string[]): string | undef
       bestDistance = d;
     }
   }
-  return best;
+  return best ?? known.find((k) => Math.min(k.length, typed.length) >= MIN_PREFIX && (k.startsWith(typed) || typed.startsWith(k)));
 }
+
+/** Shorter common starts are coincidence more often than intent. */
+const MIN_PREFIX = 4;
 
 /** ` (did you mean "count"?)`, or nothing. */
 export function didYouMean(typed: string, known: readonly string[]): string {

@@ -15,8 +15,9 @@
 
 import type { Distribution } from '../kernel/index.js';
 import type { FirewallKind, LossSpec, NatParams, TcpParams } from '../net/index.js';
+import type { ProtocolParams } from '../../protocol/params.js';
 
-export type { Distribution, FirewallKind, LossSpec, NatParams, TcpParams };
+export type { Distribution, FirewallKind, LossSpec, NatParams, ProtocolParams, TcpParams };
 
 export interface Scenario {
   readonly name: string;
@@ -24,11 +25,13 @@ export interface Scenario {
   readonly durationMs: number;
   readonly profile: ProfileName;
   readonly network: Network;
+  /** Built-in machine classes merged with the file's own (the file's win on a name clash). */
+  readonly machineClasses: Readonly<Record<string, Omit<MachineClass, 'name'>>>;
   readonly hosts: readonly HostGroup[];
   readonly roles: Roles;
   readonly churn: Churn;
   readonly workload: Workload;
-  readonly protocol: ProtocolParams;
+  readonly protocol: ScenarioProtocol;
   /** In the order written; the engine schedules them by `atMs` (ties keep this order). */
   readonly events: readonly ScheduledEvent[];
   readonly output: OutputSettings;
@@ -76,7 +79,12 @@ export interface LinkClass extends AccessLink {
 /** A host's NAT: none (the host has a public address) or a named behaviour (preset or custom). */
 export type HostNat = { readonly kind: 'none' } | ({ readonly kind: 'nat'; readonly name: string } & NatParams);
 
-export type CpuClass = 'low' | 'medium' | 'high';
+/** What the protocol's SN eligibility reads about a host's machine (besides its link). */
+export interface MachineClass {
+  readonly name: string;
+  readonly cpuMhz: number;
+  readonly memoryMb: number;
+}
 
 // ---- hosts and roles ----
 
@@ -91,7 +99,7 @@ export interface HostGroup {
   readonly nat: Mix<HostNat>;
   readonly firewall: Mix<FirewallKind>;
   readonly link: Mix<LinkClass>;
-  readonly cpu: Mix<CpuClass>;
+  readonly machine: Mix<MachineClass>;
   /** Share of the group's users who set the "never be a super node" flag (honoured only if the profile does). */
   readonly supernodeOptOutRatio: number;
 }
@@ -105,7 +113,7 @@ export interface RoleHosts {
 
 export interface Roles {
   readonly loginServers: RoleHosts;
-  /** The 7 super nodes of a fresh install's bootstrap list (BS-7), on `protocol.bootstrapPort`. */
+  /** A fresh install's bootstrap list (BS-7): `protocol.bootstrapSuperNodeCount` SNs on `protocol.bootstrapPort`. */
   readonly bootstrapSupernodes: RoleHosts;
   readonly pstnGateways: RoleHosts;
 }
@@ -175,53 +183,30 @@ export interface Workload {
 
 // ---- protocol ----
 
-/** How hosts become super nodes (ours to design, PROTOCOL.md "Super nodes"). */
-export type ElectionPolicy = 'on-demand' | 'all-eligible' | 'ratio';
+/**
+ * Protocol numbers PROTOCOL.md names that protocol/params.ts does not hold yet (search,
+ * relaying, media, hole punching, SN signalling budget). Named in its style, so each can move
+ * into ProtocolParams as its feature is built; the scenario section takes either alike.
+ */
+export interface ProtocolExtensions {
+  readonly holePunching: boolean;
+  readonly snSignallingBitsPerSec: number;
+  readonly searchRetentionMs: number;
+  readonly searchFanout: number;
+  readonly searchRounds: number;
+  readonly searchRoundTimeoutMs: number;
+  readonly relayPolicy: RelayPolicy;
+  readonly relayCandidates: number;
+  readonly mediaMode: 'packets' | 'flow';
+  readonly voiceFrameMs: number;
+  readonly voiceBitsPerSec: number;
+  readonly holdPacketIntervalMs: number;
+}
+
 export type RelayPolicy = 'random-public' | 'lowest-rtt' | 'least-loaded';
 
-/** Every number of PROTOCOL.md; defaults come from the profile (see sim/scenario/profiles.ts). */
-export interface ProtocolParams {
-  readonly hostCacheSize: number;
-  readonly bootstrapPort: number;
-  readonly pstnGatewayPort: number;
-  readonly keepAliveIntervalMs: number;
-  readonly crypto: 'real' | 'modelled';
-  readonly holePunching: boolean;
-  readonly login: {
-    readonly udpProbeTimeoutMs: number;
-    readonly fallbackPorts: readonly number[];
-    readonly roundIntervalMs: number;
-    readonly rounds: number;
-    /** PBKDF2 iterations of the login server's password records. */
-    readonly passwordWorkFactor: number;
-  };
-  readonly supernode: {
-    readonly election: ElectionPolicy;
-    /** SNs as a share of online hosts, for election `ratio`. */
-    readonly targetRatio: number;
-    readonly clientCapacity: number;
-    readonly uptimeThresholdMs: number;
-    readonly restartDelayMs: number;
-    readonly minUplinkBitsPerSec: number;
-    readonly minDownlinkBitsPerSec: number;
-    readonly minCpu: CpuClass;
-    readonly signallingBitsPerSec: number;
-    readonly honourOptOut: boolean;
-  };
-  readonly search: {
-    readonly retentionMs: number;
-    readonly fanout: number;
-    readonly rounds: number;
-    readonly roundTimeoutMs: number;
-  };
-  readonly relay: { readonly policy: RelayPolicy; readonly candidates: number };
-  readonly media: {
-    readonly mode: 'packets' | 'flow';
-    readonly voiceFrameMs: number;
-    readonly voiceBitsPerSec: number;
-    readonly holdPacketIntervalMs: number;
-  };
-}
+/** What the protocol nodes get (`ProtocolParams`, checked by its `makeParams`) and the rest. */
+export type ScenarioProtocol = ProtocolParams & ProtocolExtensions;
 
 // ---- scheduled events ----
 

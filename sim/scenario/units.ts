@@ -62,3 +62,25 @@ export function parseRatio(input: unknown): number | undefined {
   else return undefined;
   return Number.isFinite(value) && value >= 0 && value <= 1 ? value : undefined;
 }
+
+const DURATION_UNITS_LARGEST_FIRST: readonly [string, number][] = [
+  ['d', 86_400_000],
+  ['h', 3_600_000],
+  ['min', 60_000],
+  ['s', 1_000],
+];
+
+/** The shortest way to write `ms` back as a scenario file would: 30min, 5s, 150ms. */
+export function formatDuration(ms: number): string {
+  for (const [unit, size] of DURATION_UNITS_LARGEST_FIRST) {
+    if (ms !== 0 && ms % size === 0) return `${ms / size}${unit}`;
+  }
+  return `${ms}ms`;
+}
+
+export function formatBandwidth(bitsPerSec: number): string {
+  for (const [prefix, size] of [['G', 1e9], ['M', 1e6], ['k', 1e3]] as const) {
+    if (bitsPerSec !== 0 && bitsPerSec % size === 0) return `${bitsPerSec / size}${prefix}bit`;
+  }
+  return `${bitsPerSec}bit`;
+}

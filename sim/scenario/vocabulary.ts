@@ -1,7 +1,7 @@
 /**
  * The names a scenario file declares, read leniently from the raw data before validation.
  *
- * Host groups refer to regions, NAT types and bandwidth classes by name; events refer to
+ * Host groups refer to regions, NAT types, bandwidth and machine classes by name; events refer to
  * regions and groups. The schema is built with these names as closed choices, so a mistyped
  * reference is reported in the same pass as every other error, with a did-you-mean. Where a
  * declaration is itself malformed, its names are left open (any name passes) and the
@@ -9,12 +9,14 @@
  */
 
 import { NAT_PRESETS } from '../net/index.js';
+import { BUILT_IN_MACHINE_CLASSES } from './sections/machines.js';
 import { BUILT_IN_LINK_CLASSES, DEFAULT_REGION, NO_NAT } from './sections/network.js';
 
 export interface Vocabulary {
   readonly regions?: readonly string[];
   readonly nats?: readonly string[];
   readonly linkClasses?: readonly string[];
+  readonly machineClasses?: readonly string[];
   readonly groups?: readonly string[];
 }
 
@@ -30,6 +32,7 @@ export function vocabularyOf(data: unknown): Vocabulary {
     regions: network && (network.regions === undefined ? [DEFAULT_REGION] : stringList(network.regions)),
     nats: network && declared([NO_NAT, ...NAT_PRESETS], network.natTypes),
     linkClasses: network && declared(Object.keys(BUILT_IN_LINK_CLASSES), network.bandwidthClasses),
+    machineClasses: root && declared(Object.keys(BUILT_IN_MACHINE_CLASSES), root.machineClasses),
     groups: root && groupNames(root.hosts),
   };
 }

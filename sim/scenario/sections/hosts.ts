@@ -8,22 +8,22 @@
  *       nat: { full-cone: 20%, port-restricted-cone: 50%, symmetric: 30% }   # default none
  *       firewall: { none: 95%, udp-blocked: 5% }    # none | stateful | udp-blocked | tcp-80-443-only
  *       link: { dsl: 60%, cable: 40% }              # a bandwidth class; default dsl
- *       cpu: medium                                 # low | medium | high; default medium
+ *       machine: { low: 30%, medium: 70% }          # a machine class; default medium
  *       supernodeOptOut: 0%                         # users who refuse to be a super node
  *
  * Every attribute is one word or shares adding up to 100%. NAT words are `none` (a public
  * address), a preset (full-cone, restricted-cone, port-restricted-cone, symmetric) or a type
- * declared under network.natTypes.
+ * declared under network.natTypes; links name bandwidth classes (network.bandwidthClasses) and
+ * machines name machine classes (machineClasses).
  */
 
 import { z } from 'zod';
 import { integer, mix, name, ratio } from '../fields.js';
 import { FIREWALL_KINDS, type FirewallKind } from '../../net/index.js';
+import { DEFAULT_MACHINE_CLASS } from './machines.js';
 import { NO_NAT } from './network.js';
-import type { CpuClass } from '../types.js';
 import { defaultGroupName, type Vocabulary } from '../vocabulary.js';
 
-export const CPU_CLASSES = ['low', 'medium', 'high'] as const satisfies readonly CpuClass[];
 export const DEFAULT_LINK_CLASS = 'dsl';
 
 export function hostsSection(vocab: Vocabulary) {
@@ -34,7 +34,7 @@ export function hostsSection(vocab: Vocabulary) {
     nat: mix(vocab.nats).prefault(NO_NAT),
     firewall: mix(FIREWALL_KINDS as readonly FirewallKind[]).prefault('none'),
     link: mix(vocab.linkClasses).prefault(DEFAULT_LINK_CLASS),
-    cpu: mix(CPU_CLASSES).prefault('medium'),
+    machine: mix(vocab.machineClasses).prefault(DEFAULT_MACHINE_CLASS),
     supernodeOptOut: ratio().prefault(0),
   });
   return z
