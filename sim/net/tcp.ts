@@ -211,7 +211,6 @@ export class Tcp {
     const departMs = f.links.enqueue(host, wire, nowMs);
     if (departMs < 0) return this.drop(host, -1, srcIp, client.localPort, client.remoteIp, client.remotePort, this.msgSyn, wire, 'queue-overflow');
     f.counters.sent(host, this.msgSyn, wire);
-    if (f.trace.enabled) f.trace.packet(nowMs, 'send', 'tcp', host, -1, srcIp, client.localPort, client.remoteIp, client.remotePort, 'tcp-syn', wire, null);
     const held = this.held;
     held.length = 0;
     const routed = f.routeUp(host, TCP, client.localPort, client.remoteIp, client.remotePort, held);
@@ -220,18 +219,21 @@ export class Tcp {
       f.nats.hold(m);
       client.mappings.push(m);
     }
-    if (!routed) return this.drop(host, -1, srcIp, client.localPort, client.remoteIp, client.remotePort, this.msgSyn, wire, f.routeReason);
     const syn: Syn = { client, node: f.routeNode, srcIp: f.routeSrcIp, srcPort: f.routeSrcPort };
     client.viaCore = f.routeViaCore;
     let dst = -1;
-    let dstRegion: number;
-    if (f.descend(syn.node, TCP, syn.srcIp, syn.srcPort, client.remotePort, false)) {
-      dst = f.downHost;
-      dstRegion = f.hostRegion[dst];
-    } else {
-      dstRegion = f.downRegion;
+    let dstRegion = 0;
+    if (routed) {
+      if (f.descend(syn.node, TCP, syn.srcIp, syn.srcPort, client.remotePort, false)) {
+        dst = f.downHost;
+        dstRegion = f.hostRegion[dst];
+      } else {
+        dstRegion = f.downRegion;
+      }
     }
     client.peerHost = dst;
+    if (f.trace.enabled) f.trace.packet(nowMs, 'send', 'tcp', host, dst, srcIp, client.localPort, client.remoteIp, client.remotePort, 'tcp-syn', wire, null);
+    if (!routed) return this.drop(host, -1, srcIp, client.localPort, client.remoteIp, client.remotePort, this.msgSyn, wire, f.routeReason);
     if (client.viaCore && f.core.isCut(f.hostRegion[host], dstRegion)) {
       return this.drop(host, dst, srcIp, client.localPort, client.remoteIp, client.remotePort, this.msgSyn, wire, 'partition');
     }

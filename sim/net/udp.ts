@@ -51,22 +51,23 @@ export class Udp {
     const departMs = f.links.enqueue(host, wire, nowMs);
     if (departMs < 0) return this.dropOut(host, -1, srcIp, fromPort, toIp, toPort, msg, wire, 'queue-overflow');
     f.counters.sent(host, msg, wire);
-    if (f.trace.enabled) f.trace.packet(nowMs, 'send', 'udp', host, -1, srcIp, fromPort, toIp, toPort, msgType, wire, null);
-    if (!f.routeUp(host, UDP, fromPort, toIp, toPort, null)) {
-      return this.dropOut(host, -1, srcIp, fromPort, toIp, toPort, msg, wire, f.routeReason);
-    }
+    const routed = f.routeUp(host, UDP, fromPort, toIp, toPort, null);
     const node = f.routeNode;
     const viaSrcIp = f.routeSrcIp;
     const viaSrcPort = f.routeSrcPort;
     const viaCore = f.routeViaCore;
     let dst = -1;
-    let dstRegion: number;
-    if (f.descend(node, UDP, viaSrcIp, viaSrcPort, toPort, false)) {
-      dst = f.downHost;
-      dstRegion = f.hostRegion[dst];
-    } else {
-      dstRegion = f.downRegion;
+    let dstRegion = 0;
+    if (routed) {
+      if (f.descend(node, UDP, viaSrcIp, viaSrcPort, toPort, false)) {
+        dst = f.downHost;
+        dstRegion = f.hostRegion[dst];
+      } else {
+        dstRegion = f.downRegion;
+      }
     }
+    if (f.trace.enabled) f.trace.packet(nowMs, 'send', 'udp', host, dst, srcIp, fromPort, toIp, toPort, msgType, wire, null);
+    if (!routed) return this.dropOut(host, -1, srcIp, fromPort, toIp, toPort, msg, wire, f.routeReason);
     if (viaCore && f.core.isCut(f.hostRegion[host], dstRegion)) {
       return this.dropOut(host, dst, srcIp, fromPort, toIp, toPort, msg, wire, 'partition');
     }
