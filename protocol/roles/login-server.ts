@@ -7,7 +7,9 @@
  * storms queue and overflow.
  *
  * Inputs, by state of a connection:
- *   start                   listen on TCP `port`; hash the accounts given at construction
+ *   start                   listen on TCP `port` and on the fall-back ports 80 and 443 (ours: a
+ *                           host behind a firewall that allows only 80/443 must reach the LS
+ *                           too, BS-10); hash the accounts given at construction
  *   accepted                send `challenge{role: loginServer, nonce}` (a fresh 16-byte nonce)
  *   data authRequest        - nonce not the one issued on this connection, or already used:
  *                             `authRefused{badNonce}` (replay protection: a replayed request,
@@ -175,7 +177,7 @@ export class LoginServerNode implements ProtocolNode<LoginServerAction> {
   private onStart(ctx: Ctx): void {
     if (this.started) throw new RangeError('login server: started twice');
     this.started = true;
-    ctx.out.push({ kind: 'listenTcp', port: this.port });
+    for (const port of new Set([this.port, ...this.params.fallbackTcpPorts])) ctx.out.push({ kind: 'listenTcp', port });
     for (const a of this.options.accounts ?? []) if (!this.accounts.has(a.name)) this.register(ctx, a.name, a.password);
   }
 

@@ -12,6 +12,7 @@
  *   connecting --snConnected--> greeting;  --snConnectFailed--> next step of the ladder
  *   greeting --snChallenge--> authenticating (no valid credential) | attaching | ladder (not an SN)
  *   authenticating --lsChallenge | lsConnected--> authenticating
+ *                  --lsConnectFailed--> authenticating (the LS's next port: its own, 80, 443)
  *                  --authAccepted--> attaching | ladder (SN lost meanwhile)
  *                  --authBusy | lsConnectFailed | lsClosed | replyTimeout--> lsBackoff | offline
  *                  --authRefused--> offline (failed)
@@ -108,7 +109,7 @@ export const LOGIN_TRANSITIONS: Table = {
     authAccepted: ['attaching', ...LADDER],
     authRefused: LEAVE,
     authBusy: ['lsBackoff', 'offline'],
-    lsConnectFailed: ['lsBackoff', 'offline'],
+    lsConnectFailed: ['authenticating', 'lsBackoff', 'offline'],
     lsClosed: ['lsBackoff', 'offline'],
     replyTimeout: ['lsBackoff', 'offline'],
     snLost: ['authenticating'],

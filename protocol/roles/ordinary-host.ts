@@ -9,7 +9,9 @@
  *      then failure (BS-9). The exact order and its open choices are in login.ts's header.
  *   2. Connected: the acceptor's `challenge` tells whether it serves as an SN (else next entry)
  *      and gives the nonce the attach must sign.
- *   3. Authenticate with the LS over TCP (name, password, the LS's nonce, our public key);
+ *   3. Authenticate with the LS over TCP (name, password, the LS's nonce, our public key) -
+ *      on the LS's port, falling back to 80 then 443 like the SN ladder (the port that worked
+ *      is tried first next time);
  *      receive the signed credential (BS-8). A valid credential from earlier in this process
  *      is re-used (no LS visit on re-login). The LS connection stays open as the session link.
  *      LS busy / unreachable / silent: back off (`authBusy`'s retry time, or lsRetryDelayMs,
@@ -159,7 +161,9 @@ interface SnLink {
 }
 
 interface LsLink {
-  readonly conn: ConnId;
+  conn: ConnId;
+  /** Index into the LS's port list (its port, then the fall-back ports). */
+  portIndex: number;
   /** `session`: the credential came; the connection is the session link. */
   phase: 'connecting' | 'challenge' | 'verdict' | 'session';
 }
@@ -190,6 +194,7 @@ export class HostNode implements ProtocolNode<HostAction> {
   private identity: KeyPair | undefined;
   private credential: { bytes: Uint8Array; expiresAtMs: number } | undefined;
   private udpBlockedFlag = false;
+  private lsWorkingPort: number | undefined;
   private natClassValue: NatClass = 'unknown';
   private natKnownAtMs = 0;
   private reportedEligible = false;
@@ -451,15 +456,26 @@ export class HostNode implements ProtocolNode<HostAction> {
     this.closeLs(ctx);
     login.lsAttempts++;
     this.move(ctx, event, 'authenticating');
-    const conn = this.openConnection(ctx, 'ls', this.options.loginServer);
-    this.ls = { conn, phase: 'connecting' };
-    this.timers.set(ctx, 'replyTimeout', this.params.lsReplyTimeoutMs);
+    const conn = this.openConnection(ctx, 'ls', this.lsEndpoint(0));
+    this.ls = { conn, portIndex: 0, phase: 'connecting' };
+  }
+
+  /** The LS's ports to try: the one that worked last, its own, then the fall-back ports. */
+  private lsPorts(): number[] {
+    const ports = [this.lsWorkingPort ?? this.options.loginServer.port, this.options.loginServer.port, ...this.params.fallbackTcpPorts];
+    return ports.filter((p, i) => ports.indexOf(p) === i);
+  }
+
+  private lsEndpoint(portIndex: number): Endpoint {
+    return { ip: this.options.loginServer.ip, port: this.lsPorts()[portIndex] };
   }
 
   private onLsConnected(ctx: Ctx): void {
     if (!this.accepts(ctx, 'lsConnected', this.ls?.phase === 'connecting')) return;
     this.ls!.phase = 'challenge';
+    this.lsWorkingPort = this.lsPorts()[this.ls!.portIndex];
     this.move(ctx, 'lsConnected', 'authenticating');
+    this.timers.set(ctx, 'replyTimeout', this.params.lsReplyTimeoutMs);
   }
 
   private onLsMessage(ctx: Ctx, msg: Message): void {
@@ -549,6 +565,14 @@ export class HostNode implements ProtocolNode<HostAction> {
 
   private onLsConnectFailed(ctx: Ctx): void {
     if (!this.accepts(ctx, 'lsConnectFailed')) return;
+    const ls = this.ls!;
+    this.forgetConnection(ls.conn);
+    if (ls.portIndex + 1 < this.lsPorts().length) {
+      ls.portIndex++;
+      ls.conn = this.openConnection(ctx, 'ls', this.lsEndpoint(ls.portIndex));
+      return this.move(ctx, 'lsConnectFailed', 'authenticating');
+    }
+    this.ls = undefined;
     this.lsBackoff(ctx, 'lsConnectFailed', undefined);
   }
 

@@ -130,6 +130,11 @@ export class Net {
     this.schedule(timeMs, run);
   }
 
+  /** The host goes silent (a cable pulled): no more inputs or packets; peers are not told. */
+  silence(name: string): void {
+    this.entry(name).alive = false;
+  }
+
   /** The host dies: no more inputs; its open connections reset at the peers after the delay. */
   crash(name: string): void {
     const e = this.entry(name);
