@@ -34,8 +34,12 @@ export function checkCryptoMode(mode: unknown): CryptoMode {
 
 const BLOCK_BYTES = 16;
 
-/** Longest keystream the memo keeps, so it stays under memoSlots x 1 KB (plus object overhead). */
-export const MEMO_BYTES_MAX = 1024;
+/**
+ * Longest keystream the memo keeps (16 AES blocks: every packet up to 256 bytes, which is most
+ * of the protocol's). Each slot is a fixed 256-byte stretch of one typed array: copying into it
+ * costs less than keeping the cipher's output Buffers alive, which the GC has to track.
+ */
+export const MEMO_BYTES_MAX = 256;
 
 // Counter blocks are written as 32-bit words; on a little-endian host the words are stored
 // byte-swapped so the bytes in memory are big-endian.
@@ -49,12 +53,13 @@ export class CounterKeystream {
   private readonly cipher: Cipher;
   private counters: Uint32Array;
   private readonly memoMask: number;
-  private readonly memoNonces: Uint32Array;
-  private readonly memoStreams: (Uint8Array | undefined)[];
+  /** Per slot: n0, n1, n2, keystream length (0: empty). */
+  private readonly memoTags: Uint32Array;
+  private readonly memoBytes: Uint8Array;
 
   /**
    * `key` of 16, 24 or 32 bytes selects AES-128, -192 or -256. `memoSlots` (0, or a power of
-   * two) sizes the keystream memo; each slot holds one frame's keystream while it is live.
+   * two) sizes the keystream memo: MEMO_BYTES_MAX bytes per slot, allocated up front.
    */
   constructor(key: Uint8Array, memoSlots = 0) {
     if (key.length !== 16 && key.length !== 24 && key.length !== 32) throw new RangeError(`AES key must be 16, 24 or 32 bytes, got ${key.length}`);
@@ -66,8 +71,8 @@ export class CounterKeystream {
     this.cipher.setAutoPadding(false);
     this.counters = new Uint32Array(4 * 16);
     this.memoMask = memoSlots - 1;
-    this.memoNonces = new Uint32Array(3 * memoSlots);
-    this.memoStreams = new Array<Uint8Array | undefined>(memoSlots).fill(undefined);
+    this.memoTags = new Uint32Array(4 * memoSlots);
+    this.memoBytes = new Uint8Array(MEMO_BYTES_MAX * memoSlots);
   }
 
   /**
@@ -77,23 +82,36 @@ export class CounterKeystream {
    */
   xor(n0: number, n1: number, n2: number, input: Uint8Array, inputStart: number, output: Uint8Array, outputStart: number, length: number): void {
     if (length <= 0) return;
-    const keystream = this.keystream(n0 >>> 0, n1 >>> 0, n2 >>> 0, length);
-    for (let i = 0; i < length; i++) output[outputStart + i] = input[inputStart + i] ^ keystream[i];
-  }
-
-  private keystream(n0: number, n1: number, n2: number, length: number): Uint8Array {
+    n0 >>>= 0;
+    n1 >>>= 0;
+    n2 >>>= 0;
     let slot = -1;
-    if (this.memoMask >= 0) {
+    if (this.memoMask >= 0 && length <= MEMO_BYTES_MAX) {
       let h = Math.imul(n0 ^ Math.imul(n1, 0x9e3779b1) ^ Math.imul(n2, 0x85ebca6b), 0xc2b2ae35);
       h ^= h >>> 15;
       slot = h & this.memoMask;
-      const hit = this.memoStreams[slot];
-      const at = 3 * slot;
+      const tags = this.memoTags;
+      const at = 4 * slot;
       // A slot is trusted only for the exact nonce: a hash collision just recomputes.
-      if (hit !== undefined && hit.length >= length && this.memoNonces[at] === n0 && this.memoNonces[at + 1] === n1 && this.memoNonces[at + 2] === n2) {
-        return hit;
+      if (tags[at + 3] >= length && tags[at] === n0 && tags[at + 1] === n1 && tags[at + 2] === n2) {
+        xorBytes(input, inputStart, this.memoBytes, MEMO_BYTES_MAX * slot, output, outputStart, length);
+        return;
       }
     }
+    const keystream = this.compute(n0, n1, n2, length);
+    if (slot >= 0) {
+      const at = 4 * slot;
+      this.memoTags[at] = n0;
+      this.memoTags[at + 1] = n1;
+      this.memoTags[at + 2] = n2;
+      this.memoTags[at + 3] = keystream.length;
+      this.memoBytes.set(keystream, MEMO_BYTES_MAX * slot);
+    }
+    xorBytes(input, inputStart, keystream, 0, output, outputStart, length);
+  }
+
+  /** The keystream's first ceil(length / 16) blocks, from one cipher call. */
+  private compute(n0: number, n1: number, n2: number, length: number): Uint8Array {
     const blocks = (length + BLOCK_BYTES - 1) >>> 4;
     if (4 * blocks > this.counters.length) this.counters = new Uint32Array(Math.max(4 * blocks, 2 * this.counters.length));
     const w = this.counters;
@@ -106,15 +124,10 @@ export class CounterKeystream {
       w[p + 2] = w2;
       w[p + 3] = toBigEndianWord(b);
     }
-    const keystream = this.cipher.update(new Uint8Array(w.buffer, 0, blocks * BLOCK_BYTES));
-    // Big frames are rare and would make the memo's memory unbounded: they are not kept.
-    if (slot >= 0 && length <= MEMO_BYTES_MAX) {
-      const at = 3 * slot;
-      this.memoNonces[at] = n0;
-      this.memoNonces[at + 1] = n1;
-      this.memoNonces[at + 2] = n2;
-      this.memoStreams[slot] = keystream;
-    }
-    return keystream;
+    return this.cipher.update(new Uint8Array(w.buffer, 0, blocks * BLOCK_BYTES));
   }
+}
+
+function xorBytes(input: Uint8Array, inputStart: number, keystream: Uint8Array, keyStart: number, output: Uint8Array, outputStart: number, length: number): void {
+  for (let i = 0; i < length; i++) output[outputStart + i] = input[inputStart + i] ^ keystream[keyStart + i];
 }

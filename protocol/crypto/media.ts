@@ -23,7 +23,7 @@
  */
 
 import { diffieHellman, hkdfSync, KeyObject } from 'node:crypto';
-import type { DecodeError } from '../wire/codec.js';
+import { allocBytes, type DecodeError } from '../wire/codec.js';
 import { agreementPublicKey, PUBLIC_KEY_BYTES, type KeyPair } from './keys.js';
 import { checkCryptoMode, CounterKeystream, type CryptoMode } from './keystream.js';
 
@@ -82,7 +82,7 @@ export function decryptMedia(key: MediaKey, direction: MediaDirection, seq: numb
 function crypt(key: MediaKey, direction: MediaDirection, seq: number, input: Uint8Array): Uint8Array {
   if (direction !== 0 && direction !== 1) throw new RangeError(`media direction must be 0 or 1, got ${direction}`);
   if (typeof seq !== 'number' || seq >>> 0 !== seq) throw new RangeError(`media frame seq must be a u32, got ${seq}`);
-  const out = new Uint8Array(input.length);
+  const out = allocBytes(input.length);
   if (key.keystream) key.keystream.xor(direction, seq, 0, input, 0, out, 0, input.length);
   else out.set(input);
   return out;

@@ -27,14 +27,15 @@
  * and byte counts, no cipher CPU (PROTOCOL.md's `crypto: modelled`). The two modes do not
  * interoperate, by design: a run uses one.
  *
- * Cost: one long-lived AES-ECB cipher per Obfuscator (crypto/keystream.ts), one native call and
- * two small allocations per frame. One Obfuscator should serve every node of a run: its memo
- * then lets a receiver's unwrap reuse the keystream its sender's wrap computed.
+ * Cost: one long-lived AES-ECB cipher shared by every real-mode Obfuscator (crypto/keystream.ts),
+ * one native call and two small allocations per frame. The shared cipher's memo lets a
+ * receiver's unwrap reuse the keystream its sender's wrap computed, while the frame is among
+ * the last ~16k sent: in a simulation AES then runs about once per frame instead of twice.
  */
 
 import { createHash } from 'node:crypto';
 import { checkCryptoMode, CounterKeystream, type CryptoMode } from '../crypto/keystream.js';
-import type { DecodeError } from './codec.js';
+import { allocBytes, type DecodeError } from './codec.js';
 
 export const PAYLOAD_MESSAGE = 0x02;
 export const PAYLOAD_MEDIA = 0x03;
@@ -50,7 +51,7 @@ export const FRAME_BYTES_MAX = 65_507;
  */
 export const OBFUSCATION_KEY: Uint8Array = Uint8Array.from(createHash('sha256').update('supernode-sim obfuscation key v1').digest().subarray(0, 16));
 
-/** Memo slots by default: about 16k frames in flight, a few MB at most. */
+/** Slots of the shared keystream memo: 16k frames in flight, 4 MB (16k x 256 bytes). */
 export const DEFAULT_MEMO_SLOTS = 16_384;
 
 export interface Frame {
@@ -62,18 +63,27 @@ export interface Frame {
 const TRUNCATED: DecodeError = Object.freeze({ error: 'truncated', detail: 'frame shorter than its 3-byte header' });
 const TOO_LONG: DecodeError = Object.freeze({ error: 'too-long', detail: `frame over ${FRAME_BYTES_MAX} bytes` });
 
+/**
+ * The keystream every real-mode Obfuscator shares: the key is a public constant, so one cipher
+ * and one memo serve them all, however the runtime hands Obfuscators to nodes. Created on first
+ * use, so a modelled run never allocates it. It caches a pure function: sharing it changes no
+ * byte and no replay.
+ */
+let sharedKeystream: CounterKeystream | undefined;
+
 export class Obfuscator {
   readonly mode: CryptoMode;
   private readonly keystream: CounterKeystream | undefined;
 
   /**
-   * `memoSlots` (a power of two, or 0 for none) sizes the keystream memo of crypto/keystream.ts:
-   * share one Obfuscator among all nodes of a run and a frame's unwrap reuses the AES work of its
-   * wrap while the frame is among the last few thousand sent. Bytes are the same with or without.
+   * `options.memoSlots` gives this Obfuscator its own cipher and memo of that many slots (a power
+   * of two, or 0 for none) instead of the shared one - for tests and benchmarks.
    */
   constructor(mode: CryptoMode, options: { readonly memoSlots?: number } = {}) {
     this.mode = checkCryptoMode(mode);
-    this.keystream = mode === 'real' ? new CounterKeystream(OBFUSCATION_KEY, options.memoSlots ?? DEFAULT_MEMO_SLOTS) : undefined;
+    if (mode === 'modelled') this.keystream = undefined;
+    else if (options.memoSlots !== undefined) this.keystream = new CounterKeystream(OBFUSCATION_KEY, options.memoSlots);
+    else this.keystream = sharedKeystream ??= new CounterKeystream(OBFUSCATION_KEY, DEFAULT_MEMO_SLOTS);
   }
 
   /** Bytes a frame carrying `payloadBytes` takes on the wire. */
@@ -93,7 +103,7 @@ export class Obfuscator {
     checkIp(dstIp, 'destination');
     const size = FRAME_HEADER_BYTES + payload.length;
     if (size > FRAME_BYTES_MAX) throw new RangeError(`a ${payload.length}-byte payload makes a frame over ${FRAME_BYTES_MAX} bytes`);
-    const frame = new Uint8Array(size);
+    const frame = allocBytes(size);
     frame[0] = frameId >>> 8;
     frame[1] = frameId;
     frame[2] = payloadType;
@@ -116,7 +126,7 @@ export class Obfuscator {
     if (payloadType !== PAYLOAD_MESSAGE && payloadType !== PAYLOAD_MEDIA) return { error: 'unknown-payload-type', detail: `payload type ${payloadType}` };
     const frameId = (bytes[0] << 8) | bytes[1];
     // A fresh array (never Buffer#slice, which aliases): the caller's bytes stay untouched.
-    const payload = new Uint8Array(bytes.length - FRAME_HEADER_BYTES);
+    const payload = allocBytes(bytes.length - FRAME_HEADER_BYTES);
     if (this.keystream) this.keystream.xor(srcIp, dstIp, frameId, bytes, FRAME_HEADER_BYTES, payload, 0, payload.length);
     else payload.set(bytes.subarray(FRAME_HEADER_BYTES));
     return { frameId, payloadType, payload };
