@@ -17,7 +17,11 @@
  * u16 length, a message over `MESSAGE_BYTES_MAX`), because that is a bug in the caller.
  *
  * Canonical form: every byte string that decodes re-encodes to itself (no two encodings of one
- * message), which the tests check on random input.
+ * message), which the tests check on random input - up to f64 NaNs, whose payload bits a
+ * JavaScript number does not keep.
+ *
+ * Encoding reads only the fields the table declares: extra properties on a message object are
+ * ignored. Decoded `bytes` fields are copies (see `allocBytes`), never views of the input.
  */
 
 import type { Endpoint } from '../node.js';
