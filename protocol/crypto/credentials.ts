@@ -59,7 +59,7 @@ export type CredentialCheck = { readonly ok: true; readonly credential: Credenti
  */
 export function issueCredential(lsPrivateKey: KeyObject, name: string, userPublicKey: Uint8Array, nowMs: number, lifetimeMs: number): Credential {
   if (!isTimeMs(nowMs)) throw new RangeError(`nowMs must be a non-negative integer, got ${nowMs}`);
-  if (!isTimeMs(lifetimeMs)) throw new RangeError(`lifetimeMs must be a non-negative integer, got ${lifetimeMs}`);
+  if (!isTimeMs(lifetimeMs) || !isTimeMs(nowMs + lifetimeMs)) throw new RangeError(`lifetimeMs must be a non-negative integer with nowMs + lifetimeMs safe, got ${lifetimeMs}`);
   if (!(userPublicKey instanceof Uint8Array) || userPublicKey.length !== PUBLIC_KEY_BYTES) throw new RangeError('userPublicKey must be 32 raw bytes');
   const unsigned = encodeUnsigned(name, userPublicKey, nowMs, nowMs + lifetimeMs);
   const signature = new Uint8Array(sign(null, concat(CREDENTIAL_TAG, unsigned), lsPrivateKey));

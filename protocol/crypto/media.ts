@@ -39,6 +39,8 @@ const MEDIA_KEY_INFO = new TextEncoder().encode('supernode-sim media key v1');
  * that is not 32 bytes, or a low-order point that yields no shared secret, is a DecodeError.
  */
 export function agreeMediaKey(own: KeyPair, peerPublicKey: Uint8Array): Uint8Array | DecodeError {
+  // Our own key of the wrong kind is our bug, not the peer's: say so rather than blame the peer.
+  if (own.privateKey.asymmetricKeyType !== 'x25519') throw new RangeError('agreeMediaKey needs an X25519 key pair (deriveAgreementKeyPair)');
   const peer = agreementPublicKey(peerPublicKey);
   if (!(peer instanceof KeyObject)) return peer;
   let shared: Uint8Array;

@@ -139,6 +139,7 @@ describe('credentials', () => {
     expect(() => issueCredential(ls.privateKey, 'alice', alice.publicKey.subarray(1), 0, 1)).toThrow(RangeError);
     expect(() => issueCredential(ls.privateKey, 'alice', alice.publicKey, -1, 1)).toThrow(RangeError);
     expect(() => issueCredential(ls.privateKey, 'alice', alice.publicKey, 0, 1.5)).toThrow(RangeError);
+    expect(() => issueCredential(ls.privateKey, 'alice', alice.publicKey, Number.MAX_SAFE_INTEGER, 1)).toThrow(RangeError);
     expect(() => verifyCredential(credBytes, new Uint8Array(31), 'alice', 0)).toThrow(RangeError);
   });
 });

@@ -4,7 +4,7 @@
 import { createCipheriv, diffieHellman, hkdfSync } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deriveAgreementKeyPair } from '../../../protocol/crypto/keys.js';
+import { deriveAgreementKeyPair, deriveSigningKeyPair } from '../../../protocol/crypto/keys.js';
 import { agreeMediaKey, decryptMedia, encryptMedia, MediaKey, type MediaDirection } from '../../../protocol/crypto/media.js';
 import { isDecodeError } from '../../../protocol/wire/codec.js';
 import { seededRandom } from './random.js';
@@ -27,6 +27,10 @@ describe('agreeMediaKey', () => {
     const [lo, hi] = Buffer.compare(caller.publicKey, callee.publicKey) < 0 ? [caller.publicKey, callee.publicKey] : [callee.publicKey, caller.publicKey];
     const expected = new Uint8Array(hkdfSync('sha256', shared, Buffer.concat([lo, hi]), 'supernode-sim media key v1', 32));
     expect(agreeMediaKey(caller, callee.publicKey)).toEqual(expected);
+  });
+
+  it('throws RangeError if our own pair is not an X25519 pair', () => {
+    expect(() => agreeMediaKey(deriveSigningKeyPair(seededRandom(1)), callee.publicKey)).toThrow(RangeError);
   });
 
   it('returns an error value for a peer key of the wrong length or a low-order point, never a throw', () => {
