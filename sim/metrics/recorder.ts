@@ -76,6 +76,19 @@ export class MetricsRecorder {
     return out;
   }
 
+  /** Samples of one metric counted by the value of one label ("none" where it is absent). */
+  countByLabel(name: string, label: string): Record<string, number> {
+    const counts = new Map<string, number>();
+    for (const s of this.series.get(name)?.values() ?? []) {
+      const pair = s.labelKey.split(',').find((p) => p.startsWith(`${label}=`));
+      const value = pair ? pair.slice(label.length + 1) : 'none';
+      counts.set(value, (counts.get(value) ?? 0) + s.values.length);
+    }
+    const out: Record<string, number> = {};
+    for (const key of [...counts.keys()].sort()) out[key] = counts.get(key)!;
+    return out;
+  }
+
   /** Counts of each distinct value of an integer-valued metric, over all its label sets. */
   histogramOf(name: string, where: Labels = {}): Record<string, number> {
     return histogram(this.values(name, where));

@@ -38,6 +38,8 @@ interface TimerEvent {
 export interface RuntimeSinks {
   readonly trace: TraceWriter;
   readonly metrics: MetricsRecorder;
+  /** Labels added to every metric sample of this host (e.g. its configured NAT class). */
+  readonly labels?: Readonly<Record<string, string>>;
   /** Called after every node event with its name and detail (checkers, world bookkeeping). */
   readonly onNodeEvent?: (host: HostId, event: string, detail: Readonly<Record<string, string | number | boolean>> | undefined) => void;
 }
@@ -201,7 +203,7 @@ export class HostRuntime<A, N extends ProtocolNode<A> = ProtocolNode<A>> impleme
         this.sinks.onNodeEvent?.(this.host, o.event, o.detail);
         return;
       case 'metric':
-        this.sinks.metrics.record(o.name, o.value, o.labels);
+        this.sinks.metrics.record(o.name, o.value, this.sinks.labels ? { ...o.labels, ...this.sinks.labels } : o.labels);
         return;
     }
   }

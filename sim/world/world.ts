@@ -280,7 +280,7 @@ export class World {
             config,
           }),
         hostRng,
-        this.sinks(),
+        { ...this.sinks(), labels: { hostClass: record.expectedNatClass } },
       );
       (record as { runtime: HostRuntime<HostAction, HostNode> }).runtime = runtime;
       this.net.crash(netHost); // an ordinary host is down until its user starts it

@@ -1,0 +1,96 @@
+/**
+ * The columns of `metrics.csv`, read from the world at each sampling interval.
+ *
+ *   online_hosts        ordinary hosts whose login state is `online`
+ *   up_hosts            ordinary hosts whose application is running (online, logging in, idle)
+ *   logins_in_progress  ordinary hosts between `login` and `online`
+ *   supernodes          hosts serving as SNs (bootstrap SNs included)
+ *   sn_clients_mean     mean attached clients per serving SN
+ *   sn_clients_max      largest attached-client count of any SN
+ *   msgs_sent, bytes_sent                 all traffic in the interval, headers included
+ *   bytes_<type>, msgs_<type>             per message type, in the interval
+ *   drops_<reason>                        packets dropped in the interval, per reason
+ *
+ * Counters are deltas over the interval, gauges are values at the sampling instant.
+ */
+
+import { MESSAGES } from '../../protocol/wire/messages.js';
+import type { Probe } from '../metrics/time-series.js';
+import type { MsgTypeCounters } from '../net/index.js';
+import { DROP_REASONS } from '../trace/events.js';
+import type { World } from '../world/world.js';
+
+interface Gauges {
+  online: number;
+  up: number;
+  loggingIn: number;
+  supernodes: number;
+  snClientsMean: number;
+  snClientsMax: number;
+}
+
+/** Reads the world once per row; probes read from the snapshot. */
+export class WorldSnapshot {
+  gauges: Gauges = { online: 0, up: 0, loggingIn: 0, supernodes: 0, snClientsMean: 0, snClientsMax: 0 };
+  byType = new Map<string, MsgTypeCounters>();
+  drops: Record<string, number> = {};
+
+  constructor(private readonly world: World) {
+    this.refresh();
+  }
+
+  refresh(): void {
+    this.gauges = gaugesOf(this.world);
+    this.byType = new Map(this.world.net.msgTypeCounters().map((c) => [c.msgType, c]));
+    this.drops = this.world.net.drops();
+  }
+
+  totalSent(field: 'sentBytes' | 'sentPackets'): number {
+    let sum = 0;
+    for (const c of this.byType.values()) sum += c[field];
+    return sum;
+  }
+}
+
+export function gaugesOf(world: World): Gauges {
+  let online = 0;
+  let up = 0;
+  let loggingIn = 0;
+  for (const h of world.hosts) {
+    const node = h.runtime.node;
+    if (!node) continue;
+    up++;
+    if (node.state === 'online') online++;
+    else if (node.state !== 'offline') loggingIn++;
+  }
+  let supernodes = 0;
+  let clients = 0;
+  let clientsMax = 0;
+  for (const { node } of world.liveHostNodes()) {
+    const sn = node.superNode;
+    if (!sn) continue;
+    supernodes++;
+    clients += sn.clientCount;
+    clientsMax = Math.max(clientsMax, sn.clientCount);
+  }
+  return { online, up, loggingIn, supernodes, snClientsMean: supernodes === 0 ? 0 : clients / supernodes, snClientsMax: clientsMax };
+}
+
+export function worldProbes(snap: WorldSnapshot): Probe[] {
+  const gauge = (column: string, read: (g: Gauges) => number): Probe => ({ column, mode: 'gauge', read: () => read(snap.gauges) });
+  const delta = (column: string, read: () => number): Probe => ({ column, mode: 'delta', read });
+  const types = Object.keys(MESSAGES).sort();
+  return [
+    gauge('online_hosts', (g) => g.online),
+    gauge('up_hosts', (g) => g.up),
+    gauge('logins_in_progress', (g) => g.loggingIn),
+    gauge('supernodes', (g) => g.supernodes),
+    gauge('sn_clients_mean', (g) => g.snClientsMean),
+    gauge('sn_clients_max', (g) => g.snClientsMax),
+    delta('msgs_sent', () => snap.totalSent('sentPackets')),
+    delta('bytes_sent', () => snap.totalSent('sentBytes')),
+    ...types.map((t) => delta(`bytes_${t}`, () => snap.byType.get(t)?.sentBytes ?? 0)),
+    ...types.map((t) => delta(`msgs_${t}`, () => snap.byType.get(t)?.sentPackets ?? 0)),
+    ...DROP_REASONS.map((r) => delta(`drops_${r}`, () => snap.drops[r] ?? 0)),
+  ];
+}

@@ -1,0 +1,246 @@
+/**
+ * One run of a scenario: build the world, drive churn, workload and scheduled events, sample
+ * the time series, and write the run directory.
+ *
+ * Output files (in `outDir`):
+ *   summary.json   scenario as run, seed, run number, version, headline measurements
+ *   metrics.csv    one row per sampling interval (columns: see probes.ts)
+ *   trace.ndjson   events at the scenario's trace level (off: not written)
+ *
+ * Atomicity: everything is written into a fresh sibling directory `<outDir>.partial-<run>`,
+ * which replaces `outDir` only when the run ends. A previous run's directory is therefore
+ * never half-overwritten. An interrupted run (`shouldStop`) still ends this way, but its
+ * summary says `"complete": false` with the simulated time it reached. An internal failure
+ * leaves the partial directory in place, named as such.
+ *
+ * The simulation is deterministic; only the `wall` section of the summary and the progress
+ * callbacks depend on the machine.
+ */
+
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeSampler } from '../kernel/distributions.js';
+import { RngStreams } from '../kernel/rng.js';
+import { TimeSeries } from '../metrics/time-series.js';
+import type { Scenario } from '../scenario/types.js';
+import { FileSink } from '../trace/sinks.js';
+import { TraceWriter } from '../trace/writer.js';
+import { ChurnDriver } from '../world/churn.js';
+import { parseChurnTrace, scheduleChurnTrace } from '../world/churn-trace.js';
+import { scheduleEvents } from '../world/scheduled-events.js';
+import { drawBuddyLists, WorkloadDriver, type Activity } from '../world/workload.js';
+import { World } from '../world/world.js';
+import { WorldSnapshot, worldProbes } from './probes.js';
+import { buildSummary, type RunStatus } from './summary.js';
+
+export interface RunOptions {
+  readonly outDir: string;
+  /** Replication number: independent draws for the same scenario and seed. */
+  readonly run: number;
+  /** Called now and then with the simulated time reached and the events run so far. */
+  readonly onProgress?: (simulatedMs: number, events: number) => void;
+  /** Polled between batches of events; true ends the run early (partial results flagged). */
+  readonly shouldStop?: () => boolean;
+}
+
+export interface RunResult {
+  readonly outDir: string;
+  readonly summary: ReturnType<typeof buildSummary>;
+}
+
+/** Events run between two looks at the wall clock, progress and `shouldStop`. */
+const BATCH_EVENTS = 20_000;
+
+export async function runScenario(scenario: Scenario, options: RunOptions): Promise<RunResult> {
+  const startedAt = new Date(); // wall-clock ok: reported in the summary's wall section only
+  const t0 = process.hrtime.bigint();
+  const outDir = resolve(options.outDir);
+  const partialDir = `${outDir}.partial-${options.run}`;
+  rmSync(partialDir, { recursive: true, force: true });
+  mkdirSync(partialDir, { recursive: true });
+
+  const trace = openTrace(scenario, partialDir, options.run);
+  const nodeEvents = new Map<string, number>();
+  const world = new World(scenario, {
+    run: options.run,
+    trace,
+    onNodeEvent: (_host, event) => nodeEvents.set(event, (nodeEvents.get(event) ?? 0) + 1),
+  });
+
+  const csv = new FileSink(join(partialDir, 'metrics.csv'));
+  const snapshot = new WorldSnapshot(world);
+  const series = new TimeSeries(worldProbes(snapshot), (line) => csv.write(line + '\n'));
+  const snStats = { min: Infinity, max: 0, sum: 0, n: 0, onlineMin: Infinity, onlineMax: 0 };
+  const sample = (): void => {
+    snapshot.refresh();
+    series.sample(world.kernel.now);
+    const g = snapshot.gauges;
+    snStats.min = Math.min(snStats.min, g.supernodes);
+    snStats.max = Math.max(snStats.max, g.supernodes);
+    snStats.sum += g.supernodes;
+    snStats.n++;
+    snStats.onlineMin = Math.min(snStats.onlineMin, g.online);
+    snStats.onlineMax = Math.max(snStats.onlineMax, g.online);
+  };
+  const interval = scenario.output.sampleIntervalMs;
+  const onSample = (): void => {
+    sample();
+    if (world.kernel.now + interval <= scenario.durationMs) world.kernel.after(interval, onSample, null);
+  };
+  world.kernel.at(interval, onSample, null);
+
+  world.startInfrastructure();
+  startChurn(world);
+  startWorkload(world);
+  scheduleEvents(world, scenario.events, world.rngs.stream('events'));
+
+  let stoppedBecause: string | undefined;
+  try {
+    stoppedBecause = await drive(world, scenario.durationMs, options);
+  } finally {
+    trace.close();
+    csv.close();
+  }
+
+  const status: RunStatus = {
+    complete: stoppedBecause === undefined,
+    simulatedMs: world.kernel.now,
+    events: world.kernel.executed,
+    ...(stoppedBecause ? { stoppedBecause } : {}),
+  };
+  const wallTimeS = Number(process.hrtime.bigint() - t0) / 1e9;
+  const summary = buildSummary(
+    scenario,
+    options.run,
+    packageVersion(),
+    world,
+    status,
+    {
+      countMin: snStats.n ? snStats.min : 0,
+      countMax: snStats.max,
+      countMean: snStats.n ? Math.round((snStats.sum / snStats.n) * 1000) / 1000 : 0,
+      onlineMin: snStats.n ? snStats.onlineMin : 0,
+      onlineMax: snStats.onlineMax,
+    },
+    Object.fromEntries([...nodeEvents.entries()].sort(([a], [b]) => (a < b ? -1 : 1))),
+    {
+      startedAt: startedAt.toISOString(),
+      wallTimeS: Math.round(wallTimeS * 1000) / 1000,
+      eventsPerSec: Math.round(world.kernel.executed / Math.max(wallTimeS, 1e-9)),
+      peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    },
+  );
+  writeFileSync(join(partialDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
+  replaceDir(partialDir, outDir);
+  return { outDir, summary };
+}
+
+async function drive(world: World, endMs: number, options: RunOptions): Promise<string | undefined> {
+  const kernel = world.kernel;
+  for (;;) {
+    let n = 0;
+    while (n < BATCH_EVENTS && kernel.nextTime() <= endMs) {
+      kernel.step();
+      n++;
+    }
+    options.onProgress?.(kernel.now, kernel.executed);
+    if (n < BATCH_EVENTS) break;
+    await new Promise<void>((r) => setImmediate(r));
+    if (options.shouldStop?.()) return 'interrupted';
+  }
+  kernel.runUntil(endMs);
+  return undefined;
+}
+
+function openTrace(scenario: Scenario, dir: string, run: number): TraceWriter {
+  const level = scenario.output.trace;
+  if (level === 'off') return TraceWriter.off();
+  const saltStream = new RngStreams(scenario.seed, run).stream('trace/sample');
+  return new TraceWriter(new FileSink(join(dir, 'trace.ndjson')), {
+    level,
+    sampleOneInN: scenario.output.traceSampleOneInN,
+    sampleSalt: saltStream.int(2 ** 32 - 1),
+  });
+}
+
+function startChurn(world: World): void {
+  const churn = world.scenario.churn;
+  const target = { join: (h: number) => world.join(h), leave: (h: number, k: 'crash' | 'logout') => world.leave(h, k) };
+  const rng = world.rngs.stream('churn');
+  if (churn.mode === 'trace') {
+    const sessions = parseChurnTrace(readFileSync(churn.traceFile, 'utf8'), churn.traceFile);
+    scheduleChurnTrace(world.kernel, sessions, churn.traceFile, (n) => world.hostIndex(n), target);
+    return;
+  }
+  if (churn.mode === 'off') {
+    for (const h of world.hosts) {
+      if (rng.next() < churn.initialOnlineRatio) world.kernel.at(rng.next() * churn.warmupMs, (i: number) => world.join(i), h.index);
+    }
+    return;
+  }
+  const session = makeSampler(churn.sessionMs);
+  const off = makeSampler(churn.offTimeMs);
+  const regionOffset = churn.diurnal?.utcOffsetHours ?? {};
+  const driver = new ChurnDriver(
+    world.kernel,
+    world.hosts.length,
+    {
+      sessionMs: () => session(rng),
+      offMs: () => off(rng),
+      crashRatio: churn.crashRatio,
+      initialOnlineRatio: churn.initialOnlineRatio,
+      warmupMs: churn.warmupMs,
+      uniform: () => rng.next(),
+      ...(churn.diurnal
+        ? { diurnal: { hourlyWeights: churn.diurnal.hourlyWeights, utcOffsetHours: (h: number) => regionOffset[world.hosts[h].region] ?? 0 } }
+        : {}),
+    },
+    target,
+    (_h, ms, kind) => world.metrics.record('churnSessionMs', ms, { leave: kind }),
+  );
+  driver.start();
+}
+
+function startWorkload(world: World): void {
+  const w = world.scenario.workload;
+  const rng = world.rngs.stream('workload');
+  const buddies = drawBuddyLists(world.hosts.length, w.buddiesPerHost, () => world.rngs.stream('buddies').next());
+  const callDuration = makeSampler(w.calls.durationMs);
+  const pstnDuration = makeSampler(w.pstnCalls.durationMs);
+  const activities: Activity[] = [
+    { kind: 'call', ratePerHostHour: w.calls.ratePerHostHour, peerChoice: w.calls.peerChoice, durationMs: () => callDuration(rng) },
+    { kind: 'chat', ratePerHostHour: w.chat.ratePerHostHour, peerChoice: w.chat.peerChoice },
+    { kind: 'search', ratePerHostHour: w.searches.ratePerHostHour, peerChoice: w.searches.peerChoice },
+    { kind: 'pstnCall', ratePerHostHour: w.pstnCalls.ratePerHostHour, peerChoice: 'random', durationMs: () => pstnDuration(rng) },
+  ];
+  new WorkloadDriver(world.kernel, world.hosts.length, activities, () => rng.next(), {
+    isOnline: (h) => world.hosts[h].runtime.node?.state === 'online',
+    buddiesOf: (h) => buddies[h],
+    // The protocol nodes do not take calls, chat, search or PSTN actions yet: the demand is
+    // generated and counted so that its volume is visible, and nothing is sent.
+    act: (_h, kind) => world.metrics.count(`workload.${kind}.notSupportedByProtocol`),
+  }).start();
+}
+
+/** Moves the finished partial directory into place, replacing an older run's directory. */
+function replaceDir(partialDir: string, outDir: string): void {
+  mkdirSync(dirname(outDir), { recursive: true });
+  if (existsSync(outDir)) {
+    const old = `${outDir}.old-${process.pid}`;
+    renameSync(outDir, old);
+    renameSync(partialDir, outDir);
+    rmSync(old, { recursive: true, force: true });
+  } else {
+    renameSync(partialDir, outDir);
+  }
+}
+
+function packageVersion(): string {
+  const here = dirname(fileURLToPath(import.meta.url));
+  for (const up of ['../..', '../../..']) {
+    const file = join(here, up, 'package.json');
+    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+  }
+  return 'unknown';
+}
