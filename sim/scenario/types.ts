@@ -15,9 +15,10 @@
 
 import type { Distribution } from '../kernel/index.js';
 import type { FirewallKind, LossSpec, NatParams, TcpParams } from '../net/index.js';
+import type { TraceLevel } from '../trace/index.js';
 import type { ProtocolParams } from '../../protocol/params.js';
 
-export type { Distribution, FirewallKind, LossSpec, NatParams, ProtocolParams, TcpParams };
+export type { Distribution, FirewallKind, LossSpec, NatParams, ProtocolParams, TcpParams, TraceLevel };
 
 export interface Scenario {
   readonly name: string;
@@ -235,12 +236,11 @@ export type ScheduledEvent =
 
 // ---- outputs ----
 
-export type TraceLevel = 'off' | 'sample' | 'full';
-
 export interface OutputSettings {
+  /** sim/trace's level; the file and `--trace` say `sample` for `sampled`. */
   readonly trace: TraceLevel;
-  /** At trace level `sample`: share of hosts whose events are recorded. */
-  readonly traceSampleRatio: number;
+  /** At level sampled: about one host in this many is followed completely. */
+  readonly traceSampleOneInN: number;
   /** Interval between rows of metrics.csv. */
   readonly sampleIntervalMs: number;
   readonly pcap: boolean;

@@ -2,28 +2,30 @@
  * The `output` section: what a run writes besides summary.json.
  *
  *   output:
- *     trace: sample          # off | sample | full (trace.ndjson)
- *     traceSample: 1%        # at level sample: share of hosts whose events are recorded
- *     sampleInterval: 10s    # one metrics.csv row per interval
- *     pcap: false            # also write trace.pcapng
+ *     trace: sample            # off | sample | full (trace.ndjson)
+ *     traceSampleOneInN: 100   # at level sample: about one host in this many is followed
+ *     sampleInterval: 10s      # one metrics.csv row per interval
+ *     pcap: false              # also write trace.pcapng
  *
- * `sim run --trace LEVEL` and `--pcap` override the first and last.
+ * `sim run --trace LEVEL` and `--pcap` override the first and last. The trace writer itself
+ * is sim/trace (which calls the middle level `sampled`).
  */
 
 import { z } from 'zod';
-import { choice, duration, flag, ratio } from '../fields.js';
+import { choice, duration, flag, integer } from '../fields.js';
 import type { OutputSettings, TraceLevel } from '../types.js';
 
-export const TRACE_LEVELS = ['off', 'sample', 'full'] as const satisfies readonly TraceLevel[];
+const TRACE_LEVELS: Readonly<Record<string, TraceLevel>> = { off: 'off', sample: 'sampled', full: 'full' };
+export const TRACE_LEVEL_WORDS = ['off', 'sample', 'full'] as const;
 
 export const outputSection = z
   .strictObject({
-    trace: choice(TRACE_LEVELS).prefault('sample'),
-    traceSample: ratio().prefault(0.01),
+    trace: choice(TRACE_LEVEL_WORDS).prefault('sample'),
+    traceSampleOneInN: integer(1).prefault(100),
     sampleInterval: duration('positive').prefault('10s'),
     pcap: flag().prefault(false),
   })
   .prefault({})
   .transform(
-    (o): OutputSettings => ({ trace: o.trace, traceSampleRatio: o.traceSample, sampleIntervalMs: o.sampleInterval, pcap: o.pcap }),
+    (o): OutputSettings => ({ trace: TRACE_LEVELS[o.trace], traceSampleOneInN: o.traceSampleOneInN, sampleIntervalMs: o.sampleInterval, pcap: o.pcap }),
   );

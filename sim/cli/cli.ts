@@ -1,0 +1,107 @@
+/**
+ * The `sim` command line: argument parsing and help (yargs), then one command.
+ *
+ * yargs only parses here: it is given a callback, so it prints nothing and exits nothing; we
+ * print its help or its complaint and choose the exit code (exit-codes.ts). Everything a
+ * command prints goes through `io`, so tests run the CLI in-process.
+ */
+
+import yargs, { type Argv } from 'yargs';
+import { runCommand } from './commands/run.js';
+import { schemaCommand } from './commands/schema.js';
+import { validateCommand } from './commands/validate.js';
+import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK } from './exit-codes.js';
+import type { CliIo } from './io.js';
+import { packageVersion } from './version.js';
+
+interface Parsed {
+  readonly argv: Record<string, unknown> & { _: (string | number)[] };
+  readonly output: string;
+  readonly error?: Error;
+}
+
+export async function runCli(args: readonly string[], io: CliIo): Promise<number> {
+  const parsed = await parse(args);
+  if (parsed.error) {
+    io.stderr.write(`sim: ${parsed.error.message}\nRun "sim --help" or "sim <command> --help" for usage.\n`);
+    return EXIT_BAD_INPUT;
+  }
+  if (parsed.output !== '') {
+    io.stdout.write(`${parsed.output}\n`);
+    return EXIT_OK;
+  }
+  try {
+    return await dispatch(parsed.argv, io);
+  } catch (e) {
+    io.stderr.write(`sim: internal failure: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    return EXIT_INTERNAL;
+  }
+}
+
+function dispatch(argv: Parsed['argv'], io: CliIo): number | Promise<number> {
+  const file = String(argv.file);
+  const set = ([] as unknown[]).concat(argv.set ?? []).map(String);
+  const seed = argv.seed === undefined ? undefined : String(argv.seed);
+  const trace = argv.trace === undefined ? undefined : String(argv.trace);
+  const pcap = argv.pcap as boolean | undefined;
+  switch (argv._[0]) {
+    case 'run':
+      return runCommand(
+        { file, set, seed, trace, pcap, run: argv.run === undefined ? undefined : String(argv.run), out: argv.out as string | undefined, quiet: argv.quiet === true },
+        io,
+      );
+    case 'validate':
+      return validateCommand({ file, set, print: argv.print === true }, io);
+    default:
+      return schemaCommand(io);
+  }
+}
+
+function parse(args: readonly string[]): Promise<Parsed> {
+  return new Promise((resolve) => {
+    parser().parse([...args], {}, (error: Error | null | undefined, argv: Parsed['argv'], output: string) =>
+      resolve({ argv, output, error: error ?? undefined }),
+    );
+  });
+}
+
+const SET_HELP = 'Override a value, checked like the file: path=value (repeatable)';
+
+function withSet(y: Argv): Argv {
+  return y.option('set', { type: 'string', requiresArg: true, describe: SET_HELP });
+}
+
+function parser(): Argv {
+  return yargs()
+    .scriptName('sim')
+    .usage('$0 <command>\n\nDiscrete-event simulator of a Skype-like peer-to-peer overlay.')
+    .command('run <file>', 'Run a scenario and write its run directory', (y) =>
+      withSet(y.positional('file', { type: 'string', describe: 'Scenario file (YAML)' }))
+        .option('seed', { type: 'string', requiresArg: true, describe: 'Seed of the run (default: the file\'s seed)' })
+        .option('run', { type: 'string', requiresArg: true, describe: 'Replication index: independent runs of one scenario and seed' })
+        .option('out', { type: 'string', requiresArg: true, describe: 'Run directory (default: runs/<name>-<seed>)' })
+        .option('trace', { type: 'string', requiresArg: true, describe: 'Trace level: off | sample | full' })
+        .option('pcap', { type: 'boolean', describe: 'Also write trace.pcapng' })
+        .option('quiet', { type: 'boolean', default: false, describe: 'No progress line and no closing message' })
+        .example('$0 run scenarios/churn.yaml', 'run with the file\'s seed into runs/churn-<seed>/')
+        .example('$0 run scenarios/churn.yaml --seed 7 --run 2', 'replication 2 of seed 7, into runs/churn-7-run2/')
+        .example('$0 run scenarios/churn.yaml --set hosts[0].count=100000 --set protocol.cryptoMode=modelled', 'bigger, no AES')
+        .example('$0 run scenarios/sn-crash.yaml --trace full --pcap --out /tmp/crash', 'full trace and pcap'),
+    )
+    .command('validate <file>', 'Check a scenario file and report every error', (y) =>
+      withSet(y.positional('file', { type: 'string', describe: 'Scenario file (YAML)' }))
+        .option('print', { type: 'boolean', default: false, describe: 'Print the scenario with every default filled, as JSON' })
+        .example('$0 validate scenarios/churn.yaml', 'errors as file:line:col  path: message')
+        .example('$0 validate scenarios/churn.yaml --print', 'what the file means, defaults included')
+        .example('$0 validate scenarios/churn.yaml --set churn.crash=50%', 'check an override'),
+    )
+    .command('schema', 'Print the JSON Schema of scenario files, for editors', (y) =>
+      y.example('$0 schema > scenario.schema.json', 'then: # yaml-language-server: $schema=./scenario.schema.json'),
+    )
+    .demandCommand(1, 'Name a command: run, validate or schema')
+    .strict()
+    .help()
+    .version(packageVersion())
+    .wrap(120)
+    .epilogue('Exit status: 0 success, 2 bad input (file:line:col and what was expected), 1 internal failure (with seed and replay command).');
+}

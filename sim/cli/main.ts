@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+/** The `sim` executable (package.json `bin`). */
+
+import { runCli } from './cli.js';
+import { processIo } from './io.js';
+
+// `sim schema | head` closes the pipe early; that is the reader's choice, not a failure.
+process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+  if (e.code !== 'EPIPE') throw e;
+  process.exit(process.exitCode ?? 0);
+});
+
+process.exitCode = await runCli(process.argv.slice(2), processIo());
