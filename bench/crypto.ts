@@ -89,6 +89,7 @@ function wrapOnlyRate(mode: 'real' | 'modelled', payloadBytes: number): number {
 const hostCache = Array.from({ length: 30 }, (_, i) => ({ ip: 0x50000000 + i, port: 33033 }));
 const probeReply: Message = { type: 'probeReply', nonce: 7, hostCache };
 const probeReplyBytes = encodeMessage(probeReply);
+const probeBytes = encodeMessage({ type: 'probe', nonce: 7 });
 
 const rng = seeded(1);
 const ls = deriveSigningKeyPair(rng);
@@ -117,6 +118,8 @@ const result = {
     modelled200B: wrapOnlyRate('modelled', 200),
   },
   codecPerSec: {
+    encodeProbe: rate((i) => encodeMessage({ type: 'probe', nonce: i >>> 0 })),
+    decodeProbe: rate(() => decodeMessage(probeBytes)),
     encodeProbeReply30: rate(() => encodeMessage(probeReply)),
     decodeProbeReply30: rate(() => decodeMessage(probeReplyBytes)),
     probeReply30Bytes: probeReplyBytes.length,
