@@ -28,7 +28,8 @@ function setup(overrides: Partial<ProtocolParams> = {}) {
   const params = testParams({ lsLoginsPerSec: 1000, ...overrides });
   const node = new LoginServerNode({ params, privateKey: LS_KEYS.privateKey, accounts: [{ name: 'alice', password: 'secret' }, { name: 'bob', password: 'hunter2' }] });
   const ls = new Solo(node);
-  expect(ls.feed({ kind: 'start' })).toEqual([{ kind: 'listenTcp', port: 33033 }]);
+  // TCP only (BS-8): its port, and 80 / 443 for hosts behind firewalls (BS-10).
+  expect(ls.feed({ kind: 'start' })).toEqual([33033, 80, 443].map((port) => ({ kind: 'listenTcp', port })));
   let nextConn = -1;
   const connect = (): Client => {
     const conn = nextConn--;
