@@ -764,7 +764,8 @@ export class HostNode implements ProtocolNode<HostAction> {
   private goOffline(ctx: Ctx): void {
     this.dropSnLink(ctx);
     this.closeLs(ctx);
-    this.timers.cancelAll(ctx, HOST_TIMERS);
+    // A bootstrap SN in its restart hold keeps waiting to serve, whatever its user does.
+    this.timers.cancelAll(ctx, this.options.bootstrapSuperNode ? STEP_TIMERS.concat('keepAlive') : HOST_TIMERS);
     if (this.service && !this.options.bootstrapSuperNode) this.demote(ctx, 'offline');
   }
 
