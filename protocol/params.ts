@@ -45,7 +45,7 @@ export interface ProtocolParams {
   /** Wait for the LS's answer (challenge, verdict) before backing off (ours; covers LS queueing). */
   readonly lsReplyTimeoutMs: number;
   /** LS tries per login: the first plus retries after busy / unreachable / timeout (ours). */
-  readonly lsAttemptsMax: number;
+  readonly lsTriesMax: number;
   /** Back-off before retrying the LS when it gave no retry time (unreachable, timeout) (ours). */
   readonly lsRetryDelayMs: number;
 
@@ -142,7 +142,7 @@ export const SKYPE_2004: ProtocolParams = Object.freeze({
   loginEntriesPerRound: 200,
   snReplyTimeoutMs: 10_000,
   lsReplyTimeoutMs: 60_000,
-  lsAttemptsMax: 5,
+  lsTriesMax: 5,
   lsRetryDelayMs: 10_000,
 
   natTestRetransmitMs: 1_000,
@@ -204,7 +204,7 @@ const POSITIVE_INTEGERS = [
   'bootstrapSuperNodeCount',
   'loginRounds',
   'loginEntriesPerRound',
-  'lsAttemptsMax',
+  'lsTriesMax',
   'natTestAttempts',
   'keepAliveMissLimit',
   'lsQueueMax',

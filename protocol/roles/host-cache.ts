@@ -10,7 +10,7 @@
  *   - `refresh(list)`: an SN's list (probe reply, attach or presence reply, overlay exchange)
  *     moves those entries to the front, in the list's order; the rest keep their order after.
  *   - `confirm(e)`: we reached SN `e` ourselves: it goes first.
- *   - `demote(e)`: `e` failed a login attempt: it goes last, so the next login tries it last
+ *   - `markFailed(e)`: `e` failed a login attempt: it goes last, so the next login tries it last
  *     and a full cache drops it first.
  *   - Over `hostCacheMax`, entries fall off the end.
  * Entries are never removed on failure alone: a bootstrap SN that is down for a while is
@@ -18,7 +18,7 @@
  *
  * `self` (a host that serves as an SN) is never stored: an SN must not try to log in to itself.
  *
- * Design choices (not published): the move-to-front / demote-to-back order; refresh lists
+ * Design choices (not published): the move-to-front / failed-to-back order; refresh lists
  * outrank older entries; a login round's candidates are the first `loginEntriesPerRound`
  * entries followed by bootstrap SNs not among them (`loginCandidates`).
  */
@@ -74,7 +74,7 @@ export class HostCache {
   }
 
   /** `e` failed a login or overlay attempt: last. */
-  demote(e: Endpoint): void {
+  markFailed(e: Endpoint): void {
     if (!this.has(e)) return;
     this.list = this.store([...this.list.filter((x) => !sameEndpoint(x, e)), e]);
   }

@@ -151,7 +151,7 @@ export type LadderStep =
   | { readonly kind: 'fail' };
 
 /**
- * The BS-9 attempt order. `candidates()` gives the entries of a round when it starts (the HC
+ * The BS-9 order of steps. `candidates()` gives the entries of a round when it starts (the HC
  * as it is then). The ladder only counts; the host performs the steps.
  */
 export class LoginLadder {

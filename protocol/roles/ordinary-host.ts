@@ -15,14 +15,14 @@
  *      receive the signed credential (BS-8). A valid credential from earlier in this process
  *      is re-used (no LS visit on re-login). The LS connection stays open as the session link.
  *      LS busy / unreachable / silent: back off (`authBusy`'s retry time, or lsRetryDelayMs,
- *      times 1 + a uniform draw, to spread a storm) and retry, at most lsAttemptsMax tries.
+ *      times 1 + a uniform draw, to spread a storm) and retry, at most lsTriesMax tries.
  *   4. Attach to the SN with the credential and the signed nonce; refused (full, ...) -> next
  *      HC entry. Attached: the SN's list refreshes the HC, keep-alives start.
  *   5. NAT and firewall type detection against SNs (nat-detection.ts, BS-11).
  *   6. Presence announce; the SN's reply refreshes the HC (BS-9 step 6). Online.
  *   Online: keep-alive every 60 s (BS-15) by UDP (TCP when UDP is blocked, BS-10), sequence
  *   numbered; `keepAliveMissLimit` unanswered in a row, the TCP connection closing, or the SN's
- *   `superNodeLeaving` mean the SN is lost: the host demotes it in the HC and logs in again
+ *   `superNodeLeaving` mean the SN is lost: the host marks it failed in the HC (to the end) and logs in again
  *   from the HC (a new login, trigger `reconnect`).
  *   Logout (user): `detach` to the SN, close SN and LS connections, stop serving if serving.
  *   The LS ending the session (`sessionEnded`, a newer login of the name): the same, cause
@@ -51,7 +51,7 @@
  * loginServerUnreachable | badCredential | replaced), natDetectionMs (label natClass),
  * snLost (value 1; label cause), sessionEnd (value 1; label cause), promotion / demotion
  * (election.ts), and the SN's snClients.
- * Traces: loginStarted, loginAttempt, loginEntryFailed, loginRoundFailed, udpBlocked,
+ * Traces: loginStarted, loginStep (one per UDP probe or TCP connect), loginEntryFailed, loginRoundFailed, udpBlocked,
  * natClassified, loginSucceeded, loginFailed, loginAborted, snLost, loggedOut, sessionEnded,
  * loginServerLinkClosed, promoted, demoted, promoteDeclined, notServing, plus the SN's.
  */
@@ -142,7 +142,7 @@ interface LoginProcess {
   probeNonce: number;
   /** The SN connection was lost while the LS was being asked: go to the next entry after. */
   snLostDuringAuth: boolean;
-  lsAttempts: number;
+  lsTries: number;
   lsBusy: boolean;
   nat: NatDetector | undefined;
   natStartedAtMs: number;
@@ -154,7 +154,8 @@ interface SnLink {
   readonly entry: Endpoint;
   readonly conn: ConnId;
   nonce: Uint8Array | undefined;
-  session: number | undefined;
+  /** The id the SN gave this client at attach; keep-alives carry it. */
+  clientId: number | undefined;
   seq: number;
   ackedSeq: number;
   misses: number;
@@ -347,7 +348,7 @@ export class HostNode implements ProtocolNode<HostAction> {
 
   private startLogin(ctx: Ctx, trigger: LoginTrigger, event: LoginEvent): void {
     const ladder = new LoginLadder(this.params, () => this.hostCache.loginCandidates(this.params.loginEntriesPerRound));
-    this.login = { trigger, startedAtMs: ctx.now, ladder, probeNonce: 0, snLostDuringAuth: false, lsAttempts: 0, lsBusy: false, nat: undefined, natStartedAtMs: 0 };
+    this.login = { trigger, startedAtMs: ctx.now, ladder, probeNonce: 0, snLostDuringAuth: false, lsTries: 0, lsBusy: false, nat: undefined, natStartedAtMs: 0 };
     ctx.out.push({ kind: 'trace', event: 'loginStarted', detail: { trigger, udpBlocked: this.udpBlockedFlag } });
     this.step(ctx, event, ladder.begin(this.udpBlockedFlag));
   }
@@ -360,14 +361,14 @@ export class HostNode implements ProtocolNode<HostAction> {
         login.probeNonce = randomU32(ctx.rng);
         this.transport.sendDatagram(ctx, this.portNumber, step.entry, { type: 'probe', nonce: login.probeNonce });
         this.timers.set(ctx, 'probeTimeout', this.params.probeTimeoutMs);
-        this.traceAttempt(ctx, step.entry, 'udp', step.entry.port);
+        this.traceStep(ctx, step.entry, 'udp', step.entry.port);
         return;
       }
       case 'connect': {
         this.move(ctx, event, 'connecting');
         const conn = this.openConnection(ctx, 'sn', { ip: step.entry.ip, port: step.port });
-        this.sn = { entry: step.entry, conn, nonce: undefined, session: undefined, seq: 0, ackedSeq: 0, misses: 0 };
-        this.traceAttempt(ctx, step.entry, 'tcp', step.port);
+        this.sn = { entry: step.entry, conn, nonce: undefined, clientId: undefined, seq: 0, ackedSeq: 0, misses: 0 };
+        this.traceStep(ctx, step.entry, 'tcp', step.port);
         return;
       }
       case 'wait':
@@ -381,9 +382,9 @@ export class HostNode implements ProtocolNode<HostAction> {
     }
   }
 
-  private traceAttempt(ctx: Ctx, entry: Endpoint, transport: 'udp' | 'tcp', port: number): void {
+  private traceStep(ctx: Ctx, entry: Endpoint, transport: 'udp' | 'tcp', port: number): void {
     const round = this.login!.ladder.round;
-    ctx.out.push({ kind: 'trace', event: 'loginAttempt', detail: { entry: formatEndpoint(entry), transport, port, round } });
+    ctx.out.push({ kind: 'trace', event: 'loginStep', detail: { entry: formatEndpoint(entry), transport, port, round } });
   }
 
   private onProbeReply(ctx: Ctx, msg: MessageOf<'probeReply'>): void {
@@ -400,12 +401,12 @@ export class HostNode implements ProtocolNode<HostAction> {
     this.step(ctx, 'roundDelayOver', this.login!.ladder.nextRound(this.udpBlockedFlag));
   }
 
-  /** The current HC entry failed after its TCP connection opened: demote it, next entry. */
+  /** The current HC entry failed after its TCP connection opened: mark it failed in the HC, next entry. */
   private entryFailed(ctx: Ctx, event: LoginEvent, cause: string): void {
     const entry = this.sn?.entry ?? this.login!.ladder.entry;
     this.dropSnLink(ctx);
     if (entry) {
-      this.hostCache.demote(entry);
+      this.hostCache.markFailed(entry);
       ctx.out.push({ kind: 'trace', event: 'loginEntryFailed', detail: { entry: formatEndpoint(entry), cause } });
     }
     this.step(ctx, event, this.login!.ladder.nextEntry(this.udpBlockedFlag));
@@ -425,7 +426,7 @@ export class HostNode implements ProtocolNode<HostAction> {
     const ladder = this.login!.ladder;
     const step = ladder.afterConnectFailed(this.udpBlockedFlag);
     if (ladder.entry !== entry) {
-      this.hostCache.demote(entry);
+      this.hostCache.markFailed(entry);
       ctx.out.push({ kind: 'trace', event: 'loginEntryFailed', detail: { entry: formatEndpoint(entry), cause: 'unreachable' } });
     }
     this.step(ctx, 'snConnectFailed', step);
@@ -454,7 +455,7 @@ export class HostNode implements ProtocolNode<HostAction> {
   private startAuth(ctx: Ctx, event: LoginEvent): void {
     const login = this.login!;
     this.closeLs(ctx);
-    login.lsAttempts++;
+    login.lsTries++;
     this.move(ctx, event, 'authenticating');
     const conn = this.openConnection(ctx, 'ls', this.lsEndpoint(0));
     this.ls = { conn, portIndex: 0, phase: 'connecting' };
@@ -533,11 +534,11 @@ export class HostNode implements ProtocolNode<HostAction> {
     this.sendAttach(ctx, 'authAccepted');
   }
 
-  /** The LS was busy, unreachable, silent or closed: wait and retry, or fail after lsAttemptsMax. */
+  /** The LS was busy, unreachable, silent or closed: wait and retry, or fail after lsTriesMax. */
   private lsBackoff(ctx: Ctx, event: LoginEvent, retryAfterMs: number | undefined): void {
     const login = this.login!;
     this.closeLs(ctx);
-    if (login.lsAttempts >= this.params.lsAttemptsMax) {
+    if (login.lsTries >= this.params.lsTriesMax) {
       this.dropSnLink(ctx);
       this.move(ctx, event, 'offline');
       return this.finishLogin(ctx, 'failed', login.lsBusy ? 'loginServerBusy' : 'loginServerUnreachable');
@@ -624,7 +625,7 @@ export class HostNode implements ProtocolNode<HostAction> {
 
   private onAttachAccepted(ctx: Ctx, msg: MessageOf<'attachAccepted'>): void {
     const sn = this.sn!;
-    sn.session = msg.session;
+    sn.clientId = msg.clientId;
     this.hostCache.refresh(msg.hostCache);
     this.hostCache.confirm(sn.entry);
     this.move(ctx, 'attachAccepted', 'detectingNat');
@@ -717,7 +718,7 @@ export class HostNode implements ProtocolNode<HostAction> {
     sn.misses = sn.ackedSeq < sn.seq ? sn.misses + 1 : 0;
     if (sn.misses >= this.params.keepAliveMissLimit) return this.onSnLost(ctx, 'keepAliveTimeout');
     sn.seq = (sn.seq + 1) >>> 0;
-    const msg: Message = { type: 'keepAlive', session: sn.session!, seq: sn.seq };
+    const msg: Message = { type: 'keepAlive', clientId: sn.clientId!, seq: sn.seq };
     if (this.udpBlockedFlag) this.transport.write(ctx, sn.conn, msg);
     else this.transport.sendDatagram(ctx, this.portNumber, sn.entry, msg);
     this.timers.set(ctx, 'keepAlive', this.params.keepAliveIntervalMs);
@@ -725,7 +726,7 @@ export class HostNode implements ProtocolNode<HostAction> {
 
   private onKeepAliveAck(ctx: Ctx, msg: MessageOf<'keepAliveAck'>): void {
     const sn = this.sn;
-    if (!sn || sn.session === undefined || msg.seq > sn.seq) return unexpected(ctx, 'keepAliveAck', this.machine.state);
+    if (!sn || sn.clientId === undefined || msg.seq > sn.seq) return unexpected(ctx, 'keepAliveAck', this.machine.state);
     sn.ackedSeq = Math.max(sn.ackedSeq, msg.seq);
   }
 
@@ -743,7 +744,7 @@ export class HostNode implements ProtocolNode<HostAction> {
     if (state !== 'online') return this.entryFailed(ctx, 'snLost', cause);
     ctx.out.push({ kind: 'metric', name: 'snLost', value: 1, labels: { cause } });
     this.dropSnLink(ctx);
-    this.hostCache.demote(entry);
+    this.hostCache.markFailed(entry);
     this.startLogin(ctx, 'reconnect', 'snLost');
   }
 
@@ -753,7 +754,7 @@ export class HostNode implements ProtocolNode<HostAction> {
       ctx.out.push({ kind: 'trace', event: 'loginAborted', detail: { cause } });
       this.login = undefined;
     }
-    if (this.sn?.session !== undefined) this.transport.write(ctx, this.sn.conn, { type: 'detach' });
+    if (this.sn?.clientId !== undefined) this.transport.write(ctx, this.sn.conn, { type: 'detach' });
     this.move(ctx, event, 'offline');
     ctx.out.push({ kind: 'trace', event: cause === 'logout' ? 'loggedOut' : 'sessionEnded', detail: { cause } });
     ctx.out.push({ kind: 'metric', name: 'sessionEnd', value: 1, labels: { cause } });
@@ -853,7 +854,7 @@ export class HostNode implements ProtocolNode<HostAction> {
     ctx.out.push({ kind: 'trace', event: 'promoted', detail: { policy, trigger, self: formatEndpoint(self) } });
     ctx.out.push({ kind: 'metric', name: 'promotion', value: ctx.now - eligibleSinceMs, labels: { policy, trigger } });
     this.service.start(ctx);
-    if (this.sn?.session !== undefined && this.machine.state === 'online' && this.reportedEligible) this.sendPresence(ctx);
+    if (this.sn?.clientId !== undefined && this.machine.state === 'online' && this.reportedEligible) this.sendPresence(ctx);
   }
 
   private demote(ctx: Ctx, cause: 'underused' | 'offline'): void {

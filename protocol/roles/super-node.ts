@@ -1,7 +1,7 @@
 /**
  * The super-node (SN) service: the second job of a host that was promoted (or configured as a
  * bootstrap SN). The host node (ordinary-host.ts) owns it while serving and routes to it the
- * inputs below; the same node object keeps its own client session meanwhile.
+ * inputs below; the same node object stays attached to its own SN as a client meanwhile.
  *
  * What it models (BS-1, BS-2, OT-2):
  *   - client attachment over TCP, up to `snClientCapacity` ("several hundred", OT-2); beyond
@@ -86,7 +86,7 @@ export interface SuperNodeDeps {
 }
 
 interface Client {
-  readonly session: number;
+  readonly clientId: number;
   readonly name: string;
   readonly conn: ConnId;
   readonly attachedAtMs: number;
@@ -112,7 +112,7 @@ export class SuperNodeService {
   private readonly clientByConn = new Map<ConnId, number>();
   private readonly clientByName = new Map<string, number>();
   private readonly links = new Map<ConnId, Link>();
-  private nextSession = 1;
+  private nextClientId = 1;
   private refusedSinceCheck = false;
   private underusedSinceMs: number | undefined;
   private lastPromoteRequestMs = -Infinity;
@@ -195,9 +195,9 @@ export class SuperNodeService {
 
   /** A keep-alive by UDP (`conn` undefined) or on the client's TCP connection. */
   onKeepAlive(ctx: Ctx, msg: MessageOf<'keepAlive'>, via: { localPort: number; from: Endpoint } | { conn: ConnId }): void {
-    const c = this.clients.get(msg.session);
+    const c = this.clients.get(msg.clientId);
     if (!c || ('conn' in via && via.conn !== c.conn)) {
-      ctx.out.push({ kind: 'trace', event: 'unknownSession', detail: { session: msg.session } });
+      ctx.out.push({ kind: 'trace', event: 'unknownClient', detail: { clientId: msg.clientId } });
       return;
     }
     c.lastSeenMs = ctx.now;
@@ -223,8 +223,8 @@ export class SuperNodeService {
 
   /** A message on a client connection or an overlay link. False if it has no entry there. */
   onData(ctx: Ctx, conn: ConnId, msg: Message): boolean {
-    const session = this.clientByConn.get(conn);
-    if (session !== undefined) return this.onClientMessage(ctx, this.clients.get(session)!, msg);
+    const clientId = this.clientByConn.get(conn);
+    if (clientId !== undefined) return this.onClientMessage(ctx, this.clients.get(clientId)!, msg);
     const link = this.links.get(conn);
     if (link) return this.onLinkMessage(ctx, link, msg);
     return false;
@@ -242,14 +242,14 @@ export class SuperNodeService {
     const link = this.links.get(conn);
     if (!link) return;
     this.links.delete(conn);
-    if (link.peer) this.d.hostCache.demote(link.peer);
+    if (link.peer) this.d.hostCache.markFailed(link.peer);
     ctx.out.push({ kind: 'trace', event: 'overlayConnectFailed', detail: { peer: link.peer ? formatEndpoint(link.peer) : '' } });
   }
 
   onClosed(ctx: Ctx, conn: ConnId): void {
-    const session = this.clientByConn.get(conn);
-    if (session !== undefined) {
-      this.dropClient(ctx, this.clients.get(session)!, 'closed', false);
+    const clientId = this.clientByConn.get(conn);
+    if (clientId !== undefined) {
+      this.dropClient(ctx, this.clients.get(clientId)!, 'closed', false);
       return;
     }
     const link = this.links.get(conn);
@@ -289,14 +289,14 @@ export class SuperNodeService {
     if (!verifyChallenge(check.credential.publicKey, nonce, msg.signature)) return this.refuseAttach(ctx, conn, msg.name, 'badSignature');
     const old = this.clientByName.get(msg.name);
     if (old !== undefined) this.dropClient(ctx, this.clients.get(old)!, 'replaced', true);
-    const session = this.nextSession;
-    this.nextSession = (this.nextSession % 0xffffffff) + 1;
-    const client: Client = { session, name: msg.name, conn, attachedAtMs: ctx.now, lastSeenMs: ctx.now, natClass: 'unknown', eligible: false, askedToPromote: false };
-    this.clients.set(session, client);
-    this.clientByConn.set(conn, session);
-    this.clientByName.set(msg.name, session);
-    this.d.transport.write(ctx, conn, { type: 'attachAccepted', session, hostCache: this.superNodeList() });
-    ctx.out.push({ kind: 'trace', event: 'clientAttached', detail: { name: msg.name, session, clients: this.clients.size } });
+    const clientId = this.nextClientId;
+    this.nextClientId = (this.nextClientId % 0xffffffff) + 1;
+    const client: Client = { clientId, name: msg.name, conn, attachedAtMs: ctx.now, lastSeenMs: ctx.now, natClass: 'unknown', eligible: false, askedToPromote: false };
+    this.clients.set(clientId, client);
+    this.clientByConn.set(conn, clientId);
+    this.clientByName.set(msg.name, clientId);
+    this.d.transport.write(ctx, conn, { type: 'attachAccepted', clientId, hostCache: this.superNodeList() });
+    ctx.out.push({ kind: 'trace', event: 'clientAttached', detail: { name: msg.name, clientId, clients: this.clients.size } });
   }
 
   private refuseAttach(ctx: Ctx, conn: ConnId, name: string, reason: keyof typeof ATTACH_REFUSAL, detail = ''): void {
@@ -325,9 +325,9 @@ export class SuperNodeService {
 
   /** Forgets a client; closes its connection if `close` (else the client already did / will). */
   private dropClient(ctx: Ctx, c: Client, cause: string, close: boolean): void {
-    this.clients.delete(c.session);
+    this.clients.delete(c.clientId);
     this.clientByConn.delete(c.conn);
-    if (this.clientByName.get(c.name) === c.session) this.clientByName.delete(c.name);
+    if (this.clientByName.get(c.name) === c.clientId) this.clientByName.delete(c.name);
     if (close) this.d.closeConnection(ctx, c.conn);
     ctx.out.push({ kind: 'trace', event: 'clientDropped', detail: { name: c.name, cause, clients: this.clients.size } });
   }
@@ -403,10 +403,10 @@ export class SuperNodeService {
     }
   }
 
-  private abandonLink(ctx: Ctx, link: Link, cause: string, demotePeer: boolean): void {
+  private abandonLink(ctx: Ctx, link: Link, cause: string, markPeerFailed: boolean): void {
     this.links.delete(link.conn);
     this.d.closeConnection(ctx, link.conn);
-    if (demotePeer && link.peer) this.d.hostCache.demote(link.peer);
+    if (markPeerFailed && link.peer) this.d.hostCache.markFailed(link.peer);
     ctx.out.push({ kind: 'trace', event: 'overlayLinkDown', detail: { peer: link.peer ? formatEndpoint(link.peer) : '', cause } });
   }
 

@@ -41,12 +41,12 @@ export const MESSAGES = {
   sessionEnded: { id: 8, fields: { reason: 'u8' } },
   /** TCP, host -> SN: attach me as a client; `signature` signs the SN's challenge nonce with the credential's key. */
   attach: { id: 9, fields: { name: 'str', credential: 'bytes', signature: 'bytes' } },
-  /** TCP, SN -> host: attached; `session` names the client in keep-alives; other SNs for the HC and NAT tests. */
-  attachAccepted: { id: 10, fields: { session: 'u32', hostCache: 'endpoints' } },
+  /** TCP, SN -> host: attached; `clientId` names the client in its keep-alives; other SNs for the HC and NAT tests. */
+  attachAccepted: { id: 10, fields: { clientId: 'u32', hostCache: 'endpoints' } },
   /** TCP, SN -> host: not attached (`reason`, see ATTACH_REFUSAL); the host tries the next HC entry. */
   attachRefused: { id: 11, fields: { reason: 'u8' } },
   /** UDP (TCP if UDP is blocked), host -> SN, every 60 s (BS-15). */
-  keepAlive: { id: 12, fields: { session: 'u32', seq: 'u32' } },
+  keepAlive: { id: 12, fields: { clientId: 'u32', seq: 'u32' } },
   /** UDP (TCP if UDP is blocked), SN -> host: the keep-alive `seq` arrived. */
   keepAliveAck: { id: 13, fields: { seq: 'u32' } },
   /** UDP, host -> SN: a STUN-like test (BS-11); `test` see NAT_TEST. */

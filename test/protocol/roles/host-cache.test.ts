@@ -48,13 +48,13 @@ describe('host cache', () => {
     );
   });
 
-  it('confirm moves to the front, demote to the back', () => {
+  it('confirm moves to the front, markFailed to the back', () => {
     const hc = new HostCache(200, {}, [sn(1), sn(2), sn(3), sn(4)]);
     hc.confirm(sn(3));
     expect(hc.entries()).toEqual([sn(3), sn(1), sn(2), sn(4)]);
-    hc.demote(sn(1));
+    hc.markFailed(sn(1));
     expect(hc.entries()).toEqual([sn(3), sn(2), sn(4), sn(1)]);
-    hc.demote(sn(99));
+    hc.markFailed(sn(99));
     expect(hc.size).toBe(4);
   });
 
@@ -62,7 +62,7 @@ describe('host cache', () => {
     const disk: HostCacheDisk = {};
     const first = new HostCache(200, disk, bootstrapList(7));
     first.refresh([sn(1), sn(2)]);
-    first.demote(bootstrapList(7)[0]);
+    first.markFailed(bootstrapList(7)[0]);
     const second = new HostCache(200, disk, bootstrapList(7));
     expect(second.entries()).toEqual(first.entries());
     expect(second.entries()[0]).toEqual(sn(1));

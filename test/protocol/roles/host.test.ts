@@ -108,7 +108,7 @@ describe('ordinary host: keep-alive (BS-15) and re-login', () => {
     // The credential was re-used: one LS login only.
     expect(w.net.traces('ls', 'authAccepted')).toHaveLength(1);
     // The lost SN went to the end of the HC: the re-login tried sn2 first.
-    const attempts = w.net.traces('h1', 'loginAttempt').filter((r) => r.at >= lost[0].at);
+    const attempts = w.net.traces('h1', 'loginStep').filter((r) => r.at >= lost[0].at);
     expect(attempts[0].output).toMatchObject({ detail: { entry: '1.0.0.2:33033', transport: 'udp' } });
   });
 
@@ -166,7 +166,7 @@ describe('ordinary host behind a UDP-blocking firewall (BS-10)', () => {
     w.net.runFor(30_000);
     expect(w.host('h1').state).toBe('online');
     expect(w.net.datagrams('h1')).toHaveLength(1);
-    const relogin = w.net.traces('h1', 'loginAttempt').filter((r) => r.output.kind === 'trace' && r.output.detail!.round === 1).slice(-2);
+    const relogin = w.net.traces('h1', 'loginStep').filter((r) => r.output.kind === 'trace' && r.output.detail!.round === 1).slice(-2);
     expect(relogin.map((r) => r.output.kind === 'trace' && `${r.output.detail!.transport}:${r.output.detail!.entry}:${r.output.detail!.port}`)).toEqual([
       'tcp:1.0.0.2:33033:33033',
       'tcp:1.0.0.2:33033:80',
