@@ -1,7 +1,7 @@
 // The ordinary host against a login server and bootstrap super nodes on the in-memory Net.
 import { describe, expect, it } from 'vitest';
 import { ip } from './harness.js';
-import { World } from './world.js';
+import { Wire, World } from './world.js';
 
 const LOGIN_AT = 1000;
 
@@ -204,5 +204,46 @@ describe('super node capacity', () => {
     expect(dropped.at).toBeLessThanOrEqual(lastHeard + 240_000);
     expect(w.host('sn1').superNode!.clientCount).toBe(0);
     expect(w.net.traces('sn1', 'clientDropped')).toMatchObject([{ output: { detail: { cause: 'keepAliveTimeout' } } }]);
+  });
+});
+
+describe('ordinary host and a loaded or missing login server', () => {
+  it('LS busy: the host backs off and retries; every login completes, later', () => {
+    const w = new World({ superNodes: 2, params: { lsLoginsPerSec: 1, lsQueueMax: 1, lsRetryDelayMs: 1000 } });
+    for (const [i, user] of ['alice', 'bob', 'carol'].entries()) w.addHost(user, `2.0.0.${i + 1}`);
+    w.net.runUntil(LOGIN_AT);
+    for (const user of ['alice', 'bob', 'carol']) w.login(user, user);
+    w.net.runFor(60_000);
+    expect(['alice', 'bob', 'carol'].map((u) => w.host(u).state)).toEqual(['online', 'online', 'online']);
+    const busy = w.net.traces('ls', 'lsBusy');
+    expect(busy.length).toBeGreaterThan(0);
+    // A host that was told busy waited at least the LS's retry time before asking again.
+    const times = w.net.metrics('carol', 'loginTimeMs').concat(w.net.metrics('bob', 'loginTimeMs')).map((m) => m.value);
+    expect(Math.max(...times)).toBeGreaterThan(1000);
+    expect(w.ls.sessionNames()).toEqual(['alice', 'bob', 'carol']);
+  });
+
+  it('LS unreachable: after lsTriesMax tries the login fails with cause loginServerUnreachable', () => {
+    const w = new World({ superNodes: 2, params: { lsTriesMax: 2, lsRetryDelayMs: 1000 } });
+    w.net.crash('ls');
+    w.addHost('h1', '2.0.0.1');
+    w.net.runUntil(LOGIN_AT);
+    w.login('h1', 'alice');
+    w.net.runFor(120_000);
+    expect(w.host('h1').state).toBe('offline');
+    expect(w.net.metrics('h1', 'loginFailure')).toMatchObject([{ labels: { cause: 'loginServerUnreachable' } }]);
+    // Each try walks the LS's port, then 80, then 443.
+    const lsConnects = w.net.of('h1', 'connect').filter((r) => r.output.kind === 'connect' && r.output.to.ip === ip('9.9.9.9'));
+    expect(lsConnects.map((r) => (r.output.kind === 'connect' ? r.output.to.port : 0))).toEqual([33033, 80, 443, 33033, 80, 443]);
+    // The SN connection was closed too: the SN has no half-attached client.
+    expect(w.host('sn1').superNode!.clientCount).toBe(0);
+  });
+
+  it('the SN answers probes with other SNs for the host cache (OT-2)', () => {
+    const w = onlineWorld(3);
+    const reply = w.net.of('sn1', 'sendDatagram').find((r) => r.output.kind === 'sendDatagram' && r.output.msgType === 'probeReply')!;
+    const msg = new Wire().read(reply.output);
+    expect(msg.type === 'probeReply' && msg.hostCache.map((e) => e.ip).sort()).toEqual([ip('1.0.0.2'), ip('1.0.0.3')]);
+    expect(new Set(w.host('h1').hostCacheEntries().map((e) => e.ip))).toEqual(new Set([ip('1.0.0.1'), ip('1.0.0.2'), ip('1.0.0.3')]));
   });
 });
