@@ -50,9 +50,9 @@ export interface ProtocolParams {
   readonly lsRetryDelayMs: number;
 
   // --- NAT detection (BS-11) ----------------------------------------------------------------
-  /** Resend interval of one NAT test; the test fails after `natTestAttempts` sends (ours). */
+  /** Resend interval of one NAT test; the test fails after `natTestSends` sends without a reply (ours). */
   readonly natTestRetransmitMs: number;
-  readonly natTestAttempts: number;
+  readonly natTestSends: number;
 
   // --- Keep-alive (BS-15) -------------------------------------------------------------------
   /** Host -> SN keep-alive period (BS-15). */
@@ -146,7 +146,7 @@ export const SKYPE_2004: ProtocolParams = Object.freeze({
   lsRetryDelayMs: 10_000,
 
   natTestRetransmitMs: 1_000,
-  natTestAttempts: 2,
+  natTestSends: 2,
 
   keepAliveIntervalMs: 60_000,
   keepAliveMissLimit: 3,
@@ -205,7 +205,7 @@ const POSITIVE_INTEGERS = [
   'loginRounds',
   'loginEntriesPerRound',
   'lsTriesMax',
-  'natTestAttempts',
+  'natTestSends',
   'keepAliveMissLimit',
   'lsQueueMax',
   'lsFailureLimit',

@@ -6,7 +6,7 @@
  * replies get through. The simulator's NATs translate the `from` endpoint of datagrams, so the
  * reflexive address an SN reports is the NAT mapping, and filtering decides which replies
  * arrive. Tests, in order (each a `natProbe` with a fresh nonce, resent every
- * `natTestRetransmitMs`, failed after `natTestAttempts` sends without a reply):
+ * `natTestRetransmitMs`, failed after `natTestSends` sends without a reply):
  *
  *   mapping        to SN1 (the SN the host attached to): reply from the same address and port.
  *                  No reply: udp-blocked. Else r1 = the reflexive address.
@@ -51,7 +51,8 @@ export interface NatDetectorOptions {
   readonly superNode: Endpoint;
   /** A second SN at another IP, for the symmetric test, if one is known. */
   readonly secondSuperNode: Endpoint | undefined;
-  readonly attempts: number;
+  /** Sends of one test before it counts as failed. */
+  readonly sends: number;
   /** Draws a fresh nonce for each test. */
   readonly nextNonce: () => number;
 }
@@ -96,7 +97,7 @@ export class NatDetector {
   /** The current test's retransmit interval ended. */
   onTimeout(): NatStep {
     if (this.finished) throw new RangeError('NAT detection: timeout after it finished');
-    if (this.sends < this.o.attempts) return this.send();
+    if (this.sends < this.o.sends) return this.send();
     switch (this.test) {
       case 'mapping':
         return this.finish('udp-blocked');

@@ -33,7 +33,8 @@
  * its SN link, its LS connection, accepted connections (first message attach / overlayJoin,
  * handed to the SN service, refused when not serving) and the service's connections; timers
  * (one dispatch point, `onTimer`). An input with no entry in the current state is counted
- * (`trace unexpected`); an input on a connection this node already closed is counted as `late`;
+ * (`trace unexpected`); an input on a connection this node already closed, or a reply to a
+ * probe or NAT test whose step is over, is counted as `late`;
  * bad bytes as `malformed`. None changes state.
  *
  * Ports: one UDP and one TCP port with the same number, chosen at random at install (BS-3:
@@ -170,6 +171,7 @@ interface LsLink {
 }
 
 const LATE_CONNS_MAX = 1024;
+const SENT_NONCES_MAX = 64;
 
 export class HostNode implements ProtocolNode<HostAction> {
   private readonly params: ProtocolParams;
@@ -186,6 +188,10 @@ export class HostNode implements ProtocolNode<HostAction> {
   private readonly listeningTcp = new Set<number>();
   private readonly listeningUdp = new Set<number>();
   private nextConn = 1;
+  /** The Random of the input being handled (NAT tests draw nonces through it). */
+  private rng: Random = { next: () => 0 };
+  /** Nonces of probes and NAT tests sent lately: a reply to one of them after its step is over is late, not unexpected. */
+  private readonly sentNonces = new Set<number>();
   private started = false;
   private startedAtMs = 0;
   private holdUntilMs = 0;
@@ -249,6 +255,7 @@ export class HostNode implements ProtocolNode<HostAction> {
 
   handle(input: Input<HostAction>, ctx: Ctx): void {
     if (input.kind !== 'start' && !this.started) throw new RangeError(`host: input ${input.kind} before start`);
+    this.rng = ctx.rng;
     switch (input.kind) {
       case 'start':
         return this.onStart(ctx);
@@ -358,7 +365,7 @@ export class HostNode implements ProtocolNode<HostAction> {
     switch (step.kind) {
       case 'probe': {
         this.move(ctx, event, 'probing');
-        login.probeNonce = randomU32(ctx.rng);
+        login.probeNonce = this.drawNonce(ctx.rng);
         this.transport.sendDatagram(ctx, this.portNumber, step.entry, { type: 'probe', nonce: login.probeNonce });
         this.timers.set(ctx, 'probeTimeout', this.params.probeTimeoutMs);
         this.traceStep(ctx, step.entry, 'udp', step.entry.port);
@@ -388,7 +395,7 @@ export class HostNode implements ProtocolNode<HostAction> {
   }
 
   private onProbeReply(ctx: Ctx, msg: MessageOf<'probeReply'>): void {
-    if (!this.machine.accepts('probeReply') || msg.nonce !== this.login?.probeNonce) return unexpected(ctx, 'probeReply', this.machine.state);
+    if (!this.machine.accepts('probeReply') || msg.nonce !== this.login?.probeNonce) return this.staleReply(ctx, 'probeReply', msg.nonce);
     this.hostCache.refresh(msg.hostCache);
     this.step(ctx, 'probeReply', this.login.ladder.afterProbe(false));
   }
@@ -643,8 +650,8 @@ export class HostNode implements ProtocolNode<HostAction> {
       local: { ip: this.options.localIp, port: this.portNumber },
       superNode: entry,
       secondSuperNode: second,
-      attempts: this.params.natTestAttempts,
-      nextNonce: () => randomU32(ctx.rng),
+      sends: this.params.natTestSends,
+      nextNonce: () => this.drawNonce(this.rng),
     });
     this.applyNatStep(ctx, login.nat.start());
   }
@@ -669,7 +676,7 @@ export class HostNode implements ProtocolNode<HostAction> {
   private onNatProbeReply(ctx: Ctx, msg: MessageOf<'natProbeReply'>): void {
     const nat = this.machine.state === 'detectingNat' ? this.login?.nat : undefined;
     const step = nat?.onReply(msg.nonce, msg.reflexive);
-    if (!step) return unexpected(ctx, 'natProbeReply', this.machine.state);
+    if (!step) return this.staleReply(ctx, 'natProbeReply', msg.nonce);
     this.applyNatStep(ctx, step);
   }
 
@@ -868,6 +875,20 @@ export class HostNode implements ProtocolNode<HostAction> {
     ctx.out.push({ kind: 'trace', event: 'demoted', detail: { policy, cause } });
     ctx.out.push({ kind: 'metric', name: 'demotion', value: ctx.now - this.promotedAtMs, labels: { policy, cause } });
     if (cause === 'underused' && this.machine.state === 'online') this.sendPresence(ctx);
+  }
+
+  /** A fresh u32 nonce, remembered so a late reply to it is recognised. */
+  private drawNonce(rng: Random): number {
+    const nonce = randomU32(rng);
+    this.sentNonces.add(nonce);
+    if (this.sentNonces.size > SENT_NONCES_MAX) this.sentNonces.delete(this.sentNonces.values().next().value!);
+    return nonce;
+  }
+
+  /** A probe or NAT-test reply that is not for the current step: late (a retransmit's twin, a reply after the timeout) or unexpected. */
+  private staleReply(ctx: Ctx, input: string, nonce: number): void {
+    if (this.sentNonces.has(nonce)) ctx.out.push({ kind: 'trace', event: 'late', detail: { input } });
+    else unexpected(ctx, input, this.machine.state);
   }
 
   // --- datagrams ----------------------------------------------------------------------------

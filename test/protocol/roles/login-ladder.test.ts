@@ -4,8 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ConnId, Endpoint, Output } from '../../../protocol/node.js';
 import { HostNode } from '../../../protocol/roles/ordinary-host.js';
-import { fmt, ip, Solo } from './harness.js';
-import { bootstrapList, LS_ENDPOINT, LS_KEYS, STRONG, testParams } from './world.js';
+import { ep, fmt, ip, Solo } from './harness.js';
+import { bootstrapList, LS_ENDPOINT, LS_KEYS, STRONG, testParams, Wire } from './world.js';
 
 interface Pending {
   at: number;
@@ -119,5 +119,25 @@ describe('login ladder (BS-9) with every HC entry unreachable', () => {
       outs = solo.feed({ kind: 'connectFailed', conn: c.conn, reason: 'refused' });
     }
     expect(host.hostCacheEntries().map(fmt)).toEqual([entries[1], entries[2], entries[0]].map(fmt));
+  });
+
+  it('a probe reply after its timeout is late (counted, ignored); one to no probe of ours is unexpected', () => {
+    const entries = bootstrapList(2);
+    const host = new HostNode({ params: testParams(), disk: {}, localIp: ip('10.0.0.2'), port: 5000, bootstrap: entries, loginServer: LS_ENDPOINT, lsPublicKey: LS_KEYS.publicKey, config: STRONG });
+    const solo = new Solo(host);
+    const wire = new Wire();
+    solo.feed({ kind: 'start' });
+    const outs = solo.feed({ kind: 'user', action: { type: 'login', name: 'alice', password: 'pw' } });
+    const probe = wire.read(outs.find((o) => o.kind === 'sendDatagram')!);
+    const timer = outs.find((o) => o.kind === 'setTimer')!;
+    if (probe.type !== 'probe' || timer.kind !== 'setTimer') throw new Error();
+    solo.now = 5000;
+    solo.feed({ kind: 'timer', name: timer.name, tag: timer.tag });
+    expect(host.state).toBe('connecting');
+    const reply = (nonce: number) => solo.feed({ kind: 'datagram', localPort: 5000, from: entries[0], bytes: wire.bytes({ type: 'probeReply', nonce, hostCache: [ep('8.8.8.8:1')] }) });
+    expect(reply(probe.nonce)).toEqual([{ kind: 'trace', event: 'late', detail: { input: 'probeReply' } }]);
+    expect(reply((probe.nonce + 1) >>> 0)).toEqual([{ kind: 'trace', event: 'unexpected', detail: { input: 'probeReply', state: 'connecting' } }]);
+    expect(host.state).toBe('connecting');
+    expect(host.hostCacheEntries()).toEqual(entries);
   });
 });

@@ -31,7 +31,7 @@ function classify(kind: Kind, second: Endpoint | null = SN2): { natClass: NatCla
     return contacted.has(fmt(src));
   };
   let nonce = 100;
-  const d = new NatDetector({ local, superNode: SN1, secondSuperNode: second ?? undefined, attempts: 2, nextNonce: () => nonce++ });
+  const d = new NatDetector({ local, superNode: SN1, secondSuperNode: second ?? undefined, sends: 2, nextNonce: () => nonce++ });
   const tests: string[] = [];
   let step: NatStep = d.start();
   for (let guard = 0; step.kind === 'send' && guard < 50; guard++) {
@@ -67,8 +67,8 @@ describe('NAT detection (BS-11): the RFC 3489 tests against super nodes', () => 
     expect(classify('symmetric', null)).toEqual({ natClass: 'port-restricted', tests: ['mapping', 'otherNode', 'otherPort'] });
   });
 
-  it('resends each test natTestAttempts times with one nonce; a reply with another nonce is not taken', () => {
-    const d = new NatDetector({ local: LOCAL, superNode: SN1, secondSuperNode: SN2, attempts: 3, nextNonce: () => 42 });
+  it('sends each test natTestSends times with one nonce; a reply with another nonce is not taken', () => {
+    const d = new NatDetector({ local: LOCAL, superNode: SN1, secondSuperNode: SN2, sends: 3, nextNonce: () => 42 });
     const first = d.start();
     expect(first).toMatchObject({ kind: 'send', msg: { type: 'natProbe', nonce: 42, test: NAT_TEST.mapping } });
     expect(d.onReply(41, SN1)).toBeUndefined();
