@@ -38,10 +38,13 @@
  *   - A UDP probe reply only says the SN is alive: the host still opens its TCP connection to
  *     the SN's port (the long-lived link, BS-15), with the same 80 / 443 fall-backs.
  *   - No wait after the last round: failure is reported when round 5's last step fails.
- *   - If an entry's UDP probe timed out but a TCP connection to that same SN then succeeded,
- *     the SN is alive and UDP is what failed: the host marks UDP blocked (BS-10) and from then
- *     on, for the life of the process, sends no UDP - no probes, keep-alives over TCP, no NAT
- *     tests. (A lost probe on a lossy path can mislabel a host; the rule is what BS-10 observed.)
+ *   - If an entry's UDP probe timed out but a TCP connection to that same SN then succeeded and
+ *     the SN's challenge says it serves, the SN is alive and UDP is what failed: the host marks
+ *     UDP blocked (BS-10) and from then on, for the life of the process, sends no UDP - no
+ *     probes, keep-alives over TCP, no NAT tests. (A lost probe on a lossy path can mislabel a
+ *     host; the rule is what BS-10 observed.) A timed-out probe to a dead entry teaches nothing.
+ *   - Logging in over TCP after a probe reply, or via a credential still valid from earlier in
+ *     this process, skips the LS (a re-login after losing the SN costs the LS nothing).
  *   - The TCP connection's own failure time (refused at once, or a SYN timeout) comes from the
  *     runtime's `connectFailed`; the host adds no timer of its own to a connect.
  */
