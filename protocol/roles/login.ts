@@ -43,8 +43,8 @@
  *     UDP blocked (BS-10) and from then on, for the life of the process, sends no UDP - no
  *     probes, keep-alives over TCP, no NAT tests. (A lost probe on a lossy path can mislabel a
  *     host; the rule is what BS-10 observed.) A timed-out probe to a dead entry teaches nothing.
- *   - Logging in over TCP after a probe reply, or via a credential still valid from earlier in
- *     this process, skips the LS (a re-login after losing the SN costs the LS nothing).
+ *   - A credential still valid from earlier in this process skips the LS: a re-login after
+ *     losing the SN costs the LS nothing (greeting --snChallenge--> attaching).
  *   - The TCP connection's own failure time (refused at once, or a SYN timeout) comes from the
  *     runtime's `connectFailed`; the host adds no timer of its own to a connect.
  */
