@@ -8,7 +8,7 @@
  * key on the way is created; a list index may be at most the list's length (which appends).
  */
 
-import { parse as parseYaml } from 'yaml';
+import { parseDocument } from 'yaml';
 import { formatPath, type PathSegment, type ScenarioError } from './errors.js';
 
 export interface Override {
@@ -39,11 +39,9 @@ export function makeOverride(label: string, pathText: string, valueText: string)
   if (path === undefined) {
     return { source: label, path: '', message: `expected a path such as hosts[0].count or protocol.crypto, got ${JSON.stringify(pathText)}` };
   }
-  try {
-    return { label, path, value: parseYaml(valueText) };
-  } catch (e) {
-    return { source: label, path: formatPath(path), message: `the value is not valid YAML: ${(e as Error).message.split('\n')[0]}` };
-  }
+  const doc = parseDocument(valueText, { prettyErrors: false });
+  if (doc.errors.length > 0) return { source: label, path: formatPath(path), message: `the value is not valid YAML: ${doc.errors[0].message}` };
+  return { label, path, value: doc.toJS() };
 }
 
 /** `--set path=value`. */

@@ -52,8 +52,8 @@ export function parseBitsPerSec(input: unknown): number | undefined {
   return Number(amount) * BANDWIDTH_PREFIX[prefix] * BANDWIDTH_UNIT_BITS[unit];
 }
 
-/** `5%`, `0.05`. */
-export const PERCENT_PATTERN = String.raw`^\s*${NUMBER}\s*%\s*$`;
+/** `5%`, `12.5%`, `100%`: the pattern itself keeps to 0..100, so editors catch `150%` too. */
+export const PERCENT_PATTERN = String.raw`^\s*(?:100(?:\.0*)?|\d{1,2}(?:\.\d*)?|\.\d+)\s*%\s*$`;
 
 export function parseRatio(input: unknown): number | undefined {
   let value: number;

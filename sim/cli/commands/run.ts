@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { RunDirectory, RunDirectoryError } from '../../output/run-directory.js';
 import type { Scenario } from '../../scenario/index.js';
 import { describeScenario } from '../describe.js';
-import { loadEngine } from '../engine.js';
+import { loadEngine, type RunScenario } from '../engine.js';
 import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { createProgress, SILENT_PROGRESS, wantsProgress } from '../progress.js';
@@ -25,7 +25,8 @@ export interface RunArgs extends ScenarioArgs {
   readonly quiet: boolean;
 }
 
-export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
+/** `engineLoader` is for tests; `sim` itself always loads sim/run.ts. */
+export async function runCommand(args: RunArgs, io: CliIo, engineLoader: () => Promise<RunScenario | undefined> = loadEngine): Promise<number> {
   const loaded = loadFromArgs(args);
   const run = parseRun(args.run);
   if (!loaded.ok || run === undefined) {
@@ -37,7 +38,7 @@ export async function runCommand(args: RunArgs, io: CliIo): Promise<number> {
   const replay = replayCommand({ ...args, seed: scenario.seed, run });
   const failure = (what: string) => `${what}\nseed ${scenario.seed}, run ${run}\nreplay: ${replay}\n`;
 
-  const engine = await loadEngine();
+  const engine = await engineLoader();
   if (engine === undefined) {
     io.stderr.write(failure(`${args.file}: valid (${describeScenario(scenario)}), but nothing was run: the simulation engine (sim/run.ts) is not built yet`));
     return EXIT_INTERNAL;
