@@ -41,10 +41,12 @@ export function streamSeed(seed: number, run: number, name: string): string {
 }
 
 class AleaRng implements Rng {
-  private s0: number;
-  private s1: number;
-  private s2: number;
-  private c: number;
+  // `declare`: a field defined first as undefined would hold its doubles boxed, and next()
+  // would allocate a number per draw; assigned first in the constructor, they stay unboxed.
+  private declare s0: number;
+  private declare s1: number;
+  private declare s2: number;
+  private declare c: number;
 
   constructor(seedText: string) {
     const state = seedrandom.alea(seedText, { state: true }).state();
