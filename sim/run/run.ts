@@ -7,22 +7,20 @@
  *   metrics.csv    one row per sampling interval (columns: see probes.ts)
  *   trace.ndjson   events at the scenario's trace level (off: not written)
  *
- * Atomicity: everything is written into a fresh sibling directory `<outDir>.partial-<run>`,
- * which replaces `outDir` only when the run ends. A previous run's directory is therefore
- * never half-overwritten. An interrupted run (`shouldStop`) still ends this way, but its
- * summary says `"complete": false` with the simulated time it reached. An internal failure
- * leaves the partial directory in place, named as such.
+ * Files go into a RunDirectory (sim/output): the caller commits it (renamed into place
+ * whole) or abandons it (left flagged incomplete). An interrupted run (`shouldStop`) still
+ * writes every file, with `"complete": false` and the simulated time it reached in its
+ * summary.
  *
  * The simulation is deterministic; only the `wall` section of the summary and the progress
  * callbacks depend on the machine.
  */
 
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { makeSampler } from '../kernel/distributions.js';
 import { RngStreams } from '../kernel/rng.js';
 import { TimeSeries } from '../metrics/time-series.js';
+import type { RunDirectory } from '../output/run-directory.js';
 import type { Scenario } from '../scenario/types.js';
 import { FileSink } from '../trace/sinks.js';
 import { TraceWriter } from '../trace/writer.js';
@@ -35,32 +33,27 @@ import { WorldSnapshot, worldProbes } from './probes.js';
 import { buildSummary, type RunStatus } from './summary.js';
 
 export interface RunOptions {
-  readonly outDir: string;
   /** Replication number: independent draws for the same scenario and seed. */
   readonly run: number;
-  /** Called now and then with the simulated time reached and the events run so far. */
-  readonly onProgress?: (simulatedMs: number, events: number) => void;
+  readonly out: RunDirectory;
+  /** The package version, echoed in summary.json. */
+  readonly version: string;
+  /** Told now and then the simulated time reached and the events run so far. */
+  readonly progress?: { update(simulatedMs: number, events: number): void };
   /** Polled between batches of events; true ends the run early (partial results flagged). */
   readonly shouldStop?: () => boolean;
 }
 
-export interface RunResult {
-  readonly outDir: string;
-  readonly summary: ReturnType<typeof buildSummary>;
-}
+export type RunSummary = ReturnType<typeof buildSummary>;
 
 /** Events run between two looks at the wall clock, progress and `shouldStop`. */
 const BATCH_EVENTS = 20_000;
 
-export async function runScenario(scenario: Scenario, options: RunOptions): Promise<RunResult> {
+export async function runScenario(scenario: Scenario, options: RunOptions): Promise<RunSummary> {
   const startedAt = new Date(); // wall-clock ok: reported in the summary's wall section only
   const t0 = process.hrtime.bigint();
-  const outDir = resolve(options.outDir);
-  const partialDir = `${outDir}.partial-${options.run}`;
-  rmSync(partialDir, { recursive: true, force: true });
-  mkdirSync(partialDir, { recursive: true });
-
-  const trace = openTrace(scenario, partialDir, options.run);
+  const out = options.out;
+  const trace = openTrace(scenario, out, options.run);
   const nodeEvents = new Map<string, number>();
   const world = new World(scenario, {
     run: options.run,
@@ -68,7 +61,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     onNodeEvent: (_host, event) => nodeEvents.set(event, (nodeEvents.get(event) ?? 0) + 1),
   });
 
-  const csv = new FileSink(join(partialDir, 'metrics.csv'));
+  const csv = new FileSink(out.pathOf('metrics.csv'));
   const snapshot = new WorldSnapshot(world);
   const series = new TimeSeries(worldProbes(snapshot), (line) => csv.write(line + '\n'));
   const snStats = { min: Infinity, max: 0, sum: 0, n: 0, onlineMin: Infinity, onlineMax: 0 };
@@ -113,7 +106,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const summary = buildSummary(
     scenario,
     options.run,
-    packageVersion(),
+    options.version,
     world,
     status,
     {
@@ -131,9 +124,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     },
   );
-  writeFileSync(join(partialDir, 'summary.json'), JSON.stringify(summary, null, 2) + '\n');
-  replaceDir(partialDir, outDir);
-  return { outDir, summary };
+  out.writeFile('summary.json', JSON.stringify(summary, null, 2) + '\n');
+  return summary;
 }
 
 async function drive(world: World, endMs: number, options: RunOptions): Promise<string | undefined> {
@@ -144,7 +136,7 @@ async function drive(world: World, endMs: number, options: RunOptions): Promise<
       kernel.step();
       n++;
     }
-    options.onProgress?.(kernel.now, kernel.executed);
+    options.progress?.update(kernel.now, kernel.executed);
     if (n < BATCH_EVENTS) break;
     await new Promise<void>((r) => setImmediate(r));
     if (options.shouldStop?.()) return 'interrupted';
@@ -153,11 +145,11 @@ async function drive(world: World, endMs: number, options: RunOptions): Promise<
   return undefined;
 }
 
-function openTrace(scenario: Scenario, dir: string, run: number): TraceWriter {
+function openTrace(scenario: Scenario, out: RunDirectory, run: number): TraceWriter {
   const level = scenario.output.trace;
   if (level === 'off') return TraceWriter.off();
   const saltStream = new RngStreams(scenario.seed, run).stream('trace/sample');
-  return new TraceWriter(new FileSink(join(dir, 'trace.ndjson')), {
+  return new TraceWriter(new FileSink(out.pathOf('trace.ndjson')), {
     level,
     sampleOneInN: scenario.output.traceSampleOneInN,
     sampleSalt: saltStream.int(2 ** 32 - 1),
@@ -221,26 +213,4 @@ function startWorkload(world: World): void {
     // generated and counted so that its volume is visible, and nothing is sent.
     act: (_h, kind) => world.metrics.count(`workload.${kind}.notSupportedByProtocol`),
   }).start();
-}
-
-/** Moves the finished partial directory into place, replacing an older run's directory. */
-function replaceDir(partialDir: string, outDir: string): void {
-  mkdirSync(dirname(outDir), { recursive: true });
-  if (existsSync(outDir)) {
-    const old = `${outDir}.old-${process.pid}`;
-    renameSync(outDir, old);
-    renameSync(partialDir, outDir);
-    rmSync(old, { recursive: true, force: true });
-  } else {
-    renameSync(partialDir, outDir);
-  }
-}
-
-function packageVersion(): string {
-  const here = dirname(fileURLToPath(import.meta.url));
-  for (const up of ['../..', '../../..']) {
-    const file = join(here, up, 'package.json');
-    if (existsSync(file)) return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
-  }
-  return 'unknown';
 }
