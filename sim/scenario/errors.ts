@@ -28,8 +28,8 @@ export function formatPath(path: readonly PathSegment[]): string {
   return path.map((s, i) => (typeof s === 'number' ? `[${s}]` : i === 0 ? s : `.${s}`)).join('');
 }
 
-/** File errors in reading order, then option errors in the order given; duplicates once. */
-export function sortErrors(errors: readonly ScenarioError[]): ScenarioError[] {
+/** File errors in reading order, then option errors in the order of `optionOrder` (their labels); duplicates once. */
+export function sortErrors(errors: readonly ScenarioError[], optionOrder: readonly string[] = []): ScenarioError[] {
   const seen = new Set<string>();
   const unique = errors.filter((e) => {
     const key = formatError(e);
@@ -37,7 +37,7 @@ export function sortErrors(errors: readonly ScenarioError[]): ScenarioError[] {
     seen.add(key);
     return true;
   });
-  const rank = (e: ScenarioError) => (e.line === undefined ? 1 : 0);
+  const rank = (e: ScenarioError) => (e.line === undefined ? 1 + optionOrder.indexOf(e.source) : -1);
   return unique
     .map((e, order) => ({ e, order }))
     .sort((a, b) => rank(a.e) - rank(b.e) || (a.e.line ?? 0) - (b.e.line ?? 0) || (a.e.col ?? 0) - (b.e.col ?? 0) || a.order - b.order)

@@ -35,6 +35,7 @@ export function loadScenarioFile(file: string, overrides: readonly Override[] = 
 /** `file` names the text in errors, gives the default name, and anchors relative paths. */
 export function loadScenarioText(text: string, file: string, overrides: readonly Override[] = []): LoadResult {
   const source = new YamlSource(text);
+  const fail = (errors: readonly ScenarioError[]): LoadResult => ({ ok: false, errors: sortErrors(errors, overrides.map((o) => o.label)) });
   const syntax = source.syntaxProblems;
   if (syntax.length > 0) {
     return fail(syntax.map((p) => ({ source: file, line: p.line, col: p.col, path: '', message: `YAML syntax: ${p.message}` })));
@@ -56,10 +57,6 @@ export function loadScenarioText(text: string, file: string, overrides: readonly
     return fail([place({ path: ['churn', 'trace'], message: `no such file: ${scenario.churn.traceFile}`, atKey: false })]);
   }
   return { ok: true, scenario };
-}
-
-function fail(errors: readonly ScenarioError[]): LoadResult {
-  return { ok: false, errors: sortErrors(errors) };
 }
 
 /** Blames the override that wrote the value, or else the place in the file. */

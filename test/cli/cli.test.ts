@@ -1,0 +1,177 @@
+// The command line, run in-process: commands, help, exit codes, and what `sim run` hands the
+// engine and does with its result.
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { runCli } from '../../sim/cli/cli.js';
+import { defaultRunPath, runCommand, type RunArgs } from '../../sim/cli/commands/run.js';
+import type { RunOptions, RunScenario } from '../../sim/cli/engine.js';
+import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK } from '../../sim/cli/exit-codes.js';
+import { INCOMPLETE_FILE, MARKER_FILE } from '../../sim/output/run-directory.js';
+import { loadScenarioFile, scenarioJsonSchema, type Scenario } from '../../sim/scenario/index.js';
+import { fakeIo } from './fake-io.js';
+
+const churn = resolve(import.meta.dirname, '../../scenarios/churn.yaml');
+const version = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../package.json'), 'utf8')).version as string;
+
+async function cli(...args: string[]) {
+  const io = fakeIo();
+  const code = await runCli(args, io);
+  return { code, out: io.out(), err: io.err() };
+}
+
+describe('sim --help', () => {
+  it('lists the commands', async () => {
+    const r = await cli('--help');
+    expect(r.code).toBe(EXIT_OK);
+    for (const command of ['sim run <file>', 'sim validate <file>', 'sim schema']) expect(r.out).toContain(command);
+  });
+
+  it.each([
+    ['run', ['--seed', '--run', '--out', '--set', '--trace', '--pcap', '--quiet', 'sim run scenarios/churn.yaml --seed 7 --run 2']],
+    ['validate', ['--set', '--print', 'sim validate scenarios/churn.yaml']],
+    ['schema', ['sim schema > scenario.schema.json']],
+  ])('%s --help shows its options and examples', async (command, expected) => {
+    const r = await cli(command, '--help');
+    expect(r.code).toBe(EXIT_OK);
+    expect(r.out).toContain('Examples:');
+    for (const text of expected) expect(r.out).toContain(text);
+  });
+
+  it('prints the package version', async () => {
+    expect((await cli('--version')).out.trim()).toBe(version);
+  });
+});
+
+describe('usage errors exit 2', () => {
+  it.each([[[]], [['bogus']], [['validate']], [['run', churn, '--bogus']], [['run', churn, '--set']]])('%j', async (args) => {
+    const r = await cli(...args);
+    expect(r.code).toBe(EXIT_BAD_INPUT);
+    expect(r.err).toMatch(/^sim: .+\nRun "sim --help"/);
+    expect(r.out).toBe('');
+  });
+});
+
+describe('sim validate', () => {
+  it('says what a good file comes to', async () => {
+    const r = await cli('validate', churn);
+    expect(r).toEqual({ code: EXIT_OK, out: `${churn}: ok - churn: 5000 hosts in 4 groups, 2:00:00 simulated, seed 1, profile skype-2004, churn sessions, 0 events\n`, err: '' });
+  });
+
+  it('prints the scenario with every default filled', async () => {
+    const r = await cli('validate', churn, '--print', '--set', 'seed=9');
+    const expected = loadScenarioFile(churn);
+    expect(expected.ok && JSON.parse(r.out)).toEqual(expected.ok && JSON.parse(JSON.stringify({ ...expected.scenario, seed: 9 })));
+  });
+
+  it('reports every error and exits 2', async () => {
+    const r = await cli('validate', churn, '--set', 'hosts[0].count=-1', '--set', 'duration=2 hours');
+    expect(r.code).toBe(EXIT_BAD_INPUT);
+    expect(r.err).toBe(
+      '--set hosts[0].count=-1  hosts[0].count: expected an integer >= 0, got -1\n' +
+        '--set duration=2 hours  duration: expected a positive duration with a unit (ms, s, min, h, d; e.g. 90s, 150ms, 2h), got "2 hours"\n' +
+        '2 errors\n',
+    );
+  });
+
+  it('exits 2 for a missing file', async () => {
+    expect(await cli('validate', '/nonexistent.yaml')).toEqual({ code: EXIT_BAD_INPUT, out: '', err: '/nonexistent.yaml  cannot read the scenario file: no such file\n1 error\n' });
+  });
+});
+
+describe('sim schema', () => {
+  it('prints the JSON Schema', async () => {
+    const r = await cli('schema');
+    expect(r.code).toBe(EXIT_OK);
+    expect(JSON.parse(r.out)).toEqual(scenarioJsonSchema());
+  });
+});
+
+describe('sim run', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'sim-run-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  const args = (more: Partial<RunArgs> = {}): RunArgs => ({ file: churn, set: [], quiet: true, out: join(dir, 'out'), ...more });
+
+  function engine(behaviour: (scenario: Scenario, options: RunOptions) => void) {
+    const calls: { scenario: Scenario; options: RunOptions }[] = [];
+    const run: RunScenario = (scenario, options) => {
+      calls.push({ scenario, options });
+      behaviour(scenario, options);
+    };
+    return { calls, load: async () => run };
+  }
+
+  it('hands the engine the scenario with its overrides, and commits what it wrote', async () => {
+    const e = engine((_, o) => o.out.writeFile('summary.json', '{}\n'));
+    const io = fakeIo();
+    const code = await runCommand(args({ seed: '7', run: '3', set: ['hosts[0].count=5'], trace: 'full', pcap: true, quiet: false }), io, e.load);
+    expect(code).toBe(EXIT_OK);
+    const [{ scenario, options }] = e.calls;
+    expect([scenario.seed, scenario.hosts[0].count, scenario.output.trace, scenario.output.pcap]).toEqual([7, 5, 'full', true]);
+    expect([options.run, options.version]).toEqual([3, version]);
+    expect(options.replay).toBe(`sim run ${churn} --seed 7 --run 3 --out ${join(dir, 'out')} --set 'hosts[0].count=5' --trace full --pcap`);
+    expect(readdirSync(join(dir, 'out')).sort()).toEqual([MARKER_FILE, 'summary.json']);
+    expect(existsSync(join(dir, 'out.incomplete'))).toBe(false);
+    expect(io.out()).toMatch(new RegExp(`^${join(dir, 'out')}  \\(wall time \\d+\\.\\d s\\)\\n$`));
+  });
+
+  it('flags the run incomplete and prints the seed and a replay command when the engine fails', async () => {
+    const e = engine((_, o) => {
+      o.out.writeFile('trace.ndjson', '{"t":0}\n');
+      throw new Error('invariant broken: two SNs own one client');
+    });
+    const io = fakeIo();
+    expect(await runCommand(args({ seed: '7' }), io, e.load)).toBe(EXIT_INTERNAL);
+    expect(io.err()).toContain('internal failure: Error: invariant broken: two SNs own one client');
+    expect(io.err()).toContain(`seed 7, run 0\nreplay: sim run ${churn} --seed 7 --run 0 --out ${join(dir, 'out')}\n`);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+    expect(readFileSync(join(dir, 'out.incomplete', INCOMPLETE_FILE), 'utf8')).toContain('invariant broken');
+    expect(readFileSync(join(dir, 'out.incomplete', 'trace.ndjson'), 'utf8')).toBe('{"t":0}\n');
+  });
+
+  it('says nothing was run while there is no engine, and exits 1', async () => {
+    const io = fakeIo();
+    expect(await runCommand(args(), io, async () => undefined)).toBe(EXIT_INTERNAL);
+    expect(io.err()).toContain('nothing was run: the simulation engine (sim/run.ts) is not built yet');
+    expect(io.err()).toContain('seed 1, run 0\nreplay: sim run');
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it('refuses bad input before the engine is asked', async () => {
+    const e = engine(() => {});
+    const io = fakeIo();
+    expect(await runCommand(args({ run: 'x', seed: '-1' }), io, e.load)).toBe(EXIT_BAD_INPUT);
+    expect(io.err()).toBe('--seed -1  seed: expected an integer >= 0, got -1\n--run x  expected an integer >= 0\n2 errors\n');
+    expect(e.calls).toEqual([]);
+  });
+
+  it('will not write over a directory that is not a run directory', async () => {
+    writeFileSync(join(dir, 'precious.txt'), 'keep me');
+    const e = engine(() => {});
+    const io = fakeIo();
+    expect(await runCommand(args({ out: dir }), io, e.load)).toBe(EXIT_BAD_INPUT);
+    expect(io.err()).toContain('is not a run directory');
+    expect(readFileSync(join(dir, 'precious.txt'), 'utf8')).toBe('keep me');
+    expect(e.calls).toEqual([]);
+  });
+
+  it('draws progress on a terminal and not elsewhere', async () => {
+    const e = engine((s, o) => o.progress.update(s.durationMs / 2, 1000));
+    const tty = fakeIo({ tty: true });
+    await runCommand(args({ quiet: false }), tty, e.load);
+    expect(tty.out()).toContain(' 50% [');
+    const ci = fakeIo({ tty: true, env: { CI: 'true' } });
+    await runCommand(args({ quiet: false }), ci, e.load);
+    expect(ci.out()).not.toContain('%');
+  });
+
+  it('names the run directory after the scenario, seed and replication', () => {
+    const s = loadScenarioFile(churn);
+    expect(s.ok && [defaultRunPath(s.scenario, 0), defaultRunPath({ ...s.scenario, seed: 7 }, 2)]).toEqual([join('runs', 'churn-1'), join('runs', 'churn-7-run2')]);
+  });
+});
