@@ -103,5 +103,7 @@ function parser(): Argv {
     .help()
     .version(packageVersion())
     .wrap(120)
-    .epilogue('Exit status: 0 success, 2 bad input (file:line:col and what was expected), 1 internal failure (with seed and replay command).');
+    .epilogue(
+      'Exit status: 0 success, 2 bad input (file:line:col and what was expected), 1 internal failure (with seed and replay command), 130 stopped by Ctrl-C.',
+    );
 }

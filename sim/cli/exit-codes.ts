@@ -4,3 +4,5 @@ export const EXIT_OK = 0;
 export const EXIT_INTERNAL = 1;
 /** The user's to fix: a bad scenario, override or option, with where and what was expected. */
 export const EXIT_BAD_INPUT = 2;
+/** Stopped by Ctrl-C (128 + SIGINT, as shells report it); the run directory is flagged incomplete. */
+export const EXIT_INTERRUPTED = 130;

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../sim/cli/cli.js';
 import { defaultRunPath, runCommand, type RunArgs } from '../../sim/cli/commands/run.js';
 import type { RunOptions, RunScenario } from '../../sim/cli/engine.js';
-import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK } from '../../sim/cli/exit-codes.js';
+import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK } from '../../sim/cli/exit-codes.js';
 import { INCOMPLETE_FILE, MARKER_FILE } from '../../sim/output/run-directory.js';
 import { loadScenarioFile, scenarioJsonSchema, type Scenario } from '../../sim/scenario/index.js';
 import { fakeIo } from './fake-io.js';
@@ -97,9 +97,10 @@ describe('sim run', () => {
 
   const args = (more: Partial<RunArgs> = {}): RunArgs => ({ file: churn, set: [], quiet: true, out: join(dir, 'out'), ...more });
 
+  /** A stand-in for sim/run/run.ts that records what it was handed. */
   function engine(behaviour: (scenario: Scenario, options: RunOptions) => void) {
     const calls: { scenario: Scenario; options: RunOptions }[] = [];
-    const run: RunScenario = (scenario, options) => {
+    const run: RunScenario = async (scenario, options) => {
       calls.push({ scenario, options });
       behaviour(scenario, options);
     };
@@ -113,8 +114,7 @@ describe('sim run', () => {
     expect(code).toBe(EXIT_OK);
     const [{ scenario, options }] = e.calls;
     expect([scenario.seed, scenario.hosts[0].count, scenario.output.trace, scenario.output.pcap]).toEqual([7, 5, 'full', true]);
-    expect([options.run, options.version]).toEqual([3, version]);
-    expect(options.replay).toBe(`sim run ${churn} --seed 7 --run 3 --out ${join(dir, 'out')} --set 'hosts[0].count=5' --trace full --pcap`);
+    expect([options.run, options.version, options.shouldStop?.()]).toEqual([3, version, false]);
     expect(readdirSync(join(dir, 'out')).sort()).toEqual([MARKER_FILE, 'summary.json']);
     expect(existsSync(join(dir, 'out.incomplete'))).toBe(false);
     expect(io.out()).toMatch(new RegExp(`^${join(dir, 'out')}  \\(wall time \\d+\\.\\d s\\)\\n$`));
@@ -126,20 +126,39 @@ describe('sim run', () => {
       throw new Error('invariant broken: two SNs own one client');
     });
     const io = fakeIo();
-    expect(await runCommand(args({ seed: '7' }), io, e.load)).toBe(EXIT_INTERNAL);
+    expect(await runCommand(args({ seed: '7', run: '3', set: ['hosts[0].count=5'], trace: 'full', pcap: true }), io, e.load)).toBe(EXIT_INTERNAL);
     expect(io.err()).toContain('internal failure: Error: invariant broken: two SNs own one client');
-    expect(io.err()).toContain(`seed 7, run 0\nreplay: sim run ${churn} --seed 7 --run 0 --out ${join(dir, 'out')}\n`);
+    expect(io.err()).toContain(`seed 7, run 3\nreplay: sim run ${churn} --seed 7 --run 3 --out ${join(dir, 'out')} --set 'hosts[0].count=5' --trace full --pcap\n`);
     expect(existsSync(join(dir, 'out'))).toBe(false);
     expect(readFileSync(join(dir, 'out.incomplete', INCOMPLETE_FILE), 'utf8')).toContain('invariant broken');
     expect(readFileSync(join(dir, 'out.incomplete', 'trace.ndjson'), 'utf8')).toBe('{"t":0}\n');
   });
 
-  it('says nothing was run while there is no engine, and exits 1', async () => {
+  it('counts an engine that cannot even load as an internal failure, with the replay command', async () => {
     const io = fakeIo();
-    expect(await runCommand(args(), io, async () => undefined)).toBe(EXIT_INTERNAL);
-    expect(io.err()).toContain('nothing was run: the simulation engine (sim/run.ts) is not built yet');
+    const broken = async (): Promise<RunScenario> => {
+      throw new SyntaxError("The requested module '../world/world.js' does not provide an export named 'World'");
+    };
+    expect(await runCommand(args(), io, broken)).toBe(EXIT_INTERNAL);
+    expect(io.err()).toContain('internal failure: SyntaxError: The requested module');
     expect(io.err()).toContain('seed 1, run 0\nreplay: sim run');
     expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it('stops at Ctrl-C, keeps what was written, flagged incomplete, and exits 130', async () => {
+    const io = fakeIo();
+    const e = engine((_, o) => {
+      expect(o.shouldStop?.()).toBe(false);
+      io.interrupt();
+      expect(o.shouldStop?.()).toBe(true);
+      o.out.writeFile('summary.json', '{"complete":false}\n');
+    });
+    expect(await runCommand(args(), io, e.load)).toBe(EXIT_INTERRUPTED);
+    expect(io.err()).toContain('stopping after the current batch of events');
+    expect(io.err()).toContain('interrupted; partial output (flagged incomplete)');
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+    expect(readFileSync(join(dir, 'out.incomplete', INCOMPLETE_FILE), 'utf8')).toMatch(/^interrupted \(Ctrl-C\)\nseed 1, run 0\nreplay: /);
+    expect(readFileSync(join(dir, 'out.incomplete', 'summary.json'), 'utf8')).toBe('{"complete":false}\n');
   });
 
   it('refuses bad input before the engine is asked', async () => {
@@ -161,7 +180,7 @@ describe('sim run', () => {
   });
 
   it('draws progress on a terminal and not elsewhere', async () => {
-    const e = engine((s, o) => o.progress.update(s.durationMs / 2, 1000));
+    const e = engine((s, o) => o.progress?.update(s.durationMs / 2, 1000));
     const tty = fakeIo({ tty: true });
     await runCommand(args({ quiet: false }), tty, e.load);
     expect(tty.out()).toContain(' 50% [');

@@ -1,18 +1,26 @@
-// An in-memory CliIo: what a command printed, and a terminal or not.
+// An in-memory CliIo: what a command printed, a terminal or not, and a Ctrl-C on demand.
 import type { CliIo } from '../../sim/cli/io.js';
 
 export interface FakeIo extends CliIo {
   readonly out: () => string;
   readonly err: () => string;
+  /** As if the user pressed Ctrl-C. */
+  readonly interrupt: () => void;
 }
 
 export function fakeIo(options: { tty?: boolean; env?: Record<string, string> } = {}): FakeIo {
   let out = '';
   let err = '';
+  const listeners = new Set<() => void>();
   return {
     stdout: { write: (t: string) => (out += t), isTTY: options.tty ?? false, columns: 100 },
     stderr: { write: (t: string) => (err += t) },
     env: options.env ?? {},
+    onInterrupt(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    interrupt: () => listeners.forEach((l) => l()),
     out: () => out,
     err: () => err,
   };

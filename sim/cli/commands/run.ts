@@ -1,18 +1,18 @@
 /**
  * `sim run FILE`: validate, then hand the Scenario to the engine (engine.ts) with a run
- * directory, a progress sink and the replay command.
+ * directory and a progress sink.
  *
  * Output goes to `--out DIR`, or `runs/<name>-<seed>` (`-run<N>` appended for a replication
- * other than 0). The directory is committed when the engine returns and flagged incomplete
- * when it throws (sim/output/run-directory.ts).
+ * other than 0). The directory is committed when the engine returns, and flagged incomplete
+ * (sim/output/run-directory.ts) when it throws or Ctrl-C stopped it. A failure prints the
+ * seed and the command that replays the run.
  */
 
 import { join } from 'node:path';
 import { RunDirectory, RunDirectoryError } from '../../output/run-directory.js';
 import type { Scenario } from '../../scenario/index.js';
-import { describeScenario } from '../describe.js';
 import { loadEngine, type RunScenario } from '../engine.js';
-import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK } from '../exit-codes.js';
+import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { createProgress, SILENT_PROGRESS, wantsProgress } from '../progress.js';
 import { replayCommand } from '../replay.js';
@@ -25,8 +25,8 @@ export interface RunArgs extends ScenarioArgs {
   readonly quiet: boolean;
 }
 
-/** `engineLoader` is for tests; `sim` itself always loads sim/run.ts. */
-export async function runCommand(args: RunArgs, io: CliIo, engineLoader: () => Promise<RunScenario | undefined> = loadEngine): Promise<number> {
+/** `engineLoader` is for tests; `sim` itself always loads sim/run/run.ts. */
+export async function runCommand(args: RunArgs, io: CliIo, engineLoader: () => Promise<RunScenario> = loadEngine): Promise<number> {
   const loaded = loadFromArgs(args);
   const run = parseRun(args.run);
   if (!loaded.ok || run === undefined) {
@@ -35,14 +35,7 @@ export async function runCommand(args: RunArgs, io: CliIo, engineLoader: () => P
     return EXIT_BAD_INPUT;
   }
   const scenario = loaded.scenario;
-  const replay = replayCommand({ ...args, seed: scenario.seed, run });
-  const failure = (what: string) => `${what}\nseed ${scenario.seed}, run ${run}\nreplay: ${replay}\n`;
-
-  const engine = await engineLoader();
-  if (engine === undefined) {
-    io.stderr.write(failure(`${args.file}: valid (${describeScenario(scenario)}), but nothing was run: the simulation engine (sim/run.ts) is not built yet`));
-    return EXIT_INTERNAL;
-  }
+  const replay = `seed ${scenario.seed}, run ${run}\nreplay: ${replayCommand({ ...args, seed: scenario.seed, run })}\n`;
 
   let out: RunDirectory;
   try {
@@ -54,17 +47,30 @@ export async function runCommand(args: RunArgs, io: CliIo, engineLoader: () => P
   }
 
   const progress = wantsProgress(io.stdout, io.env, args.quiet) ? createProgress(io.stdout, scenario.durationMs) : SILENT_PROGRESS;
+  let stopRequested = false;
+  const stopListening = io.onInterrupt(() => {
+    stopRequested = true;
+    io.stderr.write('\nstopping after the current batch of events (Ctrl-C again to quit at once)\n');
+  });
   const startedMs = performance.now();
   try {
-    await engine(scenario, { run, out, progress, version: packageVersion(), replay });
+    const engine = await engineLoader();
+    await engine(scenario, { run, out, progress, version: packageVersion(), shouldStop: () => stopRequested });
   } catch (e) {
     progress.finish();
     const reason = e instanceof Error ? (e.stack ?? e.message) : String(e);
-    out.abandon(failure(reason));
-    io.stderr.write(failure(`internal failure: ${reason}\npartial output (flagged incomplete): ${out.path}`));
+    out.abandon(`internal failure: ${reason}\n${replay}`);
+    io.stderr.write(`internal failure: ${reason}\npartial output (flagged incomplete): ${out.path}\n${replay}`);
     return EXIT_INTERNAL;
+  } finally {
+    stopListening();
   }
   progress.finish();
+  if (stopRequested) {
+    out.abandon(`interrupted (Ctrl-C)\n${replay}`);
+    io.stderr.write(`interrupted; partial output (flagged incomplete): ${out.path}\n${replay}`);
+    return EXIT_INTERRUPTED;
+  }
   const written = out.commit();
   if (!args.quiet) io.stdout.write(`${written}  (wall time ${((performance.now() - startedMs) / 1000).toFixed(1)} s)\n`);
   return EXIT_OK;
