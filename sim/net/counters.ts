@@ -15,6 +15,8 @@ import { DROP_REASONS } from '../trace/index.js';
 import type { DropReason } from '../trace/index.js';
 import type { HostId } from './config.js';
 import { grown } from './grow.js';
+import type { HostTable } from './hosts.js';
+import { RECEIVED_BYTES, RECEIVED_PACKETS, SENT_BYTES, SENT_PACKETS, STRIDE } from './hosts.js';
 
 export interface HostCounters {
   readonly sentBytes: number;
@@ -35,11 +37,6 @@ export interface MsgTypeCounters {
 const DROP_CODE = new Map<DropReason, number>(DROP_REASONS.map((r, i) => [r, i]));
 
 export class Counters {
-  private hostSentBytes = new Float64Array(1024);
-  private hostSentPackets = new Float64Array(1024);
-  private hostReceivedBytes = new Float64Array(1024);
-  private hostReceivedPackets = new Float64Array(1024);
-
   private readonly msgIds = new Map<string, number>();
   private readonly msgNames: string[] = [];
   private msgSentBytes = new Float64Array(64);
@@ -50,14 +47,7 @@ export class Counters {
 
   private readonly drops = new Float64Array(DROP_REASONS.length);
 
-  addHost(host: HostId): void {
-    if (host < this.hostSentBytes.length) return;
-    const n = Math.max(host + 1, this.hostSentBytes.length * 2);
-    this.hostSentBytes = grown(this.hostSentBytes, n);
-    this.hostSentPackets = grown(this.hostSentPackets, n);
-    this.hostReceivedBytes = grown(this.hostReceivedBytes, n);
-    this.hostReceivedPackets = grown(this.hostReceivedPackets, n);
-  }
+  constructor(private readonly hosts: HostTable) {}
 
   /** The id of a message type, made on first use. */
   msgType(name: string): number {
@@ -76,15 +66,17 @@ export class Counters {
   }
 
   sent(host: HostId, msg: number, wireBytes: number): void {
-    this.hostSentBytes[host] += wireBytes;
-    this.hostSentPackets[host]++;
+    const f = this.hosts.f;
+    f[host * STRIDE + SENT_BYTES] += wireBytes;
+    f[host * STRIDE + SENT_PACKETS]++;
     this.msgSentBytes[msg] += wireBytes;
     this.msgSentPackets[msg]++;
   }
 
   received(host: HostId, wireBytes: number): void {
-    this.hostReceivedBytes[host] += wireBytes;
-    this.hostReceivedPackets[host]++;
+    const f = this.hosts.f;
+    f[host * STRIDE + RECEIVED_BYTES] += wireBytes;
+    f[host * STRIDE + RECEIVED_PACKETS]++;
   }
 
   delivered(msg: number, wireBytes: number): void {
@@ -98,11 +90,13 @@ export class Counters {
   }
 
   host(host: HostId): HostCounters {
+    const f = this.hosts.f;
+    const at = host * STRIDE;
     return {
-      sentBytes: this.hostSentBytes[host],
-      sentPackets: this.hostSentPackets[host],
-      receivedBytes: this.hostReceivedBytes[host],
-      receivedPackets: this.hostReceivedPackets[host],
+      sentBytes: f[at + SENT_BYTES],
+      sentPackets: f[at + SENT_PACKETS],
+      receivedBytes: f[at + RECEIVED_BYTES],
+      receivedPackets: f[at + RECEIVED_PACKETS],
     };
   }
 

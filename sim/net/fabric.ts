@@ -32,7 +32,8 @@ import { resolveNat } from './config.js';
 import type { Core } from './core.js';
 import type { Counters } from './counters.js';
 import type { Firewalls } from './firewall.js';
-import { grown } from './grow.js';
+import type { HostTable } from './hosts.js';
+import { IP, REGION, SPACE, STRIDE, UP } from './hosts.js';
 import type { Links } from './links.js';
 import type { Nats } from './nat.js';
 import { TupleMap } from './tuple-map.js';
@@ -47,13 +48,9 @@ const NO_HANDLER: NetHostHandler = {
 };
 
 export class Fabric {
-  // Per host.
-  hostIp = new Uint32Array(1024);
-  hostSpace = new Int32Array(1024);
-  hostRegion = new Uint16Array(1024);
-  hostUp = new Uint8Array(1024);
-  readonly handlers: NetHostHandler[] = [];
-  hostCount = 0;
+  /** Every host's handler, unless it has its own in `ownHandlers`. */
+  defaultHandler: NetHostHandler = NO_HANDLER;
+  private ownHandlers: (NetHostHandler | undefined)[] | null = null;
 
   private readonly addresses = new AddressBook();
   /** (host, proto << 16 | port) -> 1 for every listening socket. */
@@ -73,11 +70,13 @@ export class Fabric {
   // Results of descend: the host and port reached; or why not, and where the packet stopped.
   downHost = 0;
   downPort = 0;
+  downMapping = -1;
   downRegion = 0;
   downReason: DropReason = 'no-route';
 
   constructor(
     readonly kernel: Kernel,
+    readonly hosts: HostTable,
     readonly core: Core,
     readonly links: Links,
     readonly nats: Nats,
@@ -100,24 +99,49 @@ export class Fabric {
   addHost(spec: HostSpec, handler: NetHostHandler | undefined): HostId {
     const region = this.core.region(spec.region);
     const space = spec.nat === undefined ? PUBLIC_SPACE : this.natSpace(spec.nat);
-    const host = this.hostCount;
+    const host = this.hosts.size;
     const ip = this.addresses.bind(space, host, spec.ip);
-    if (host === this.hostIp.length) this.growHosts();
-    this.hostCount++;
-    this.hostIp[host] = ip;
-    this.hostSpace[host] = space;
-    this.hostRegion[host] = region;
-    this.hostUp[host] = 1;
-    this.handlers.push(handler ?? NO_HANDLER);
+    this.hosts.add();
+    const f = this.hosts.f;
+    f[host * STRIDE + IP] = ip;
+    f[host * STRIDE + SPACE] = space;
+    f[host * STRIDE + REGION] = region;
+    f[host * STRIDE + UP] = 1;
+    if (handler !== undefined) this.setHandler(host, handler);
     this.listening.push(undefined);
     this.links.set(host, spec.link);
     this.firewalls.set(host, spec.firewall ?? 'none');
-    this.counters.addHost(host);
     return host;
   }
 
+  handler(host: HostId): NetHostHandler {
+    const own = this.ownHandlers;
+    return own === null ? this.defaultHandler : (own[host] ?? this.defaultHandler);
+  }
+
+  setHandler(host: HostId, handler: NetHostHandler): void {
+    (this.ownHandlers ??= [])[host] = handler;
+  }
+
   checkHost(host: HostId): void {
-    if (!(Number.isInteger(host) && host >= 0 && host < this.hostCount)) throw new RangeError(`no host ${host}`);
+    if (!(Number.isInteger(host) && host >= 0 && host < this.hosts.size)) throw new RangeError(`no host ${host}`);
+  }
+
+  /** The host's address in its own space. */
+  ip(host: HostId): number {
+    return this.hosts.f[host * STRIDE + IP];
+  }
+
+  region(host: HostId): number {
+    return this.hosts.f[host * STRIDE + REGION];
+  }
+
+  isUp(host: HostId): boolean {
+    return this.hosts.f[host * STRIDE + UP] === 1;
+  }
+
+  setUp(host: HostId, up: boolean): void {
+    this.hosts.f[host * STRIDE + UP] = up ? 1 : 0;
   }
 
   listen(host: HostId, proto: number, port: number): void {
@@ -155,9 +179,11 @@ export class Fabric {
   routeUp(host: HostId, proto: number, fromPort: number, dstIp: number, dstPort: number, held: number[] | null): boolean {
     const nats = this.nats;
     const nowMs = this.kernel.now;
-    let space = this.hostSpace[host];
-    let srcIp = this.hostIp[host];
+    const f = this.hosts.f;
+    let space = f[host * STRIDE + SPACE];
+    let srcIp = f[host * STRIDE + IP];
     let srcPort = fromPort;
+    let from: number = host;
     let exited = -1;
     for (;;) {
       const node = this.addresses.lookup(space, dstIp);
@@ -177,7 +203,7 @@ export class Fabric {
         return false;
       }
       const box = space - 1;
-      const m = nats.outbound(box, proto, srcIp, srcPort, dstIp, dstPort, nowMs, host);
+      const m = nats.outbound(box, proto, from, srcIp, srcPort, dstIp, dstPort, nowMs, host);
       if (m < 0) {
         this.routeReason = 'nat-filter';
         return false;
@@ -186,6 +212,7 @@ export class Fabric {
       srcIp = nats.externalIp(box);
       srcPort = nats.extPort(m);
       space = nats.outerSpace(box);
+      from = natNode(box);
       exited = box;
     }
   }
@@ -193,12 +220,14 @@ export class Fabric {
   /**
    * Takes a packet from (srcIp, srcPort) addressed to port `dstPort` of `node` down to a host,
    * through the mappings of any NAT boxes, checking their filters when `filter` is set. Sets
-   * downHost/downPort; false (with downReason, downRegion) when it stops at a box.
+   * downHost/downPort, and downMapping (the first mapping used, -1 when `node` is a host);
+   * false (with downReason, downRegion) when it stops at a box.
    */
   descend(node: number, proto: number, srcIp: number, srcPort: number, dstPort: number, filter: boolean): boolean {
     const nats = this.nats;
     const nowMs = this.kernel.now;
     let port = dstPort;
+    this.downMapping = -1;
     while (node < 0) {
       const box = natOfNode(node);
       const m = nats.inbound(box, proto, port, nowMs);
@@ -207,13 +236,9 @@ export class Fabric {
         this.downRegion = nats.region(box);
         return false;
       }
+      if (this.downMapping === -1) this.downMapping = m;
       port = nats.intPort(m);
-      node = this.addresses.lookup(box + 1, nats.intIp(m));
-      if (node === NO_NODE) {
-        this.downReason = 'no-route';
-        this.downRegion = nats.region(box);
-        return false;
-      }
+      node = nats.intNode(m);
     }
     this.downHost = node;
     this.downPort = port;
@@ -227,27 +252,19 @@ export class Fabric {
   arrivalMs(src: HostId, dst: number, dstRegion: number, wireBytes: number, departMs: number, viaCore: boolean): number {
     const links = this.links;
     let t = departMs + links.accessDelayMs(src) + this.core.jitterMs();
-    if (viaCore) t += this.core.oneWayMs(this.hostRegion[src], dstRegion);
+    if (viaCore) t += this.core.oneWayMs(this.region(src), dstRegion);
     if (dst >= 0) t += links.accessDelayMs(dst) + links.downlinkMs(dst, wireBytes);
     return t;
   }
 
   /** The RTT of the path between two hosts without queueing, serialization or jitter. */
   baseRttMs(a: HostId, b: HostId, viaCore: boolean): number {
-    const core = viaCore ? this.core.oneWayMs(this.hostRegion[a], this.hostRegion[b]) : 0;
+    const core = viaCore ? this.core.oneWayMs(this.region(a), this.region(b)) : 0;
     return 2 * (this.links.accessDelayMs(a) + core + this.links.accessDelayMs(b));
   }
 
   private natSpace(nat: NatId): number {
     if (!(Number.isInteger(nat) && nat >= 0 && nat < this.nats.count)) throw new RangeError(`no NAT box ${nat}`);
     return nat + 1;
-  }
-
-  private growHosts(): void {
-    const n = this.hostIp.length * 2;
-    this.hostIp = grown(this.hostIp, n);
-    this.hostSpace = grown(this.hostSpace, n);
-    this.hostRegion = grown(this.hostRegion, n);
-    this.hostUp = grown(this.hostUp, n);
   }
 }

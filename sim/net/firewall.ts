@@ -15,7 +15,8 @@
 import type { Kernel } from '../kernel/index.js';
 import type { FirewallKind, HostId } from './config.js';
 import { FIREWALL_KINDS } from './config.js';
-import { grown } from './grow.js';
+import type { HostTable } from './hosts.js';
+import { FIREWALL, STRIDE } from './hosts.js';
 import { Permissions } from './permissions.js';
 
 const NONE = 0;
@@ -24,11 +25,11 @@ const UDP_BLOCKED = 2;
 const TCP_80_443_ONLY = 3;
 
 export class Firewalls {
-  private kind = new Uint8Array(1024);
   private readonly udpReplies: Permissions;
 
   constructor(
     kernel: Kernel,
+    private readonly hosts: HostTable,
     private readonly udpTimeoutMs: number,
   ) {
     if (!(udpTimeoutMs > 0)) throw new RangeError(`firewallUdpTimeoutMs must be positive, got ${udpTimeoutMs}`);
@@ -38,13 +39,12 @@ export class Firewalls {
   set(host: HostId, kind: FirewallKind): void {
     const code = FIREWALL_KINDS.indexOf(kind);
     if (code < 0) throw new RangeError(`unknown firewall kind ${JSON.stringify(kind)}`);
-    if (host >= this.kind.length) this.kind = grown(this.kind, Math.max(host + 1, this.kind.length * 2));
-    this.kind[host] = code;
+    this.hosts.f[host * STRIDE + FIREWALL] = code;
   }
 
   /** Whether `host` may send a datagram at all; when it may, remembers the remote for replies. */
   udpOut(host: HostId, dstIp: number, dstPort: number, nowMs: number): boolean {
-    const kind = this.kind[host];
+    const kind = this.hosts.f[host * STRIDE + FIREWALL];
     if (kind === NONE) return true;
     if (kind !== STATEFUL) return false;
     this.udpReplies.grant(host, dstIp, dstPort, nowMs + this.udpTimeoutMs);
@@ -52,18 +52,18 @@ export class Firewalls {
   }
 
   udpIn(host: HostId, srcIp: number, srcPort: number, nowMs: number): boolean {
-    const kind = this.kind[host];
+    const kind = this.hosts.f[host * STRIDE + FIREWALL];
     if (kind === NONE) return true;
     return kind === STATEFUL && this.udpReplies.admits(host, srcIp, srcPort, nowMs);
   }
 
   /** Whether `host` may open a connection to `dstPort`. */
   tcpConnectOut(host: HostId, dstPort: number): boolean {
-    return this.kind[host] !== TCP_80_443_ONLY || dstPort === 80 || dstPort === 443;
+    return this.hosts.f[host * STRIDE + FIREWALL] !== TCP_80_443_ONLY || dstPort === 80 || dstPort === 443;
   }
 
   /** Whether a connection attempt may reach `host`. */
   tcpConnectIn(host: HostId): boolean {
-    return this.kind[host] === NONE;
+    return this.hosts.f[host * STRIDE + FIREWALL] === NONE;
   }
 }

@@ -19,7 +19,17 @@
  */
 import type { Rng } from '../kernel/index.js';
 import type { HostId, LinkSpec, LossSpec } from './config.js';
-import { grown } from './grow.js';
+import type { HostTable } from './hosts.js';
+import {
+  ACCESS_DELAY_MS,
+  DOWNLINK_BITS_PER_SEC,
+  LOSS_BAD_STATE,
+  LOSS_PROFILE,
+  QUEUE_LIMIT_BYTES,
+  STRIDE,
+  UPLINK_BITS_PER_SEC,
+  UPLINK_IDLE_AT_MS,
+} from './hosts.js';
 
 const LOSS_NONE = 0;
 const LOSS_BERNOULLI = 1;
@@ -28,7 +38,7 @@ const LOSS_GILBERT_ELLIOTT = 2;
 const UP_BAD = 1;
 const DOWN_BAD = 2;
 
-/** Loss models in use, shared by hosts that have the same spec. */
+/** A loss model in use, shared by the hosts that have the same spec. */
 interface LossProfile {
   readonly kind: number;
   readonly pGoodToBad: number;
@@ -38,18 +48,14 @@ interface LossProfile {
 }
 
 export class Links {
-  private uplinkBitsPerSec = new Float64Array(1024);
-  private downlinkBitsPerSec = new Float64Array(1024);
-  private accessDelay = new Float64Array(1024);
-  private queueLimitBytes = new Float64Array(1024);
-  private idleAtMs = new Float64Array(1024);
-  private lossProfile = new Uint16Array(1024);
-  private badState = new Uint8Array(1024);
-
-  private readonly profiles: LossProfile[] = [];
+  /** Profile 0 is "no loss", so a lossless link costs no lookup of its profile. */
+  private readonly profiles: LossProfile[] = [toProfile({ kind: 'none' })];
   private readonly profileIds = new Map<string, number>();
 
-  constructor(private readonly lossRng: Rng) {}
+  constructor(
+    private readonly hosts: HostTable,
+    private readonly lossRng: Rng,
+  ) {}
 
   set(host: HostId, link: LinkSpec): void {
     if (!(link.uplinkBitsPerSec > 0)) throw new RangeError(`uplinkBitsPerSec must be positive, got ${link.uplinkBitsPerSec}`);
@@ -57,26 +63,28 @@ export class Links {
     if (!(link.accessDelayMs >= 0)) throw new RangeError(`accessDelayMs must be >= 0, got ${link.accessDelayMs}`);
     const limit = link.queueLimitBytes ?? Infinity;
     if (!(limit > 0)) throw new RangeError(`queueLimitBytes must be positive, got ${limit}`);
-    if (host >= this.idleAtMs.length) this.grow(Math.max(host + 1, this.idleAtMs.length * 2));
-    this.uplinkBitsPerSec[host] = link.uplinkBitsPerSec;
-    this.downlinkBitsPerSec[host] = link.downlinkBitsPerSec;
-    this.accessDelay[host] = link.accessDelayMs;
-    this.queueLimitBytes[host] = limit;
-    this.idleAtMs[host] = 0;
+    const f = this.hosts.f;
+    const at = host * STRIDE;
+    f[at + UPLINK_BITS_PER_SEC] = link.uplinkBitsPerSec;
+    f[at + DOWNLINK_BITS_PER_SEC] = link.downlinkBitsPerSec;
+    f[at + ACCESS_DELAY_MS] = link.accessDelayMs;
+    f[at + QUEUE_LIMIT_BYTES] = limit;
+    f[at + UPLINK_IDLE_AT_MS] = 0;
     this.setLoss(host, link.loss ?? { kind: 'none' });
   }
 
   setLoss(host: HostId, loss: LossSpec): void {
-    this.lossProfile[host] = this.profileFor(loss);
-    this.badState[host] = 0;
+    const f = this.hosts.f;
+    f[host * STRIDE + LOSS_PROFILE] = this.profileFor(loss);
+    f[host * STRIDE + LOSS_BAD_STATE] = 0;
   }
 
   accessDelayMs(host: HostId): number {
-    return this.accessDelay[host];
+    return this.hosts.f[host * STRIDE + ACCESS_DELAY_MS];
   }
 
   downlinkMs(host: HostId, wireBytes: number): number {
-    return (wireBytes * 8000) / this.downlinkBitsPerSec[host];
+    return (wireBytes * 8000) / this.hosts.f[host * STRIDE + DOWNLINK_BITS_PER_SEC];
   }
 
   /**
@@ -84,12 +92,15 @@ export class Links {
    * or -1 when the queue is full (the packet is dropped and the queue unchanged).
    */
   enqueue(host: HostId, wireBytes: number, nowMs: number): number {
-    const rate = this.uplinkBitsPerSec[host];
-    const startMs = this.idleAtMs[host] > nowMs ? this.idleAtMs[host] : nowMs;
+    const f = this.hosts.f;
+    const at = host * STRIDE;
+    const rate = f[at + UPLINK_BITS_PER_SEC];
+    const idleAtMs = f[at + UPLINK_IDLE_AT_MS];
+    const startMs = idleAtMs > nowMs ? idleAtMs : nowMs;
     const backlogBytes = ((startMs - nowMs) * rate) / 8000;
-    if (backlogBytes + wireBytes > this.queueLimitBytes[host]) return -1;
+    if (backlogBytes + wireBytes > f[at + QUEUE_LIMIT_BYTES]) return -1;
     const doneMs = startMs + (wireBytes * 8000) / rate;
-    this.idleAtMs[host] = doneMs;
+    f[at + UPLINK_IDLE_AT_MS] = doneMs;
     return doneMs;
   }
 
@@ -104,42 +115,33 @@ export class Links {
   }
 
   private lost(host: HostId, badBit: number): boolean {
-    const profileId = this.lossProfile[host];
+    const f = this.hosts.f;
+    const at = host * STRIDE;
+    const profileId = f[at + LOSS_PROFILE];
     if (profileId === 0) return false;
     const p = this.profiles[profileId];
     if (p.kind === LOSS_BERNOULLI) return this.lossRng.next() < p.lossRatioGood;
-    let bad = (this.badState[host] & badBit) !== 0;
+    let state = f[at + LOSS_BAD_STATE];
+    let bad = (state & badBit) !== 0;
     if (this.lossRng.next() < (bad ? p.pBadToGood : p.pGoodToBad)) {
       bad = !bad;
-      this.badState[host] ^= badBit;
+      state ^= badBit;
+      f[at + LOSS_BAD_STATE] = state;
     }
     return this.lossRng.next() < (bad ? p.lossRatioBad : p.lossRatioGood);
   }
 
   private profileFor(loss: LossSpec): number {
     const profile = toProfile(loss);
-    // Profile 0 is always "no loss", so a lossless link costs no lookup of its profile.
-    if (this.profiles.length === 0) this.profiles.push(toProfile({ kind: 'none' }));
     if (profile.kind === LOSS_NONE) return 0;
     const key = JSON.stringify(profile);
     let id = this.profileIds.get(key);
     if (id === undefined) {
       id = this.profiles.length;
-      if (id > 0xffff) throw new RangeError('more than 65535 distinct loss specs');
       this.profiles.push(profile);
       this.profileIds.set(key, id);
     }
     return id;
-  }
-
-  private grow(n: number): void {
-    this.uplinkBitsPerSec = grown(this.uplinkBitsPerSec, n);
-    this.downlinkBitsPerSec = grown(this.downlinkBitsPerSec, n);
-    this.accessDelay = grown(this.accessDelay, n);
-    this.queueLimitBytes = grown(this.queueLimitBytes, n);
-    this.idleAtMs = grown(this.idleAtMs, n);
-    this.lossProfile = grown(this.lossProfile, n);
-    this.badState = grown(this.badState, n);
   }
 }
 

@@ -27,6 +27,7 @@
 import type { Kernel, Rng } from '../kernel/index.js';
 import type { TraceWriter } from '../trace/index.js';
 import type { NatBehaviour, NatId, NatMappingView, NatParams, PortAllocation } from './config.js';
+import { ExpiryQueue } from './expiry.js';
 import { grown } from './grow.js';
 import { Permissions } from './permissions.js';
 import { TupleMap } from './tuple-map.js';
@@ -51,6 +52,20 @@ const RANDOM = 2;
 
 const ALLOCATION_CODE: Readonly<Record<PortAllocation, number>> = { preserving: PRESERVING, sequential: SEQUENTIAL, random: RANDOM };
 
+// Fields of a mapping's record, all a packet reads, side by side in one cache line.
+const RECORD = 8;
+/** -Infinity once the mapping is gone, so a stale id never looks live. */
+const EXPIRES_MS = 0;
+const BOX = 1;
+/** The node the mapping leads to: a host, or the NAT box inside (natNode). */
+const INT_NODE = 2;
+const INT_IP = 3;
+const INT_PORT = 4;
+const REM_IP = 5;
+const REM_PORT = 6;
+/** proto << 16 | external port. */
+const EXT_KEY = 7;
+
 const FIRST_DYNAMIC_PORT = 1024;
 const DYNAMIC_PORTS = 65536 - FIRST_DYNAMIC_PORT;
 /** Random allocation gives up drawing and scans after this many taken ports in a row. */
@@ -70,24 +85,17 @@ export class Nats {
   private boxes = 0;
 
   // Per mapping.
-  private mBox = new Int32Array(1024);
-  private mProto = new Uint8Array(1024);
-  private mIntIp = new Uint32Array(1024);
-  private mIntPort = new Uint16Array(1024);
-  private mRemIp = new Uint32Array(1024);
-  private mRemPort = new Uint16Array(1024);
-  private mExtPort = new Uint16Array(1024);
-  private mExpiresMs = new Float64Array(1024);
-  private mHolders = new Int32Array(1024);
-  private mOrigin = new Int32Array(1024);
-  private mLive = new Uint8Array(1024);
-  private mNextFree = new Int32Array(1024);
+  private records = new Float64Array(1024 * RECORD);
+  private holders = new Int32Array(1024);
+  private origin = new Int32Array(1024);
+  private nextFree = new Int32Array(1024);
   private freeHead = -1;
   private used = 0;
 
   private readonly byInside = new TupleMap(5, 1024);
   private readonly byOutside = new TupleMap(2, 1024);
   private readonly permissions: Permissions;
+  private readonly expiries: ExpiryQueue;
 
   constructor(
     private readonly kernel: Kernel,
@@ -95,6 +103,7 @@ export class Nats {
     private readonly trace: TraceWriter,
   ) {
     this.permissions = new Permissions(kernel);
+    this.expiries = new ExpiryQueue(kernel, this.onExpiry);
   }
 
   /** Live mappings, all boxes. */
@@ -139,24 +148,36 @@ export class Nats {
     return this.hairpin[box] === 1;
   }
 
-  intIp(m: number): number {
-    return this.mIntIp[m];
+  /** The host, or the NAT box (as a node), behind mapping `m`. */
+  intNode(m: number): number {
+    return this.records[m * RECORD + INT_NODE];
   }
 
   intPort(m: number): number {
-    return this.mIntPort[m];
+    return this.records[m * RECORD + INT_PORT];
   }
 
   extPort(m: number): number {
-    return this.mExtPort[m];
+    return this.records[m * RECORD + EXT_KEY] & 0xffff;
   }
 
   /**
    * An outbound packet from (intIp, intPort) to (remIp, remPort) crosses `box`: finds or makes
    * its mapping, refreshes it and the filter permission it opens. Returns the mapping id, or -1
-   * when the box has no free port. `origin` is the host whose packet it is (for the trace).
+   * when the box has no free port. `intNode` is the node the packet comes from (a host or an
+   * inner box), `origin` the host whose packet it is (for the trace).
    */
-  outbound(box: NatId, proto: number, intIp: number, intPort: number, remIp: number, remPort: number, nowMs: number, origin: number): number {
+  outbound(
+    box: NatId,
+    proto: number,
+    intNode: number,
+    intIp: number,
+    intPort: number,
+    remIp: number,
+    remPort: number,
+    nowMs: number,
+    origin: number,
+  ): number {
     const mappingKind = this.mappingKind[box];
     const key = this.byInside.key;
     key[0] = box;
@@ -166,12 +187,12 @@ export class Nats {
     key[4] = mappingKind === ADDRESS_AND_PORT ? remPort : 0;
     let m = this.byInside.get();
     if (m < 0) {
-      m = this.create(box, proto, intIp, intPort, key[3], key[4], origin);
+      m = this.create(box, proto, intNode, intIp, intPort, key[3], key[4], origin);
       if (m < 0) return -1;
     }
     if (proto === TCP) return m;
     const untilMs = nowMs + this.timeoutMs[box];
-    this.mExpiresMs[m] = untilMs;
+    this.records[m * RECORD + EXPIRES_MS] = untilMs;
     const filteringKind = this.filteringKind[box];
     // A filter that keys on no more of the remote than the mapping does needs no state of its
     // own: the mapping's remote is the permission, and its lifetime the permission's.
@@ -187,80 +208,95 @@ export class Nats {
     key[0] = box;
     key[1] = (proto << 16) | extPort;
     const m = this.byOutside.get();
-    return m >= 0 && this.mExpiresMs[m] > nowMs ? m : -1;
+    return m >= 0 && this.records[m * RECORD + EXPIRES_MS] > nowMs ? m : -1;
+  }
+
+  /**
+   * Whether mapping `m` is still the live mapping behind `extPort` of `box` - what `inbound`
+   * would return - checked from the mapping's own record, without the index.
+   */
+  isAt(m: number, box: NatId, proto: number, extPort: number, nowMs: number): boolean {
+    const r = this.records;
+    const at = m * RECORD;
+    return r[at + EXPIRES_MS] > nowMs && r[at + BOX] === box && r[at + EXT_KEY] === ((proto << 16) | extPort);
   }
 
   /** Whether mapping `m`'s filter lets in a packet from (srcIp, srcPort). */
   admits(m: number, srcIp: number, srcPort: number, nowMs: number): boolean {
-    const box = this.mBox[m];
+    const r = this.records;
+    const box = r[m * RECORD + BOX];
     const filteringKind = this.filteringKind[box];
     if (filteringKind === INDEPENDENT) return true;
     if (filteringKind <= this.mappingKind[box]) {
-      return this.mRemIp[m] === srcIp && (filteringKind === ADDRESS || this.mRemPort[m] === srcPort);
+      return r[m * RECORD + REM_IP] === srcIp && (filteringKind === ADDRESS || r[m * RECORD + REM_PORT] === srcPort);
     }
     return this.permissions.admits(m, srcIp, filteringKind === ADDRESS_AND_PORT ? srcPort : 0, nowMs);
   }
 
   /** A TCP connection starts using mapping `m`. */
   hold(m: number): void {
-    this.mHolders[m]++;
+    this.holders[m]++;
   }
 
   /** A TCP connection is done with mapping `m`; the last one out removes it. */
   release(m: number): void {
-    if (--this.mHolders[m] === 0) this.remove(m);
+    if (--this.holders[m] === 0) this.remove(m);
   }
 
   /** The live mappings of `box`, ordered by protocol then external port. */
   mappings(box: NatId): NatMappingView[] {
     const views: NatMappingView[] = [];
     const nowMs = this.kernel.now;
+    const r = this.records;
     for (let m = 0; m < this.used; m++) {
-      if (this.mLive[m] === 0 || this.mBox[m] !== box || this.mExpiresMs[m] <= nowMs) continue;
+      const at = m * RECORD;
+      if (r[at + BOX] !== box || r[at + EXPIRES_MS] <= nowMs) continue;
       views.push({
-        proto: this.mProto[m] === TCP ? 'tcp' : 'udp',
-        internal: { ip: this.mIntIp[m], port: this.mIntPort[m] },
-        external: { ip: this.extIp[box], port: this.mExtPort[m] },
-        remote: { ip: this.mRemIp[m], port: this.mRemPort[m] },
-        expiresMs: this.mExpiresMs[m],
+        proto: r[at + EXT_KEY] >>> 16 === TCP ? 'tcp' : 'udp',
+        internal: { ip: r[at + INT_IP], port: r[at + INT_PORT] },
+        external: { ip: this.extIp[box], port: r[at + EXT_KEY] & 0xffff },
+        remote: { ip: r[at + REM_IP], port: r[at + REM_PORT] },
+        expiresMs: r[at + EXPIRES_MS],
       });
     }
     return views.sort((a, b) => a.proto.localeCompare(b.proto) || a.external.port - b.external.port);
   }
 
-  private create(box: NatId, proto: number, intIp: number, intPort: number, remIp: number, remPort: number, origin: number): number {
+  private create(box: NatId, proto: number, intNode: number, intIp: number, intPort: number, remIp: number, remPort: number, origin: number): number {
     const extPort = this.allocatePort(box, proto, intPort);
     if (extPort < 0) return -1;
     const m = this.alloc();
-    this.mBox[m] = box;
-    this.mProto[m] = proto;
-    this.mIntIp[m] = intIp;
-    this.mIntPort[m] = intPort;
-    this.mRemIp[m] = remIp;
-    this.mRemPort[m] = remPort;
-    this.mExtPort[m] = extPort;
-    this.mHolders[m] = 0;
-    this.mOrigin[m] = origin;
-    this.mLive[m] = 1;
+    const r = this.records;
+    const at = m * RECORD;
+    r[at + BOX] = box;
+    r[at + INT_NODE] = intNode;
+    r[at + INT_IP] = intIp;
+    r[at + INT_PORT] = intPort;
+    r[at + REM_IP] = remIp;
+    r[at + REM_PORT] = remPort;
+    r[at + EXT_KEY] = (proto << 16) | extPort;
+    this.holders[m] = 0;
+    this.origin[m] = origin;
     this.byInside.set(m);
     const key = this.byOutside.key;
     key[0] = box;
     key[1] = (proto << 16) | extPort;
     this.byOutside.set(m);
     if (proto === TCP) {
-      this.mExpiresMs[m] = Infinity;
+      r[at + EXPIRES_MS] = Infinity;
     } else {
-      // outbound() sets the real expiry right after; the event re-arms itself for it.
-      this.mExpiresMs[m] = this.kernel.now + this.timeoutMs[box];
-      this.kernel.at(this.mExpiresMs[m], this.onExpiry, m);
+      // outbound() sets the real expiry right after; when this one comes due it waits for that.
+      r[at + EXPIRES_MS] = this.kernel.now + this.timeoutMs[box];
+      this.expiries.add(r[at + EXPIRES_MS], m);
     }
     if (this.trace.enabled) this.traceMapping('nat-map', m);
     return m;
   }
 
   private readonly onExpiry = (m: number): void => {
-    if (this.mExpiresMs[m] > this.kernel.now) {
-      this.kernel.at(this.mExpiresMs[m], this.onExpiry, m);
+    const untilMs = this.records[m * RECORD + EXPIRES_MS];
+    if (untilMs > this.kernel.now) {
+      this.expiries.add(untilMs, m);
       return;
     }
     this.remove(m);
@@ -268,37 +304,40 @@ export class Nats {
 
   private remove(m: number): void {
     if (this.trace.enabled) this.traceMapping('nat-expire', m);
-    const box = this.mBox[m];
+    const r = this.records;
+    const at = m * RECORD;
     const key = this.byInside.key;
-    key[0] = box;
-    key[1] = (this.mProto[m] << 16) | this.mIntPort[m];
-    key[2] = this.mIntIp[m];
-    key[3] = this.mRemIp[m];
-    key[4] = this.mRemPort[m];
+    key[0] = r[at + BOX];
+    key[1] = (r[at + EXT_KEY] & 0xffff0000) | r[at + INT_PORT];
+    key[2] = r[at + INT_IP];
+    key[3] = r[at + REM_IP];
+    key[4] = r[at + REM_PORT];
     this.byInside.delete();
     const outside = this.byOutside.key;
-    outside[0] = box;
-    outside[1] = (this.mProto[m] << 16) | this.mExtPort[m];
+    outside[0] = r[at + BOX];
+    outside[1] = r[at + EXT_KEY];
     this.byOutside.delete();
-    this.mLive[m] = 0;
-    this.mNextFree[m] = this.freeHead;
+    r[at + EXPIRES_MS] = -Infinity;
+    this.nextFree[m] = this.freeHead;
     this.freeHead = m;
   }
 
   private traceMapping(ev: 'nat-map' | 'nat-expire', m: number): void {
-    const box = this.mBox[m];
+    const r = this.records;
+    const at = m * RECORD;
+    const box = r[at + BOX];
     this.trace.nat(
       this.kernel.now,
       ev,
-      this.mOrigin[m],
+      this.origin[m],
       box,
-      this.mProto[m] === TCP ? 'tcp' : 'udp',
-      this.mIntIp[m],
-      this.mIntPort[m],
+      r[at + EXT_KEY] >>> 16 === TCP ? 'tcp' : 'udp',
+      r[at + INT_IP],
+      r[at + INT_PORT],
       this.extIp[box],
-      this.mExtPort[m],
-      this.mRemIp[m],
-      this.mRemPort[m],
+      r[at + EXT_KEY] & 0xffff,
+      r[at + REM_IP],
+      r[at + REM_PORT],
     );
   }
 
@@ -337,10 +376,10 @@ export class Nats {
   private alloc(): number {
     if (this.freeHead >= 0) {
       const m = this.freeHead;
-      this.freeHead = this.mNextFree[m];
+      this.freeHead = this.nextFree[m];
       return m;
     }
-    if (this.used === this.mBox.length) this.growMappings();
+    if (this.used === this.holders.length) this.growMappings();
     return this.used++;
   }
 
@@ -358,18 +397,10 @@ export class Nats {
   }
 
   private growMappings(): void {
-    const n = this.mBox.length * 2;
-    this.mBox = grown(this.mBox, n);
-    this.mProto = grown(this.mProto, n);
-    this.mIntIp = grown(this.mIntIp, n);
-    this.mIntPort = grown(this.mIntPort, n);
-    this.mRemIp = grown(this.mRemIp, n);
-    this.mRemPort = grown(this.mRemPort, n);
-    this.mExtPort = grown(this.mExtPort, n);
-    this.mExpiresMs = grown(this.mExpiresMs, n);
-    this.mHolders = grown(this.mHolders, n);
-    this.mOrigin = grown(this.mOrigin, n);
-    this.mLive = grown(this.mLive, n);
-    this.mNextFree = grown(this.mNextFree, n);
+    const n = this.holders.length * 2;
+    this.records = grown(this.records, n * RECORD);
+    this.holders = grown(this.holders, n);
+    this.origin = grown(this.origin, n);
+    this.nextFree = grown(this.nextFree, n);
   }
 }

@@ -23,6 +23,7 @@ import { Counters } from './counters.js';
 import type { HostCounters, MsgTypeCounters } from './counters.js';
 import { Fabric } from './fabric.js';
 import { Firewalls } from './firewall.js';
+import { HostTable } from './hosts.js';
 import { Links } from './links.js';
 import { Nats, TCP, UDP } from './nat.js';
 import { Tcp } from './tcp.js';
@@ -31,7 +32,8 @@ import { Udp } from './udp.js';
 export class Network {
   private readonly fabric: Fabric;
   private readonly nats: Nats;
-  private readonly counters = new Counters();
+  private readonly hosts = new HostTable();
+  private readonly counters = new Counters(this.hosts);
   private readonly core: Core;
   private readonly links: Links;
   private readonly udp: Udp;
@@ -39,10 +41,10 @@ export class Network {
 
   constructor(kernel: Kernel, rngs: Pick<RngStreams, 'stream'>, config: NetConfig, trace: TraceWriter = TraceWriter.off()) {
     this.core = new Core(config, rngs.stream('net/jitter'));
-    this.links = new Links(rngs.stream('net/loss'));
+    this.links = new Links(this.hosts, rngs.stream('net/loss'));
     this.nats = new Nats(kernel, rngs.stream('net/nat-ports'), trace);
-    const firewalls = new Firewalls(kernel, config.firewallUdpTimeoutMs ?? DEFAULT_FIREWALL_UDP_TIMEOUT_MS);
-    this.fabric = new Fabric(kernel, this.core, this.links, this.nats, firewalls, this.counters, trace);
+    const firewalls = new Firewalls(kernel, this.hosts, config.firewallUdpTimeoutMs ?? DEFAULT_FIREWALL_UDP_TIMEOUT_MS);
+    this.fabric = new Fabric(kernel, this.hosts, this.core, this.links, this.nats, firewalls, this.counters, trace);
     this.udp = new Udp(this.fabric);
     this.tcp = new Tcp(this.fabric, { ...tcpDefaults, ...config.tcp });
   }
@@ -53,23 +55,32 @@ export class Network {
     return this.fabric.addNat(spec);
   }
 
+  /** Adds a host, up; `handler` hears for it (else the default handler does). */
   addHost(spec: HostSpec, handler?: NetHostHandler): HostId {
     return this.fabric.addHost(spec, handler);
   }
 
+  /**
+   * The handler of every host that has none of its own. One handler for all hosts (it is told
+   * the host in every call) is the fast way: a per-host handler costs a lookup per packet.
+   */
+  setDefaultHandler(handler: NetHostHandler): void {
+    this.fabric.defaultHandler = handler;
+  }
+
   setHandler(host: HostId, handler: NetHostHandler): void {
     this.fabric.checkHost(host);
-    this.fabric.handlers[host] = handler;
+    this.fabric.setHandler(host, handler);
   }
 
   get hostCount(): number {
-    return this.fabric.hostCount;
+    return this.hosts.size;
   }
 
   /** The host's address in its own space (private when it is behind a NAT). */
   ipOf(host: HostId): number {
     this.fabric.checkHost(host);
-    return this.fabric.hostIp[host];
+    return this.fabric.ip(host);
   }
 
   /** The NAT box's external address, in its outer space. */
@@ -135,7 +146,7 @@ export class Network {
   /** The host stops: its sockets and connections vanish; nobody is told. */
   crash(host: HostId): void {
     this.checkUp(host);
-    this.fabric.hostUp[host] = 0;
+    this.fabric.setUp(host, false);
     this.fabric.closeSockets(host);
     this.tcp.crash(host);
   }
@@ -143,13 +154,13 @@ export class Network {
   /** The host comes back, same address, no sockets open. */
   restart(host: HostId): void {
     this.fabric.checkHost(host);
-    if (this.fabric.hostUp[host] === 1) throw new RangeError(`host ${host} is already up`);
-    this.fabric.hostUp[host] = 1;
+    if (this.fabric.isUp(host)) throw new RangeError(`host ${host} is already up`);
+    this.fabric.setUp(host, true);
   }
 
   isUp(host: HostId): boolean {
     this.fabric.checkHost(host);
-    return this.fabric.hostUp[host] === 1;
+    return this.fabric.isUp(host);
   }
 
   /** Cuts every path between a region of `as` and one of `bs` until healed. */
@@ -191,7 +202,7 @@ export class Network {
 
   private checkUp(host: HostId): void {
     this.fabric.checkHost(host);
-    if (this.fabric.hostUp[host] === 0) throw new RangeError(`host ${host} is down`);
+    if (!this.fabric.isUp(host)) throw new RangeError(`host ${host} is down`);
   }
 
   private checkNat(nat: NatId): void {

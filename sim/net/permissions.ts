@@ -5,11 +5,12 @@
  * permissions per mapping (owner = mapping id, port 0 = any port of that address); stateful
  * firewalls own them per host. Outbound traffic grants or refreshes one; inbound traffic asks.
  *
- * Expiry runs on the kernel: a permission has one pending event at its expiry time; when it
- * fires after a refresh it re-arms itself for the new time instead. A refresh is therefore one
- * store, and a permission leaves the table when its lifetime ends.
+ * Expiry: a permission waits in an ExpiryQueue until its expiry time; when it comes due after a
+ * refresh it waits again until the new time instead. A refresh is therefore one store, and a
+ * permission leaves the table when its lifetime ends.
  */
 import type { Kernel } from '../kernel/index.js';
+import { ExpiryQueue } from './expiry.js';
 import { grown } from './grow.js';
 import { TupleMap } from './tuple-map.js';
 
@@ -23,7 +24,11 @@ export class Permissions {
   private freeHead = -1;
   private used = 0;
 
-  constructor(private readonly kernel: Kernel) {}
+  private readonly expiries: ExpiryQueue;
+
+  constructor(private readonly kernel: Kernel) {
+    this.expiries = new ExpiryQueue(kernel, this.onExpiry);
+  }
 
   get size(): number {
     return this.index.size;
@@ -46,7 +51,7 @@ export class Permissions {
     this.port[fresh] = port;
     this.expiresMs[fresh] = untilMs;
     this.index.set(fresh);
-    this.kernel.at(untilMs, this.onExpiry, fresh);
+    this.expiries.add(untilMs, fresh);
   }
 
   /** Whether (owner, ip, port) is granted beyond `nowMs`. */
@@ -62,7 +67,7 @@ export class Permissions {
   private readonly onExpiry = (slot: number): void => {
     const untilMs = this.expiresMs[slot];
     if (untilMs > this.kernel.now) {
-      this.kernel.at(untilMs, this.onExpiry, slot);
+      this.expiries.add(untilMs, slot);
       return;
     }
     const key = this.index.key;

@@ -184,7 +184,7 @@ export class Tcp {
     const peer = ep.peer;
     if (ep.state !== CONNECTING && peer !== null) {
       this.traceTcp('tcp-close', ep, 'reset');
-      this.sendControl('tcp-rst', ep.host, peer, this.fabric.hostIp[ep.host], ep.localPort, ep.remoteIp, ep.remotePort);
+      this.sendControl('tcp-rst', ep.host, peer, this.fabric.ip(ep.host), ep.localPort, ep.remoteIp, ep.remotePort);
     }
     this.die(ep);
   }
@@ -203,7 +203,7 @@ export class Tcp {
     const host = client.host;
     const nowMs = f.kernel.now;
     client.timer = f.kernel.at(nowMs + this.params.synRtoMs * 2 ** client.synAttempts, this.onSynTimer, client);
-    const srcIp = f.hostIp[host];
+    const srcIp = f.ip(host);
     const wire = TCP_HEADER_BYTES;
     if (!f.firewalls.tcpConnectOut(host, client.remotePort)) {
       return this.drop(host, -1, srcIp, client.localPort, client.remoteIp, client.remotePort, this.msgSyn, wire, 'firewall');
@@ -226,7 +226,7 @@ export class Tcp {
     if (routed) {
       if (f.descend(syn.node, TCP, syn.srcIp, syn.srcPort, client.remotePort, false)) {
         dst = f.downHost;
-        dstRegion = f.hostRegion[dst];
+        dstRegion = f.region(dst);
       } else {
         dstRegion = f.downRegion;
       }
@@ -234,7 +234,7 @@ export class Tcp {
     client.peerHost = dst;
     if (f.trace.enabled) f.trace.packet(nowMs, 'send', 'tcp', host, dst, srcIp, client.localPort, client.remoteIp, client.remotePort, 'tcp-syn', wire, null);
     if (!routed) return this.drop(host, -1, srcIp, client.localPort, client.remoteIp, client.remotePort, this.msgSyn, wire, f.routeReason);
-    if (client.viaCore && f.core.isCut(f.hostRegion[host], dstRegion)) {
+    if (client.viaCore && f.core.isCut(f.region(host), dstRegion)) {
       return this.drop(host, dst, srcIp, client.localPort, client.remoteIp, client.remotePort, this.msgSyn, wire, 'partition');
     }
     if (f.links.lostUp(host)) return this.drop(host, dst, srcIp, client.localPort, client.remoteIp, client.remotePort, this.msgSyn, wire, 'loss');
@@ -251,7 +251,7 @@ export class Tcp {
     }
     this.traceTcp('tcp-timeout', client, null);
     this.die(client);
-    this.fabric.handlers[client.host].onConnectFailed(client.host, client.id, 'timeout');
+    this.fabric.handler(client.host).onConnectFailed(client.host, client.id, 'timeout');
   };
 
   private readonly onSynArrival = (syn: Syn): void => {
@@ -264,9 +264,9 @@ export class Tcp {
     }
     const server = f.downHost;
     const port = f.downPort;
-    const dstIp = f.hostIp[server];
+    const dstIp = f.ip(server);
     let reason: DropReason | null = null;
-    if (f.hostUp[server] === 0) reason = 'dead-host';
+    if (!f.isUp(server)) reason = 'dead-host';
     else if (!f.firewalls.tcpConnectIn(server)) reason = 'firewall';
     else if (f.links.lostDown(server)) reason = 'loss';
     if (reason !== null) return this.drop(client.host, server, syn.srcIp, syn.srcPort, dstIp, port, this.msgSyn, wire, reason);
@@ -315,8 +315,8 @@ export class Tcp {
     if (departMs < 0) return this.drop(from, to.host, srcIp, srcPort, dstIp, dstPort, msg, wire, 'queue-overflow');
     f.counters.sent(from, msg, wire);
     if (f.trace.enabled) f.trace.packet(nowMs, 'send', 'tcp', from, to.host, srcIp, srcPort, dstIp, dstPort, kind, wire, null);
-    const toRegion = f.hostRegion[to.host];
-    if (to.viaCore && f.core.isCut(f.hostRegion[from], toRegion)) return this.drop(from, to.host, srcIp, srcPort, dstIp, dstPort, msg, wire, 'partition');
+    const toRegion = f.region(to.host);
+    if (to.viaCore && f.core.isCut(f.region(from), toRegion)) return this.drop(from, to.host, srcIp, srcPort, dstIp, dstPort, msg, wire, 'partition');
     if (f.links.lostUp(from)) return this.drop(from, to.host, srcIp, srcPort, dstIp, dstPort, msg, wire, 'loss');
     const control: Control = { kind, from, to };
     f.kernel.at(f.arrivalMs(from, to.host, toRegion, wire, departMs, to.viaCore), this.onControlArrival, control);
@@ -327,9 +327,9 @@ export class Tcp {
     const to = control.to;
     const wire = TCP_HEADER_BYTES;
     const msg = control.kind === 'tcp-rst' ? this.msgRst : this.msgSynAck;
-    const dstIp = f.hostIp[to.host];
+    const dstIp = f.ip(to.host);
     let reason: DropReason | null = null;
-    if (f.hostUp[to.host] === 0) reason = 'dead-host';
+    if (!f.isUp(to.host)) reason = 'dead-host';
     else if (f.links.lostDown(to.host)) reason = 'loss';
     if (reason !== null) return this.drop(control.from, to.host, to.remoteIp, to.remotePort, dstIp, to.localPort, msg, wire, reason);
     f.counters.received(to.host, wire);
@@ -349,7 +349,7 @@ export class Tcp {
       this.traceTcp('tcp-connect', to, null);
       // The ACK goes first so that it precedes anything the app writes when it hears.
       this.sendSegment(to, HANDSHAKE_ACK, EMPTY, this.msgAck, TCP_HEADER_BYTES);
-      f.handlers[to.host].onConnected(to.host, to.id);
+      f.handler(to.host).onConnected(to.host, to.id);
       return;
     }
     this.onReset(to);
@@ -361,8 +361,8 @@ export class Tcp {
     if (wasState === CONNECTING) this.traceTcp('tcp-refuse', ep, null);
     else if (wasState === OPEN) this.traceTcp('tcp-close', ep, 'reset');
     this.die(ep);
-    if (wasState === CONNECTING) f.handlers[ep.host].onConnectFailed(ep.host, ep.id, 'refused');
-    else if (wasState === OPEN) f.handlers[ep.host].onClosed(ep.host, ep.id, 'reset');
+    if (wasState === CONNECTING) f.handler(ep.host).onConnectFailed(ep.host, ep.id, 'refused');
+    else if (wasState === OPEN) f.handler(ep.host).onClosed(ep.host, ep.id, 'reset');
   }
 
   // --- streams -------------------------------------------------------------------------
@@ -376,7 +376,7 @@ export class Tcp {
     const from = seg.from;
     const to = from.peer!;
     const nowMs = f.kernel.now;
-    const srcIp = f.hostIp[from.host];
+    const srcIp = f.ip(from.host);
     seg.sentMs = nowMs;
     const departMs = f.links.enqueue(from.host, seg.wireBytes, nowMs);
     if (departMs < 0) return this.lose(seg, 'queue-overflow');
@@ -384,8 +384,8 @@ export class Tcp {
     if (f.trace.enabled) {
       f.trace.packet(nowMs, 'send', 'tcp', from.host, to.host, srcIp, from.localPort, from.remoteIp, from.remotePort, f.counters.msgName(seg.msg), seg.wireBytes, null);
     }
-    const toRegion = f.hostRegion[to.host];
-    if (from.viaCore && f.core.isCut(f.hostRegion[from.host], toRegion)) return this.lose(seg, 'partition');
+    const toRegion = f.region(to.host);
+    if (from.viaCore && f.core.isCut(f.region(from.host), toRegion)) return this.lose(seg, 'partition');
     if (f.links.lostUp(from.host)) return this.lose(seg, 'loss');
     f.kernel.at(f.arrivalMs(from.host, to.host, toRegion, seg.wireBytes, departMs, from.viaCore), this.onSegmentArrival, seg);
   }
@@ -395,7 +395,7 @@ export class Tcp {
     const f = this.fabric;
     const from = seg.from;
     const to = from.peer!;
-    this.drop(from.host, to.host, f.hostIp[from.host], from.localPort, from.remoteIp, from.remotePort, seg.msg, seg.wireBytes, reason);
+    this.drop(from.host, to.host, f.ip(from.host), from.localPort, from.remoteIp, from.remotePort, seg.msg, seg.wireBytes, reason);
     const retryMs = seg.sentMs + from.rtoMs * 2 ** seg.attempt;
     f.kernel.at(Math.max(retryMs, f.kernel.now), this.onRetransmit, seg);
   }
@@ -411,20 +411,20 @@ export class Tcp {
     const wasOpen = from.state === OPEN;
     if (wasOpen) this.traceTcp('tcp-close', from, 'timeout');
     this.die(from);
-    if (wasOpen) this.fabric.handlers[from.host].onClosed(from.host, from.id, 'timeout');
+    if (wasOpen) this.fabric.handler(from.host).onClosed(from.host, from.id, 'timeout');
   };
 
   private readonly onSegmentArrival = (seg: Segment): void => {
     const f = this.fabric;
     const from = seg.from;
     const to = from.peer!;
-    if (f.hostUp[to.host] === 0) return this.lose(seg, 'dead-host');
+    if (!f.isUp(to.host)) return this.lose(seg, 'dead-host');
     if (f.links.lostDown(to.host)) return this.lose(seg, 'loss');
     f.counters.received(to.host, seg.wireBytes);
     if (to.state === DEAD || (to.state === CLOSING && seg.kind === DATA)) {
-      this.drop(from.host, to.host, to.remoteIp, to.remotePort, f.hostIp[to.host], to.localPort, seg.msg, seg.wireBytes, 'no-listener');
+      this.drop(from.host, to.host, to.remoteIp, to.remotePort, f.ip(to.host), to.localPort, seg.msg, seg.wireBytes, 'no-listener');
       if (to.state === CLOSING) this.die(to);
-      if (from.state !== DEAD) this.sendControl('tcp-rst', to.host, from, f.hostIp[to.host], to.localPort, to.remoteIp, to.remotePort);
+      if (from.state !== DEAD) this.sendControl('tcp-rst', to.host, from, f.ip(to.host), to.localPort, to.remoteIp, to.remotePort);
       return;
     }
     if (seg.seq !== to.nextDeliverSeq) {
@@ -446,13 +446,13 @@ export class Tcp {
     to.nextDeliverSeq++;
     f.counters.delivered(seg.msg, seg.wireBytes);
     if (f.trace.enabled) {
-      f.trace.packet(f.kernel.now, 'deliver', 'tcp', from.host, to.host, to.remoteIp, to.remotePort, f.hostIp[to.host], to.localPort, f.counters.msgName(seg.msg), seg.wireBytes, null);
+      f.trace.packet(f.kernel.now, 'deliver', 'tcp', from.host, to.host, to.remoteIp, to.remotePort, f.ip(to.host), to.localPort, f.counters.msgName(seg.msg), seg.wireBytes, null);
     }
     if (seg.kind !== HANDSHAKE_ACK) {
       f.counters.sent(to.host, this.msgAck, TCP_HEADER_BYTES);
       f.counters.received(from.host, TCP_HEADER_BYTES);
     }
-    const handler = f.handlers[to.host];
+    const handler = f.handler(to.host);
     switch (seg.kind) {
       case HANDSHAKE_ACK:
         if (to.state !== SYN_RECEIVED) return;
@@ -509,7 +509,7 @@ export class Tcp {
   private ephemeralPort(host: HostId): number {
     const f = this.fabric;
     if (host >= this.nextEphemeral.length) {
-      const grown = new Uint16Array(Math.max(f.hostCount, host + 1) * 2);
+      const grown = new Uint16Array(Math.max(f.hosts.size, host + 1) * 2);
       grown.set(this.nextEphemeral);
       this.nextEphemeral = grown;
     }
@@ -528,6 +528,6 @@ export class Tcp {
   private traceTcp(ev: 'tcp-connect' | 'tcp-accept' | 'tcp-refuse' | 'tcp-timeout' | 'tcp-close', ep: Endpoint, reason: string | null): void {
     const f = this.fabric;
     if (!f.trace.enabled) return;
-    f.trace.tcp(f.kernel.now, ev, ep.id, ep.host, ep.peerHost, f.hostIp[ep.host], ep.localPort, ep.remoteIp, ep.remotePort, reason);
+    f.trace.tcp(f.kernel.now, ev, ep.id, ep.host, ep.peerHost, f.ip(ep.host), ep.localPort, ep.remoteIp, ep.remotePort, reason);
   }
 }

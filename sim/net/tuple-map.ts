@@ -3,22 +3,24 @@
  *
  * The network's lookup tables (address -> node, host+port -> listener, NAT mappings, filter
  * permissions) are keyed by several numbers at once. A JS Map would need a string or a
- * composed float per key; this keeps keys in one Uint32Array and values in one Int32Array, so
- * a lookup allocates nothing and a table of a million entries is two flat buffers.
+ * composed float per key; this keeps each key's words and its value side by side in one
+ * Uint32Array, so a lookup allocates nothing and usually reads one cache line, and a table of a
+ * million entries is one flat buffer.
  *
  * Use: write the key words into `key`, then call `get`, `set` or `delete`. Open addressing with
  * linear probing, load kept at most 1/2, deletion by backward shift (no tombstones, so a table
  * that churns does not slow down).
  */
 
-const EMPTY = -1;
+const EMPTY = 0xffffffff;
 const MIN_CAPACITY = 8;
 
 export class TupleMap {
   /** Scratch key: the caller writes `words` words here before each call. */
   readonly key: Uint32Array;
-  private keys: Uint32Array;
-  private values: Int32Array;
+  /** Slots of `words` key words then the value, so a probe reads one cache line. */
+  private slots: Uint32Array;
+  private readonly stride: number;
   private mask: number;
   private count = 0;
 
@@ -29,8 +31,8 @@ export class TupleMap {
     let capacity = MIN_CAPACITY;
     while (capacity < initialCapacity * 2) capacity *= 2;
     this.key = new Uint32Array(words);
-    this.keys = new Uint32Array(capacity * words);
-    this.values = new Int32Array(capacity).fill(EMPTY);
+    this.stride = words + 1;
+    this.slots = emptySlots(capacity, this.stride);
     this.mask = capacity - 1;
   }
 
@@ -41,22 +43,22 @@ export class TupleMap {
   /** The value stored under `key`, or -1. */
   get(): number {
     const slot = this.find();
-    return slot >= 0 ? this.values[slot] : EMPTY;
+    return slot >= 0 ? this.slots[slot * this.stride + this.words] : -1;
   }
 
-  /** Stores `value` (>= 0) under `key`, replacing any value there. */
+  /** Stores `value` (0 <= value < 2^31) under `key`, replacing any value there. */
   set(value: number): void {
     let slot = this.find();
     if (slot < 0) {
-      if ((this.count + 1) * 2 > this.values.length) {
+      if ((this.count + 1) * 2 > this.mask + 1) {
         this.grow();
         slot = this.find();
       }
       slot = ~slot;
-      this.keys.set(this.key, slot * this.words);
+      this.slots.set(this.key, slot * this.stride);
       this.count++;
     }
-    this.values[slot] = value;
+    this.slots[slot * this.stride + this.words] = value;
   }
 
   /** Removes `key`; returns whether it was there. */
@@ -71,16 +73,16 @@ export class TupleMap {
   /** The slot holding `key`, or the one's complement of the empty slot where it would go. */
   private find(): number {
     const words = this.words;
-    const keys = this.keys;
+    const stride = this.stride;
+    const slots = this.slots;
     const key = this.key;
-    const values = this.values;
     const mask = this.mask;
     let slot = hashWords(key, 0, words) & mask;
     for (;;) {
-      if (values[slot] === EMPTY) return ~slot;
-      const base = slot * words;
+      const base = slot * stride;
+      if (slots[base + words] === EMPTY) return ~slot;
       let w = 0;
-      while (w < words && keys[base + w] === key[w]) w++;
+      while (w < words && slots[base + w] === key[w]) w++;
       if (w === words) return slot;
       slot = (slot + 1) & mask;
     }
@@ -88,42 +90,43 @@ export class TupleMap {
 
   private removeAt(hole: number): void {
     const words = this.words;
-    const keys = this.keys;
-    const values = this.values;
+    const stride = this.stride;
+    const slots = this.slots;
     const mask = this.mask;
     let j = hole;
     for (;;) {
       j = (j + 1) & mask;
-      if (values[j] === EMPTY) break;
-      const home = hashWords(keys, j * words, words) & mask;
+      if (slots[j * stride + words] === EMPTY) break;
+      const home = hashWords(slots, j * stride, words) & mask;
       // Move j into the hole unless its home lies cyclically in (hole, j].
       const stays = hole <= j ? hole < home && home <= j : hole < home || home <= j;
       if (stays) continue;
-      keys.copyWithin(hole * words, j * words, j * words + words);
-      values[hole] = values[j];
+      slots.copyWithin(hole * stride, j * stride, j * stride + stride);
       hole = j;
     }
-    values[hole] = EMPTY;
+    slots[hole * stride + words] = EMPTY;
   }
 
   private grow(): void {
+    const stride = this.stride;
     const words = this.words;
-    const oldKeys = this.keys;
-    const oldValues = this.values;
-    const capacity = oldValues.length * 2;
-    this.keys = new Uint32Array(capacity * words);
-    this.values = new Int32Array(capacity).fill(EMPTY);
+    const old = this.slots;
+    const capacity = (this.mask + 1) * 2;
+    this.slots = emptySlots(capacity, stride);
     this.mask = capacity - 1;
-    const scratch = this.key.slice();
-    for (let slot = 0; slot < oldValues.length; slot++) {
-      if (oldValues[slot] === EMPTY) continue;
-      this.key.set(oldKeys.subarray(slot * words, slot * words + words));
-      const free = ~this.find();
-      this.keys.set(this.key, free * words);
-      this.values[free] = oldValues[slot];
+    for (let base = 0; base < old.length; base += stride) {
+      if (old[base + words] === EMPTY) continue;
+      let slot = hashWords(old, base, words) & this.mask;
+      while (this.slots[slot * stride + words] !== EMPTY) slot = (slot + 1) & this.mask;
+      this.slots.set(old.subarray(base, base + stride), slot * stride);
     }
-    this.key.set(scratch);
   }
+}
+
+function emptySlots(capacity: number, stride: number): Uint32Array {
+  const slots = new Uint32Array(capacity * stride);
+  for (let i = stride - 1; i < slots.length; i += stride) slots[i] = EMPTY;
+  return slots;
 }
 
 function hashWords(words: Uint32Array, offset: number, count: number): number {

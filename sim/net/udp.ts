@@ -20,19 +20,27 @@ import type { DropReason } from '../trace/index.js';
 import type { Fabric } from './fabric.js';
 import { grown } from './grow.js';
 import { UDP } from './nat.js';
+import { natOfNode } from './address.js';
+
+// Fields of an in-flight datagram's record.
+const RECORD = 8;
+/** The node it turned down towards, and its source as seen there. */
+const NODE = 0;
+const SRC_IP = 1;
+/** srcPort * 65536 + dstPort. */
+const PORTS = 2;
+const DST_IP = 3;
+const FROM = 4;
+/** The host it was headed for when sent (-1: none), through MAPPING (-1: none) at the first box. */
+const TO = 5;
+const MAPPING = 6;
+const WIRE_BYTES = 7;
 
 export class Udp {
-  // In-flight datagrams, by slot.
-  private node = new Int32Array(1024);
-  private fromHost = new Int32Array(1024);
-  private toHost = new Int32Array(1024);
-  private srcIp = new Uint32Array(1024);
-  private srcPort = new Uint16Array(1024);
-  private dstIp = new Uint32Array(1024);
-  private dstPort = new Uint16Array(1024);
-  private wireBytes = new Int32Array(1024);
-  private msg = new Int32Array(1024);
+  // In-flight datagrams, by slot: a record of numbers, the payload and message type beside it.
+  private records = new Float64Array(1024 * RECORD);
   private payload: (Uint8Array | undefined)[] = [];
+  private msg = new Int32Array(1024);
   private nextFree = new Int32Array(1024);
   private freeHead = -1;
   private used = 0;
@@ -44,7 +52,7 @@ export class Udp {
     const nowMs = f.kernel.now;
     const wire = bytes.length + UDP_HEADER_BYTES;
     const msg = f.counters.msgType(msgType);
-    const srcIp = f.hostIp[host];
+    const srcIp = f.ip(host);
     if (!f.firewalls.udpOut(host, toIp, toPort, nowMs)) {
       return this.dropOut(host, -1, srcIp, fromPort, toIp, toPort, msg, wire, 'firewall');
     }
@@ -58,30 +66,34 @@ export class Udp {
     const viaCore = f.routeViaCore;
     let dst = -1;
     let dstRegion = 0;
+    let mapping = -1;
     if (routed) {
       if (f.descend(node, UDP, viaSrcIp, viaSrcPort, toPort, false)) {
+        mapping = f.downMapping;
         dst = f.downHost;
-        dstRegion = f.hostRegion[dst];
+        dstRegion = f.region(dst);
       } else {
         dstRegion = f.downRegion;
       }
     }
     if (f.trace.enabled) f.trace.packet(nowMs, 'send', 'udp', host, dst, srcIp, fromPort, toIp, toPort, msgType, wire, null);
     if (!routed) return this.dropOut(host, -1, srcIp, fromPort, toIp, toPort, msg, wire, f.routeReason);
-    if (viaCore && f.core.isCut(f.hostRegion[host], dstRegion)) {
+    if (viaCore && f.core.isCut(f.region(host), dstRegion)) {
       return this.dropOut(host, dst, srcIp, fromPort, toIp, toPort, msg, wire, 'partition');
     }
     if (f.links.lostUp(host)) return this.dropOut(host, dst, srcIp, fromPort, toIp, toPort, msg, wire, 'loss');
 
     const slot = this.alloc();
-    this.node[slot] = node;
-    this.fromHost[slot] = host;
-    this.toHost[slot] = dst;
-    this.srcIp[slot] = viaSrcIp;
-    this.srcPort[slot] = viaSrcPort;
-    this.dstIp[slot] = toIp;
-    this.dstPort[slot] = toPort;
-    this.wireBytes[slot] = wire;
+    const r = this.records;
+    const at = slot * RECORD;
+    r[at + NODE] = node;
+    r[at + SRC_IP] = viaSrcIp;
+    r[at + PORTS] = viaSrcPort * 65536 + toPort;
+    r[at + DST_IP] = toIp;
+    r[at + FROM] = host;
+    r[at + TO] = dst;
+    r[at + MAPPING] = mapping;
+    r[at + WIRE_BYTES] = wire;
     this.msg[slot] = msg;
     this.payload[slot] = bytes;
     f.kernel.at(f.arrivalMs(host, dst, dstRegion, wire, departMs, viaCore), this.onArrival, slot);
@@ -90,26 +102,42 @@ export class Udp {
   private readonly onArrival = (slot: number): void => {
     const f = this.fabric;
     const nowMs = f.kernel.now;
-    const from = this.fromHost[slot];
-    const srcIp = this.srcIp[slot];
-    const srcPort = this.srcPort[slot];
-    const wire = this.wireBytes[slot];
+    const r = this.records;
+    const at = slot * RECORD;
+    const node = r[at + NODE];
+    const srcIp = r[at + SRC_IP];
+    const srcPort = r[at + PORTS] >>> 16;
+    let dstPort = r[at + PORTS] & 0xffff;
+    let dstIp = r[at + DST_IP];
+    const from = r[at + FROM];
+    let to = r[at + TO];
+    const mapping = r[at + MAPPING];
+    const wire = r[at + WIRE_BYTES];
     const msg = this.msg[slot];
     const bytes = this.payload[slot]!;
-    const reached = f.descend(this.node[slot], UDP, srcIp, srcPort, this.dstPort[slot], true);
-    const to = reached ? f.downHost : this.toHost[slot];
-    const dstIp = reached ? f.hostIp[to] : this.dstIp[slot];
-    const dstPort = reached ? f.downPort : this.dstPort[slot];
     this.free(slot);
 
     let reason: DropReason | null = null;
-    if (!reached) reason = f.downReason;
-    else if (f.hostUp[to] === 0) reason = 'dead-host';
-    else if (!f.firewalls.udpIn(to, srcIp, srcPort, nowMs)) reason = 'firewall';
-    else if (f.links.lostDown(to)) reason = 'loss';
-    else {
-      f.counters.received(to, wire);
-      if (!f.isListening(to, UDP, dstPort)) reason = 'no-listener';
+    if (mapping >= 0 && to >= 0 && f.nats.intNode(mapping) === to && f.nats.isAt(mapping, natOfNode(node), UDP, dstPort, nowMs)) {
+      // The one box on the way still has the mapping the datagram was sent through: only
+      // its filter is left to ask.
+      if (!f.nats.admits(mapping, srcIp, srcPort, nowMs)) reason = 'nat-filter';
+      else dstPort = f.nats.intPort(mapping);
+    } else if (f.descend(node, UDP, srcIp, srcPort, dstPort, true)) {
+      to = f.downHost;
+      dstPort = f.downPort;
+    } else {
+      reason = f.downReason;
+    }
+    if (reason === null) {
+      dstIp = f.ip(to);
+      if (!f.isUp(to)) reason = 'dead-host';
+      else if (!f.firewalls.udpIn(to, srcIp, srcPort, nowMs)) reason = 'firewall';
+      else if (f.links.lostDown(to)) reason = 'loss';
+      else {
+        f.counters.received(to, wire);
+        if (!f.isListening(to, UDP, dstPort)) reason = 'no-listener';
+      }
     }
     if (reason !== null) {
       f.counters.dropped(msg, reason);
@@ -118,7 +146,7 @@ export class Udp {
     }
     f.counters.delivered(msg, wire);
     if (f.trace.enabled) f.trace.packet(nowMs, 'deliver', 'udp', from, to, srcIp, srcPort, dstIp, dstPort, f.counters.msgName(msg), wire, null);
-    f.handlers[to].onDatagram(to, dstPort, srcIp, srcPort, bytes);
+    f.handler(to).onDatagram(to, dstPort, srcIp, srcPort, bytes);
   };
 
   private dropOut(
@@ -143,7 +171,7 @@ export class Udp {
       this.freeHead = this.nextFree[slot];
       return slot;
     }
-    if (this.used === this.node.length) this.grow();
+    if (this.used === this.msg.length) this.grow();
     this.payload.push(undefined);
     return this.used++;
   }
@@ -155,15 +183,8 @@ export class Udp {
   }
 
   private grow(): void {
-    const n = this.node.length * 2;
-    this.node = grown(this.node, n);
-    this.fromHost = grown(this.fromHost, n);
-    this.toHost = grown(this.toHost, n);
-    this.srcIp = grown(this.srcIp, n);
-    this.srcPort = grown(this.srcPort, n);
-    this.dstIp = grown(this.dstIp, n);
-    this.dstPort = grown(this.dstPort, n);
-    this.wireBytes = grown(this.wireBytes, n);
+    const n = this.msg.length * 2;
+    this.records = grown(this.records, n * RECORD);
     this.msg = grown(this.msg, n);
     this.nextFree = grown(this.nextFree, n);
   }
