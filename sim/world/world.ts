@@ -56,6 +56,8 @@ export interface HostRecord {
 
 export interface InfraRecord<A, N extends ProtocolNode<A>> {
   readonly name: string;
+  /** Where it sits (checkers ask whether a partition cuts it off). */
+  readonly region: string;
   readonly endpoint: Endpoint;
   readonly runtime: HostRuntime<A, N>;
 }
@@ -178,7 +180,7 @@ export class World {
         this.rngs.stream(`ls/${i}`),
         this.sinks(),
       );
-      this.loginServers.push({ name: `ls-${i}`, endpoint: { ip: this.net.ipOf(netHost), port }, runtime });
+      this.loginServers.push({ name: `ls-${i}`, region, endpoint: { ip: this.net.ipOf(netHost), port }, runtime });
     }
   }
 
@@ -186,7 +188,6 @@ export class World {
     const roles = this.scenario.roles.bootstrapSupernodes;
     const p = this.scenario.protocol;
     const machine = { uplinkBitsPerSec: roles.link.uplinkBitsPerSec, downlinkBitsPerSec: roles.link.downlinkBitsPerSec, cpuMhz: 3000, memoryMb: 1024 };
-    const bootstrap = this.bootstrapEndpoints();
     for (let i = 0; i < roles.count; i++) {
       const region = roles.regions[i % roles.regions.length];
       const netHost = this.addInfraHost(region, roles.link);
@@ -202,7 +203,9 @@ export class World {
             disk,
             localIp: ip,
             port: p.bootstrapPort,
-            bootstrap,
+            // Read at start, not here: while this loop runs the list is still being built, and
+            // a bootstrap SN given an empty list would never open an overlay link.
+            bootstrap: this.bootstrapEndpoints(),
             loginServer: this.loginServerEndpoint(),
             lsPublicKey: this.lsKey.publicKey,
             config: machine,
@@ -211,7 +214,7 @@ export class World {
         this.rngs.stream(`sn/${i}`),
         this.sinks(),
       );
-      this.bootstrapSupernodes.push({ name: `sn-${i}`, endpoint: { ip, port: p.bootstrapPort }, runtime });
+      this.bootstrapSupernodes.push({ name: `sn-${i}`, region, endpoint: { ip, port: p.bootstrapPort }, runtime });
     }
   }
 

@@ -1,0 +1,43 @@
+/**
+ * Liveness after healing: once churn has stopped and every partition is healed, a host that is
+ * up, whose user wants to be online, and that can reach a serving SN, is `online` within
+ * `livenessBoundMs` (bounds.ts).
+ *
+ * This file checks the end of that window: call `livenessViolations` once the bound has passed
+ * since the last fault (and since a serving SN was reachable). It is a snapshot, not a monitor:
+ * the driver owns the clock and knows when the faults stopped.
+ *
+ * "Can reach a serving SN": some live SN that serves, in a region no partition separates from
+ * the host's. Every SN listens on TCP 80 and 443 (BS-9's fall-backs), so even a host whose
+ * firewall allows only those ports reaches it.
+ *
+ * A login that failed (BS-9: five rounds, then failure) is final for the protocol; the user
+ * logs in again. The driver does that for hosts whose user wants to be online (`wantsOnline`)
+ * at healing - the bound counts it.
+ */
+
+import { candidateWorstMs, livenessBoundMs } from './bounds.js';
+import type { Violation, WorldView } from './types.js';
+import { servingSuperNodes } from './view.js';
+
+export function livenessViolations(view: WorldView, wantsOnline: (hostName: string) => boolean): Violation[] {
+  const serving = [...servingSuperNodes(view).values()];
+  const out: Violation[] = [];
+  for (const h of view.hosts) {
+    if (h.kind !== 'host' || !h.node || h.node.state === 'online' || !wantsOnline(h.name)) continue;
+    const reachable = serving.filter((sn) => sn !== h && !view.cut(h.region, sn.region));
+    if (reachable.length === 0) continue;
+    out.push({
+      timeMs: view.nowMs,
+      invariant: 'liveness',
+      host: h.name,
+      message: `${h.name} is up, its user wants to be online, ${reachable.length} serving SN(s) are reachable (${reachable.map((s) => s.name).join(', ')}), yet it is ${h.node.state}`,
+    });
+  }
+  return out;
+}
+
+/** The bound for a world whose login rounds can try `candidates` SN endpoints; re-exported with its parts for reports. */
+export function livenessBound(view: Pick<WorldView, 'params' | 'tcp'>, candidates: number, slackMs?: number): { boundMs: number; candidateWorstMs: number } {
+  return { boundMs: livenessBoundMs(view.params, view.tcp, candidates, slackMs), candidateWorstMs: candidateWorstMs(view.params, view.tcp) };
+}

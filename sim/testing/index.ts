@@ -1,0 +1,10 @@
+/**
+ * Test harnesses on the real network model: `Pair` (two nodes on a tiny network: step, drive
+ * until idle, drop the next packet, advance time, read each node's inputs and outputs) and
+ * `SmallWorld` (LS + bootstrap SNs + hosts of chosen NAT / firewall classes, built by sim/world
+ * from scenario text, with a trace in memory and the invariant checkers after every event).
+ * Only tests and benches import this folder.
+ */
+export { DroppingNetwork, Pair, PairSide, type LogEntry, type PairEnv, type PairOptions, type PairSideSpec } from './pair.js';
+export { RecordingNode } from './recording-node.js';
+export { SmallWorld, smallScenarioText, type NodeEventRecord, type SmallHostSpec, type SmallWorldOptions, type Unreachable } from './small-world.js';
