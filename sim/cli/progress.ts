@@ -24,6 +24,8 @@ export interface TerminalOut {
 
 const REDRAW_MS = 200;
 const BAR_WIDTH_MAX = 30;
+/** When the terminal does not say (a pty of width 0 says nothing, too). */
+const DEFAULT_COLUMNS = 80;
 
 export function wantsProgress(out: TerminalOut, env: Readonly<Record<string, string | undefined>>, quiet: boolean): boolean {
   const ci = env.CI !== undefined && env.CI !== '' && env.CI !== '0' && env.CI.toLowerCase() !== 'false';
@@ -40,7 +42,7 @@ export function createProgress(out: TerminalOut, durationMs: number, clockMs: ()
   let events = 0;
   const draw = () => {
     lastDrawMs = clockMs();
-    out.write(`\r${renderProgress({ simMs, durationMs, events, wallMs: lastDrawMs - startMs, columns: out.columns ?? 80 })}\x1b[K`);
+    out.write(`\r${renderProgress({ simMs, durationMs, events, wallMs: lastDrawMs - startMs, columns: out.columns || DEFAULT_COLUMNS })}\x1b[K`);
   };
   return {
     update(simTimeMs, eventsExecuted) {

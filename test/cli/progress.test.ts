@@ -77,4 +77,11 @@ describe('createProgress', () => {
     expect(writes.filter((w) => w.startsWith('\r')).map((w) => w.slice(1, 5))).toEqual(['  1%', '  3%', '  4%']);
     expect(writes.at(-1)).toBe('\n');
   });
+
+  it('assumes 80 columns on a terminal that reports none', () => {
+    const writes: string[] = [];
+    const progress = createProgress({ write: (t) => writes.push(t), columns: 0 }, 60_000, () => 0);
+    progress.update(30_000, 1);
+    expect(writes[0]).toMatch(/^\r 50% \[#+-+\]  sim 0:30 \/ 1:00/);
+  });
 });
