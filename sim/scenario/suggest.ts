@@ -1,5 +1,6 @@
 /**
- * "Did you mean": the closest known word to a mistyped one, by Levenshtein distance.
+ * "Did you mean": the closest known word to a mistyped one, by edit distance - Levenshtein's,
+ * with a swap of two neighbouring letters counted as one edit (`nta` is one typo of `nat`).
  *
  * A suggestion is offered only when it is plausibly the same word: the two differ only in
  * case, or at most a third of the typed word's letters differ (at least one edit allowed), or
@@ -7,14 +8,18 @@
  * first, so the hint depends on nothing but the lists.
  */
 
-export function levenshtein(a: string, b: string): number {
+/** Optimal string alignment distance: insertions, deletions, substitutions, adjacent swaps. */
+export function editDistance(a: string, b: string): number {
+  let beforePrevious: number[] = [];
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const current = [i];
     for (let j = 1; j <= b.length; j++) {
-      const substitution = previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1);
-      current.push(Math.min(previous[j] + 1, current[j - 1] + 1, substitution));
+      let d = Math.min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d = Math.min(d, beforePrevious[j - 2] + 1);
+      current.push(d);
     }
+    beforePrevious = previous;
     previous = current;
   }
   return previous[b.length];
@@ -27,7 +32,7 @@ export function closest(typed: string, known: readonly string[]): string | undef
   let best: string | undefined;
   let bestDistance = budget + 1;
   for (const k of known) {
-    const d = levenshtein(typed, k);
+    const d = editDistance(typed, k);
     if (d < bestDistance) {
       best = k;
       bestDistance = d;

@@ -24,7 +24,7 @@ import { DEFAULT_MACHINE_CLASS } from './machines.js';
 import { NO_NAT } from './network.js';
 import { defaultGroupName, type Vocabulary } from '../vocabulary.js';
 
-export const DEFAULT_LINK_CLASS = 'dsl';
+const DEFAULT_LINK_CLASS = 'dsl';
 
 export function hostsSection(vocab: Vocabulary) {
   const group = z.strictObject({

@@ -16,7 +16,7 @@ import { choice, duration, flag, integer } from '../fields.js';
 import type { OutputSettings, TraceLevel } from '../types.js';
 
 const TRACE_LEVELS: Readonly<Record<string, TraceLevel>> = { off: 'off', sample: 'sampled', full: 'full' };
-export const TRACE_LEVEL_WORDS = ['off', 'sample', 'full'] as const;
+const TRACE_LEVEL_WORDS = ['off', 'sample', 'full'] as const;
 
 export const outputSection = z
   .strictObject({

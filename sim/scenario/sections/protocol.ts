@@ -83,7 +83,7 @@ export const protocolSection = z
   .transform((given): ProtocolOverrides => Object.fromEntries(PARAMS.filter((p) => given[p.inputKey] !== undefined).map((p) => [p.key, given[p.inputKey]])));
 
 /** The file's key for a parameter of protocol/params.ts. */
-export function inputKeyOf(key: string): string {
+function inputKeyOf(key: string): string {
   return PARAMS.find((p) => p.key === key)?.inputKey ?? key;
 }
 

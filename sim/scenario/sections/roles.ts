@@ -15,7 +15,7 @@ import { z } from 'zod';
 import { integer, reference } from '../fields.js';
 import type { Vocabulary } from '../vocabulary.js';
 
-export const ROLE_LINK_CLASS = 'server';
+const ROLE_LINK_CLASS = 'server';
 
 export function rolesSection(vocab: Vocabulary) {
   const placement = {
