@@ -28,6 +28,8 @@ interface KnownKeys {
   knownKeys?: readonly string[];
 }
 
+const KEYS_LISTED_MAX = 12;
+
 const TYPE_WORDS: Readonly<Record<string, string>> = {
   object: 'a mapping',
   record: 'a mapping',
@@ -49,13 +51,20 @@ export function scenarioErrorMap(iss: RawIssue): string | undefined {
     case 'too_big':
       return sizeMessage(iss);
     case 'unrecognized_keys':
-      (iss as KnownKeys).knownKeys = iss.inst instanceof z.ZodObject ? Object.keys(iss.inst.shape) : [];
+      (iss as KnownKeys).knownKeys = knownKeysOf(iss.inst);
       return `unknown key`;
     case 'invalid_union':
       return discriminatorMessage(iss);
     default:
       return undefined;
   }
+}
+
+/** The keys an object schema declares, or a record's closed set of keys. */
+function knownKeysOf(schema: unknown): readonly string[] {
+  if (schema instanceof z.ZodObject) return Object.keys(schema.shape);
+  if (schema instanceof z.ZodRecord && schema.keyType instanceof z.ZodEnum) return schema.keyType.options.map(String);
+  return [];
 }
 
 function sizeMessage(iss: Extract<RawIssue, { code: 'too_small' | 'too_big' }>): string | undefined {
@@ -85,7 +94,9 @@ export function findingsOf(issues: readonly Issue[], prefix: readonly PathSegmen
     switch (iss.code) {
       case 'unrecognized_keys': {
         const known = (iss as KnownKeys).knownKeys ?? [];
-        return iss.keys.map((key) => ({ path: [...path, key], message: `unknown key "${key}"${didYouMean(key, known)}`, atKey: true }));
+        // Listing the known keys helps while the list is short enough to read.
+        const choices = known.length > 0 && known.length <= KEYS_LISTED_MAX ? `; expected one of ${known.join(' | ')}` : '';
+        return iss.keys.map((key) => ({ path: [...path, key], message: `unknown key "${key}"${didYouMean(key, known) || choices}`, atKey: true }));
       }
       case 'invalid_union':
         return iss.errors.length === 0 ? [{ path, message: iss.message, atKey: false }] : unionFindings(iss.errors, path, iss.input);

@@ -27,6 +27,14 @@ describe('broken scenario files', () => {
     ]);
   });
 
+  it('lists the keys there are when no key is near the unknown one, if they are few', () => {
+    const yaml = 'duration: 1h\nhosts: [{ count: 1 }]\nchurn: { mode: sessions, session: 1h, offTime: 1h, diurnal: { hourlyWeights: [1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1,1], utcOffsetHours: { asia: 8 } } }\nbogus: 1\n';
+    expect(errorsOf(loadScenarioText(yaml, 'k.yaml'))).toEqual([
+      'k.yaml:3:147  churn.diurnal.utcOffsetHours.asia: unknown key "asia"; expected one of world',
+      'k.yaml:4:1  bogus: unknown key "bogus"',
+    ]);
+  });
+
   it('says which trace file is missing, relative to the scenario', () => {
     const dir = mkdtempSync(join(tmpdir(), 'scenario-'));
     const file = join(dir, 's.yaml');
