@@ -240,7 +240,10 @@ export class SmallWorld {
 
   /** A fresh public address (port 33033) that refuses or black-holes, for host-cache entries. */
   addUnreachable(kind: Unreachable, region = this.scenario.network.regions[0]): Endpoint {
-    const host = this.world.net.addHost({ region, link: { uplinkBitsPerSec: 1e8, downlinkBitsPerSec: 1e8, accessDelayMs: 1 }, firewall: 'none' });
+    // On the infrastructure's link class, so it answers (or not) like a bootstrap SN would.
+    const l = this.scenario.roles.bootstrapSupernodes.link;
+    const link = { uplinkBitsPerSec: l.uplinkBitsPerSec, downlinkBitsPerSec: l.downlinkBitsPerSec, accessDelayMs: l.accessDelayMs };
+    const host = this.world.net.addHost({ region, link, firewall: 'none' });
     this.names.set(host, `${kind}-${this.extraHosts++}`);
     if (kind === 'black-hole') this.world.net.crash(host);
     const e = { ip: this.world.net.ipOf(host), port: this.params.bootstrapPort };
