@@ -34,6 +34,7 @@ import type { FirewallKind, HostId } from '../net/index.js';
 import { formatError, loadScenarioText, type Scenario } from '../scenario/index.js';
 import { MemorySink, TraceWriter } from '../trace/index.js';
 import { World, type HostRecord } from '../world/world.js';
+import { Stranger } from './stranger.js';
 
 export interface SmallHostSpec {
   /** Group name; the world calls the host `<name>-0`. */
@@ -251,6 +252,13 @@ export class SmallWorld {
     return e;
   }
 
+  /** A stranger (no protocol node, raw bytes) on a fresh public address of `region`. */
+  addStranger(region = this.scenario.network.regions[0]): Stranger {
+    const host = this.world.net.addHost({ region, link: { uplinkBitsPerSec: 1e8, downlinkBitsPerSec: 1e8, accessDelayMs: 1 }, firewall: 'none' });
+    this.names.set(host, `stranger-${this.extraHosts++}`);
+    return new Stranger(this.world.net, this.world.kernel, host);
+  }
+
   /** Writes the host's cache on its disk (read when its node starts); the entries are allowed. */
   setHostCache(name: string, entries: readonly Endpoint[]): void {
     const h = this.record(name);
@@ -306,6 +314,27 @@ export class SmallWorld {
       this.step();
     }
     return true;
+  }
+
+  /**
+   * A wiretap: from now on, the bytes of every datagram and TCP message of type `msgType` any
+   * host sends are kept (in send order) in the returned array, as an eavesdropper would see
+   * them. The network itself is unchanged.
+   */
+  capture(msgType: string): { readonly tMs: number; readonly bytes: Uint8Array }[] {
+    const got: { tMs: number; bytes: Uint8Array }[] = [];
+    const net = this.world.net;
+    const sendUdp = net.sendUdp.bind(net);
+    net.sendUdp = (host, fromPort, toIp, toPort, bytes, type) => {
+      if (type === msgType) got.push({ tMs: this.nowMs, bytes: bytes.slice() });
+      sendUdp(host, fromPort, toIp, toPort, bytes, type);
+    };
+    const write = net.write.bind(net);
+    net.write = (conn, bytes, type) => {
+      if (type === msgType) got.push({ tMs: this.nowMs, bytes: bytes.slice() });
+      write(conn, bytes, type);
+    };
+    return got;
   }
 
   // --- checking -----------------------------------------------------------------------------

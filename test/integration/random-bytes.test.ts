@@ -10,7 +10,6 @@ import { describe, expect, it } from 'vitest';
 import { decodeMessage, isDecodeError } from '../../protocol/wire/codec.js';
 import { MESSAGES } from '../../protocol/wire/messages.js';
 import { Obfuscator, PAYLOAD_MESSAGE } from '../../protocol/wire/obfuscation.js';
-import type { HostId, NetHostHandler } from '../../sim/net/index.js';
 import { SmallWorld } from '../../sim/testing/index.js';
 
 const obfuscator = new Obfuscator('real');
@@ -39,39 +38,18 @@ interface Port {
   readonly listening: boolean;
 }
 
-/** A network host with no protocol: connects, writes one message when connected, closes. */
-class Stranger implements NetHostHandler {
-  private readonly pending = new Map<number, Uint8Array>();
-  constructor(readonly sw: SmallWorld, readonly host: HostId) {}
-  sendUdp(ip: number, port: number, bytes: Uint8Array): void {
-    this.sw.world.net.sendUdp(this.host, 40_000, ip, port, bytes, 'garbage');
-  }
-  sendTcp(ip: number, port: number, bytes: Uint8Array): void {
-    this.pending.set(this.sw.world.net.connectTcp(this.host, ip, port), bytes);
-  }
-  onConnected(_host: HostId, conn: number): void {
-    const bytes = this.pending.get(conn)!;
-    this.sw.world.net.write(conn, bytes, 'garbage');
-    this.sw.world.net.close(conn);
-  }
-  onDatagram(): void {}
-  onConnectFailed(): void {}
-  onAccepted(): void {}
-  onData(): void {}
-  onClosed(): void {}
-}
-
 function fuzzWorld() {
-  const sw = new SmallWorld({ seed: 5, superNodes: 2, hosts: [{ name: 'target' }, { name: 'later' }, { name: 'stranger' }] });
+  const sw = new SmallWorld({ seed: 5, superNodes: 2, hosts: [{ name: 'target' }, { name: 'later' }] });
   sw.advance(1_000);
   sw.login('target');
   sw.until(() => sw.state('target') === 'online', 60_000);
-  // The stranger's machine runs no protocol node: its network host speaks for itself.
-  const strangerHost = sw.netHost('stranger');
-  sw.world.net.restart(strangerHost);
-  const stranger = new Stranger(sw, strangerHost);
-  sw.world.net.setHandler(strangerHost, stranger);
-  sw.world.net.listenUdp(strangerHost, 40_000);
+  const stranger = sw.addStranger();
+  /** Sends `bytes` once: a datagram, or a connection that writes them when open and closes. */
+  const send = (to: Port, bytes: Uint8Array): void => {
+    const at = { ip: ipOf(to.node), port: to.port };
+    if (to.proto === 'udp') return stranger.sendUdp(at, bytes);
+    stranger.connect(at, { onConnected: (conn) => (stranger.write(conn, bytes), stranger.close(conn)) });
+  };
   const p = sw.params;
   const snPort = p.bootstrapPort;
   const hostPort = sw.node('target').port;
@@ -85,19 +63,18 @@ function fuzzWorld() {
     { role: 'host', node: 'target', proto: 'tcp', port: hostPort, listening: true },
   ];
   const ipOf = (node: string) => (node === 'ls-0' ? sw.loginServer.ip : node === 'sn-0' ? sw.bootstrap[0].ip : sw.world.net.ipOf(sw.netHost(node)));
-  return { sw, stranger, ports, ipOf };
+  return { sw, send, ports };
 }
 
 describe('random bytes to every role over the real network', () => {
   it('are counted as malformed, never throw, and every node works afterwards', () => {
     fc.assert(
       fc.property(fc.array(fc.tuple(fc.nat(), garbage), { minLength: 1, maxLength: 12 }), (cases) => {
-        const { sw, stranger, ports, ipOf } = fuzzWorld();
+        const { sw, send, ports } = fuzzWorld();
         for (const [pick, bytes] of cases) {
           const target = ports[pick % ports.length];
           const before = sw.nodeEvents(target.node, 'malformed').length;
-          if (target.proto === 'udp') stranger.sendUdp(ipOf(target.node), target.port, bytes);
-          else stranger.sendTcp(ipOf(target.node), target.port, bytes);
+          send(target, bytes);
           sw.advance(1_000);
           const counted = sw.nodeEvents(target.node, 'malformed').length - before;
           const expected = !target.listening || decodes(bytes) ? counted : 1;
@@ -117,13 +94,12 @@ describe('random bytes to every role over the real network', () => {
   });
 
   it('is not vacuous: pure noise to each listening port is counted there', () => {
-    const { sw, stranger, ports, ipOf } = fuzzWorld();
+    const { sw, send, ports } = fuzzWorld();
     const noise = Uint8Array.from({ length: 40 }, (_, i) => (i * 37 + 11) & 255);
     expect(decodes(noise)).toBe(false);
     for (const target of ports.filter((t) => t.listening)) {
       const before = sw.nodeEvents(target.node, 'malformed').length;
-      if (target.proto === 'udp') stranger.sendUdp(ipOf(target.node), target.port, noise);
-      else stranger.sendTcp(ipOf(target.node), target.port, noise);
+      send(target, noise);
       sw.advance(1_000);
       expect(sw.nodeEvents(target.node, 'malformed').length - before, `${target.role} ${target.proto}/${target.port}`).toBe(1);
     }
