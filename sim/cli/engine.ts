@@ -8,7 +8,7 @@
  * internal failure.
  */
 
-import type { RunOptions } from '../run/run.js';
+import type { RunOptions, RunSummary } from '../run/run.js';
 import type { Scenario } from '../scenario/index.js';
 
 /** Told how far the run is; cheap, but meant for every few thousand events, not each one. */
@@ -18,7 +18,7 @@ export interface ProgressSink {
 
 export type { RunOptions };
 
-export type RunScenario = (scenario: Scenario, options: RunOptions) => Promise<unknown>;
+export type RunScenario = (scenario: Scenario, options: RunOptions) => Promise<RunSummary>;
 
 export async function loadEngine(): Promise<RunScenario> {
   const { runScenario } = await import('../run/run.js');

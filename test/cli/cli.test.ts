@@ -10,9 +10,13 @@ import type { RunOptions, RunScenario } from '../../sim/cli/engine.js';
 import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK } from '../../sim/cli/exit-codes.js';
 import { INCOMPLETE_FILE, MARKER_FILE } from '../../sim/output/run-directory.js';
 import { loadScenarioFile, scenarioJsonSchema, type Scenario } from '../../sim/scenario/index.js';
+import { summaryText } from '../../sim/cli/summary-text.js';
+import type { RunSummary } from '../../sim/run/run.js';
 import { fakeIo } from './fake-io.js';
 
 const churn = resolve(import.meta.dirname, '../../scenarios/churn.yaml');
+/** A summary.json of a small real run, what the stand-in engine returns. */
+const fixtureSummary = JSON.parse(readFileSync(resolve(import.meta.dirname, 'fixtures/summary.json'), 'utf8')) as RunSummary;
 const version = JSON.parse(readFileSync(resolve(import.meta.dirname, '../../package.json'), 'utf8')).version as string;
 
 async function cli(...args: string[]) {
@@ -103,6 +107,7 @@ describe('sim run', () => {
     const run: RunScenario = async (scenario, options) => {
       calls.push({ scenario, options });
       behaviour(scenario, options);
+      return fixtureSummary;
     };
     return { calls, load: async () => run };
   }
@@ -117,7 +122,8 @@ describe('sim run', () => {
     expect([options.run, options.version, options.shouldStop?.()]).toEqual([3, version, false]);
     expect(readdirSync(join(dir, 'out')).sort()).toEqual([MARKER_FILE, 'summary.json']);
     expect(existsSync(join(dir, 'out.incomplete'))).toBe(false);
-    expect(io.out()).toMatch(new RegExp(`^${join(dir, 'out')}  \\(wall time \\d+\\.\\d s\\)\\n$`));
+    expect(io.out()).toContain(summaryText(fixtureSummary));
+    expect(io.out()).toMatch(new RegExp(`\\n${join(dir, 'out')}  \\(wall time \\d+\\.\\d s\\)\\n$`));
   });
 
   it('flags the run incomplete and prints the seed and a replay command when the engine fails', async () => {

@@ -18,6 +18,8 @@ import { createProgress, SILENT_PROGRESS, wantsProgress } from '../progress.js';
 import { replayCommand } from '../replay.js';
 import { errorReport, loadFromArgs, type ScenarioArgs } from '../scenario-args.js';
 import { packageVersion } from '../version.js';
+import { summaryText } from '../summary-text.js';
+import type { RunSummary } from '../../run/run.js';
 
 export interface RunArgs extends ScenarioArgs {
   readonly run?: string;
@@ -53,9 +55,10 @@ export async function runCommand(args: RunArgs, io: CliIo, engineLoader: () => P
     io.stderr.write('\nstopping after the current batch of events (Ctrl-C again to quit at once)\n');
   });
   const startedMs = performance.now();
+  let summary: RunSummary;
   try {
     const engine = await engineLoader();
-    await engine(scenario, { run, out, progress, version: packageVersion(), shouldStop: () => stopRequested });
+    summary = await engine(scenario, { run, out, progress, version: packageVersion(), shouldStop: () => stopRequested });
   } catch (e) {
     progress.finish();
     const reason = e instanceof Error ? (e.stack ?? e.message) : String(e);
@@ -72,7 +75,10 @@ export async function runCommand(args: RunArgs, io: CliIo, engineLoader: () => P
     return EXIT_INTERRUPTED;
   }
   const written = out.commit();
-  if (!args.quiet) io.stdout.write(`${written}  (wall time ${((performance.now() - startedMs) / 1000).toFixed(1)} s)\n`);
+  if (!args.quiet) {
+    io.stdout.write(summaryText(summary));
+    io.stdout.write(`${written}  (wall time ${((performance.now() - startedMs) / 1000).toFixed(1)} s)\n`);
+  }
   return EXIT_OK;
 }
 
