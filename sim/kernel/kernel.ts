@@ -5,44 +5,54 @@
  * equal `time` run in the order they were scheduled (a global sequence number, assigned at
  * `at`/`after`, breaks the tie). Nothing else - not Map order, not handler identity - decides.
  *
- * Time is a float in milliseconds of simulated time and never goes backwards: scheduling in
- * the past throws, and `runUntil` refuses a target before `now`.
+ * Time is a finite float in milliseconds of simulated time and never goes backwards:
+ * scheduling in the past (or at Infinity) throws, and `runUntil` refuses a target before `now`.
  *
- * The pending set is a 4-ary min-heap over parallel typed arrays (time, seq, slot). An event's
- * handler and payload live in slot arrays indexed by `slot`, so the heap moves only numbers
- * and a steady-state run allocates nothing per event. Cancellation is lazy: the slot is
- * marked dead and its heap entry is discarded when it reaches the top. An EventId carries the
- * slot's generation, so cancelling an id whose event already ran (and whose slot was reused)
- * does nothing.
+ * Events wait in a PendingSet (pending-set.ts), which keeps them in that order and carries
+ * each one's handler and payload. The kernel adds a slot per pending event - a number in a
+ * typed array, reused last-in first-out - that gives the event an id for `cancel`. A
+ * steady-state run allocates nothing per event.
+ *
+ * The entry of the event being run stays at the front of the set while its handler runs: if the
+ * handler schedules an event (the common case: a packet begets a packet), the new entry
+ * replaces it in one sift instead of a removal and an insertion. Otherwise it is removed on the
+ * next `step`/`nextTime`.
+ *
+ * Cancellation is lazy: the slot is marked cancelled and the entry is dropped when it comes to
+ * the front or is moved (its payload stays referenced until then). An EventId is the slot plus
+ * a tag from the event's sequence number, so cancelling an id whose event already ran does
+ * nothing, even once its slot is reused - unless the new event's sequence number is congruent
+ * modulo 2^27, i.e. a stale id held across more than 134 million schedulings.
  */
+import { PendingSet, type Handler } from './pending-set.js';
 
 export type EventHandler<P> = (payload: P) => void;
 
 /** Opaque handle for `cancel`. */
 export type EventId = number;
 
-const GEN_FACTOR = 2 ** 32;
-const INITIAL_CAPACITY = 1024;
+/** Slots (pending events) are limited to 2^26 so that tag * 2^26 + slot stays an exact double. */
+const SLOT_LIMIT = 2 ** 26;
+const TAG_LIMIT = 2 ** 27;
+/** Slot states: a tag (>= 0) while pending, CANCELLED, or FREE_BASE - next free slot. */
+const CANCELLED = -1;
+const FREE_BASE = -3;
+const INITIAL_SLOTS = 1024;
 
 export class Kernel {
   private timeMs = 0;
   private nextSeq = 0;
   private executedCount = 0;
+  private liveCount = 0;
+  /** Cancelled events whose entries are still in the queue. */
+  private cancelledCount = 0;
+  /** The front entry of `queue` is the event now running (or just run). */
+  private frontRan = false;
+  private readonly queue = new PendingSet((slot) => this.retain(slot));
 
-  // Heap entries (parallel arrays); heapSize entries are live in [0, heapSize).
-  private heapTime = new Float64Array(INITIAL_CAPACITY);
-  private heapSeq = new Float64Array(INITIAL_CAPACITY);
-  private heapSlot = new Int32Array(INITIAL_CAPACITY);
-  private heapSize = 0;
-
-  // Slots: handler + payload of a scheduled event; a free list threads unused slots.
-  private slotHandler: (EventHandler<any> | undefined)[] = [];
-  private slotPayload: unknown[] = [];
-  private slotGen = new Uint32Array(INITIAL_CAPACITY);
-  private slotNextFree = new Int32Array(INITIAL_CAPACITY);
+  private slotState = new Int32Array(INITIAL_SLOTS);
   private freeHead = -1;
   private slotCount = 0;
-  private liveCount = 0;
 
   /** Current simulated time in milliseconds. */
   get now(): number {
@@ -59,17 +69,23 @@ export class Kernel {
     return this.executedCount;
   }
 
-  /** Schedules `handler(payload)` at absolute time `timeMs` (>= now). */
+  /** Schedules `handler(payload)` at absolute time `timeMs` (now <= timeMs < Infinity). */
   at<P>(timeMs: number, handler: EventHandler<P>, payload: P): EventId {
-    if (!(timeMs >= this.timeMs)) {
-      throw new RangeError(`cannot schedule at ${timeMs} ms: simulated time is already ${this.timeMs} ms`);
+    if (!(timeMs >= this.timeMs && timeMs < Infinity)) {
+      throw new RangeError(`cannot schedule at ${timeMs} ms: simulated time is ${this.timeMs} ms`);
     }
     const slot = this.allocSlot();
-    this.slotHandler[slot] = handler;
-    this.slotPayload[slot] = payload;
-    this.push(timeMs, this.nextSeq++, slot);
+    const seq = this.nextSeq++;
+    const tag = seq - Math.floor(seq / TAG_LIMIT) * TAG_LIMIT;
+    this.slotState[slot] = tag;
     this.liveCount++;
-    return this.slotGen[slot] * GEN_FACTOR + slot;
+    if (this.frontRan) {
+      this.frontRan = false;
+      this.queue.replaceMin(timeMs, seq, slot, handler as Handler, payload);
+    } else {
+      this.queue.push(timeMs, seq, slot, handler as Handler, payload);
+    }
+    return tag * SLOT_LIMIT + slot;
   }
 
   /** Schedules `handler(payload)` after `delayMs` (>= 0) from now. */
@@ -79,31 +95,30 @@ export class Kernel {
 
   /** Cancels a pending event; returns false if it already ran or was cancelled. */
   cancel(id: EventId): boolean {
-    const slot = id % GEN_FACTOR;
-    const gen = (id - slot) / GEN_FACTOR;
-    if (slot >= this.slotCount || this.slotGen[slot] !== gen || this.slotHandler[slot] === undefined) return false;
-    this.slotHandler[slot] = undefined;
-    this.slotPayload[slot] = undefined;
+    const slot = id % SLOT_LIMIT;
+    const tag = (id - slot) / SLOT_LIMIT;
+    if (!(slot >= 0 && slot < this.slotCount) || this.slotState[slot] !== tag) return false;
+    this.slotState[slot] = CANCELLED;
+    this.cancelledCount++;
     this.liveCount--;
     return true;
   }
 
   /** Time of the next live event, or Infinity when idle. */
   nextTime(): number {
-    this.discardCancelledTop();
-    return this.heapSize > 0 ? this.heapTime[0] : Infinity;
+    return this.settle();
   }
 
   /** Runs one event; returns false when nothing is pending. */
   step(): boolean {
-    this.discardCancelledTop();
-    if (this.heapSize === 0) return false;
-    const slot = this.heapSlot[0];
-    this.timeMs = this.heapTime[0];
-    this.popTop();
-    const handler = this.slotHandler[slot]!;
-    const payload = this.slotPayload[slot];
-    this.freeSlot(slot);
+    const timeMs = this.settle();
+    if (timeMs === Infinity) return false;
+    const queue = this.queue;
+    const handler = queue.minHandler();
+    const payload = queue.minPayload();
+    this.freeSlot(queue.minSlot());
+    this.timeMs = timeMs;
+    this.frontRan = true;
     this.liveCount--;
     this.executedCount++;
     handler(payload);
@@ -115,7 +130,7 @@ export class Kernel {
     if (timeMs < this.timeMs) {
       throw new RangeError(`cannot run until ${timeMs} ms: simulated time is already ${this.timeMs} ms`);
     }
-    while (this.nextTime() <= timeMs) this.step();
+    while (this.settle() <= timeMs) this.step();
     this.timeMs = timeMs;
   }
 
@@ -126,103 +141,49 @@ export class Kernel {
     return n;
   }
 
-  private discardCancelledTop(): void {
-    while (this.heapSize > 0) {
-      const slot = this.heapSlot[0];
-      if (this.slotHandler[slot] !== undefined) return;
-      this.popTop();
-      this.freeSlot(slot);
+  /**
+   * Removes the entry of the event that ran and the entries of cancelled events from the
+   * front; returns the time of the front entry, or Infinity when none is left.
+   */
+  private settle(): number {
+    const queue = this.queue;
+    if (this.frontRan) {
+      this.frontRan = false;
+      queue.removeMin();
+    }
+    for (;;) {
+      const timeMs = queue.minTime();
+      if (timeMs === Infinity || this.retain(queue.minSlot())) return timeMs;
+      queue.removeMin();
     }
   }
 
+  /** Keeps a live event; frees a cancelled one's slot and drops it. */
+  private retain(slot: number): boolean {
+    if (this.cancelledCount === 0 || this.slotState[slot] !== CANCELLED) return true;
+    this.cancelledCount--;
+    this.freeSlot(slot);
+    return false;
+  }
+
   private allocSlot(): number {
-    if (this.freeHead >= 0) {
-      const slot = this.freeHead;
-      this.freeHead = this.slotNextFree[slot];
-      return slot;
+    const free = this.freeHead;
+    if (free >= 0) {
+      this.freeHead = FREE_BASE - this.slotState[free];
+      return free;
     }
     const slot = this.slotCount++;
-    if (slot >= this.slotGen.length) {
-      this.slotGen = grow(this.slotGen, new Uint32Array(this.slotGen.length * 2));
-      this.slotNextFree = grow(this.slotNextFree, new Int32Array(this.slotNextFree.length * 2));
+    if (slot === this.slotState.length) {
+      if (slot === SLOT_LIMIT) throw new RangeError(`more than ${SLOT_LIMIT} pending events`);
+      const grown = new Int32Array(2 * slot);
+      grown.set(this.slotState);
+      this.slotState = grown;
     }
-    this.slotHandler.push(undefined);
-    this.slotPayload.push(undefined);
     return slot;
   }
 
   private freeSlot(slot: number): void {
-    this.slotHandler[slot] = undefined;
-    this.slotPayload[slot] = undefined;
-    this.slotGen[slot] = (this.slotGen[slot] + 1) >>> 0;
-    this.slotNextFree[slot] = this.freeHead;
+    this.slotState[slot] = FREE_BASE - this.freeHead;
     this.freeHead = slot;
   }
-
-  private push(time: number, seq: number, slot: number): void {
-    if (this.heapSize === this.heapTime.length) {
-      const cap = this.heapTime.length * 2;
-      this.heapTime = grow(this.heapTime, new Float64Array(cap));
-      this.heapSeq = grow(this.heapSeq, new Float64Array(cap));
-      this.heapSlot = grow(this.heapSlot, new Int32Array(cap));
-    }
-    const hTime = this.heapTime;
-    const hSeq = this.heapSeq;
-    const hSlot = this.heapSlot;
-    let i = this.heapSize++;
-    while (i > 0) {
-      const p = (i - 1) >> 2;
-      const pt = hTime[p];
-      if (pt < time || (pt === time && hSeq[p] < seq)) break;
-      hTime[i] = pt;
-      hSeq[i] = hSeq[p];
-      hSlot[i] = hSlot[p];
-      i = p;
-    }
-    hTime[i] = time;
-    hSeq[i] = seq;
-    hSlot[i] = slot;
-  }
-
-  private popTop(): void {
-    const last = --this.heapSize;
-    if (last === 0) return;
-    const hTime = this.heapTime;
-    const hSeq = this.heapSeq;
-    const hSlot = this.heapSlot;
-    const time = hTime[last];
-    const seq = hSeq[last];
-    const slot = hSlot[last];
-    const n = last;
-    let i = 0;
-    for (;;) {
-      const first = 4 * i + 1;
-      if (first >= n) break;
-      let c = first;
-      let ct = hTime[first];
-      let cs = hSeq[first];
-      const end = first + 4 < n ? first + 4 : n;
-      for (let k = first + 1; k < end; k++) {
-        const kt = hTime[k];
-        if (kt < ct || (kt === ct && hSeq[k] < cs)) {
-          c = k;
-          ct = kt;
-          cs = hSeq[k];
-        }
-      }
-      if (time < ct || (time === ct && seq < cs)) break;
-      hTime[i] = ct;
-      hSeq[i] = cs;
-      hSlot[i] = hSlot[c];
-      i = c;
-    }
-    hTime[i] = time;
-    hSeq[i] = seq;
-    hSlot[i] = slot;
-  }
-}
-
-function grow<T extends Float64Array | Int32Array | Uint32Array>(from: T, to: T): T {
-  to.set(from);
-  return to;
 }

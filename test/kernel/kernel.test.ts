@@ -1,6 +1,136 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { Kernel } from '../../sim/kernel/kernel.js';
+import { Kernel, type EventId } from '../../sim/kernel/kernel.js';
+import { RngStreams } from '../../sim/kernel/rng.js';
+
+/**
+ * The model: the ordering rule stated as plainly as possible - a list of pending events, the
+ * next one being the least (time, seq). Slow, obviously right.
+ */
+class ModelQueue {
+  private readonly events: { timeMs: number; seq: number; label: number }[] = [];
+  private seq = 0;
+
+  add(timeMs: number, label: number): number {
+    this.events.push({ timeMs, seq: this.seq, label });
+    return this.seq++;
+  }
+
+  /** Removes the event with this seq; false if it is not pending. */
+  remove(seq: number): boolean {
+    const i = this.events.findIndex((e) => e.seq === seq);
+    if (i < 0) return false;
+    this.events.splice(i, 1);
+    return true;
+  }
+
+  next(): { timeMs: number; seq: number; label: number } | undefined {
+    let best: (typeof this.events)[number] | undefined;
+    for (const e of this.events) {
+      if (best === undefined || e.timeMs < best.timeMs || (e.timeMs === best.timeMs && e.seq < best.seq)) best = e;
+    }
+    return best;
+  }
+
+  get size(): number {
+    return this.events.length;
+  }
+}
+
+/** What a test event does when it runs: schedules children after these delays. */
+interface Payload {
+  readonly label: number;
+  readonly childDelaysMs: readonly number[];
+}
+
+// Delays that exercise the structure: ties (0, repeated integers), dense floats, far outliers.
+const delayArb = fc.oneof(
+  fc.constant(0),
+  fc.integer({ min: 0, max: 5 }),
+  fc.double({ min: 0, max: 10, noNaN: true }),
+  fc.double({ min: 0, max: 1e6, noNaN: true }),
+);
+
+type Command =
+  | { kind: 'schedule'; delaysMs: number[]; childDelaysMs: number[] }
+  | { kind: 'cancel'; pick: number }
+  | { kind: 'step' }
+  | { kind: 'runUntil'; deltaMs: number }
+  | { kind: 'runSome'; count: number };
+
+const commandArb: fc.Arbitrary<Command> = fc.oneof(
+  fc.record({
+    kind: fc.constant('schedule' as const),
+    delaysMs: fc.array(delayArb, { minLength: 1, maxLength: 120 }),
+    childDelaysMs: fc.array(delayArb, { maxLength: 2 }),
+  }),
+  fc.record({ kind: fc.constant('cancel' as const), pick: fc.nat() }),
+  fc.record({ kind: fc.constant('step' as const) }),
+  fc.record({ kind: fc.constant('runUntil' as const), deltaMs: delayArb }),
+  fc.record({ kind: fc.constant('runSome' as const), count: fc.integer({ min: 1, max: 200 }) }),
+);
+
+/** Drives a Kernel and the model side by side; every observable must agree after every command. */
+function checkAgainstModel(commands: readonly Command[]): void {
+  const kernel = new Kernel();
+  const model = new ModelQueue();
+  const ids: { id: EventId; seq: number }[] = [];
+  const payloads = new Map<number, Payload>();
+  const ran: number[] = [];
+  let nextLabel = 0;
+
+  const schedule = (delayMs: number, childDelaysMs: readonly number[]): void => {
+    const payload: Payload = { label: nextLabel++, childDelaysMs };
+    payloads.set(payload.label, payload);
+    const id = kernel.after(delayMs, onEvent, payload);
+    ids.push({ id, seq: model.add(kernel.now + delayMs, payload.label) });
+  };
+  // Children get no children of their own, so a run always ends.
+  const onEvent = (payload: Payload): void => {
+    ran.push(payload.label);
+    for (const d of payload.childDelaysMs) schedule(d, []);
+  };
+  const modelStep = (): void => {
+    const e = model.next()!;
+    model.remove(e.seq);
+    const before = ran.length;
+    expect(kernel.step()).toBe(true);
+    expect(ran.slice(before, before + 1)).toEqual([e.label]);
+    expect(kernel.now).toBe(e.timeMs);
+  };
+
+  for (const c of commands) {
+    switch (c.kind) {
+      case 'schedule':
+        for (const d of c.delaysMs) schedule(d, c.childDelaysMs);
+        break;
+      case 'cancel': {
+        if (ids.length === 0) break;
+        const { id, seq } = ids[c.pick % ids.length];
+        expect(kernel.cancel(id)).toBe(model.remove(seq));
+        break;
+      }
+      case 'step':
+        if (model.size === 0) expect(kernel.step()).toBe(false);
+        else modelStep();
+        break;
+      case 'runUntil': {
+        const targetMs = kernel.now + c.deltaMs;
+        while (model.size > 0 && model.next()!.timeMs <= targetMs) modelStep();
+        kernel.runUntil(targetMs);
+        expect(kernel.now).toBe(targetMs);
+        break;
+      }
+      case 'runSome':
+        for (let i = 0; i < c.count && model.size > 0; i++) modelStep();
+        break;
+    }
+    expect(kernel.pending).toBe(model.size);
+    expect(kernel.nextTime()).toBe(model.next()?.timeMs ?? Infinity);
+  }
+  while (model.size > 0) modelStep();
+  expect(kernel.step()).toBe(false);
+}
 
 describe('Kernel', () => {
   it('runs events in (time, scheduling order)', () => {
@@ -30,10 +160,155 @@ describe('Kernel', () => {
     );
   });
 
-  it('refuses to go backwards', () => {
+  it('agrees with a plain model under any mix of scheduling, cancelling and running', () => {
+    fc.assert(fc.property(fc.array(commandArb, { maxLength: 60 }), checkAgainstModel), { numRuns: 300 });
+  });
+
+  it('agrees with the model over a long self-scheduling run with ties and cancellations', () => {
+    // Events beget events (as packets do), some at the same instant, some cancelled; enough
+    // of them that the pending set builds many rungs.
+    const rng = new RngStreams(11).stream('kernel-test');
+    const kernel = new Kernel();
+    const model = new ModelQueue();
+    const live: { id: EventId; seq: number }[] = [];
+    const ran: number[] = [];
+    const expected: number[] = [];
+    let label = 0;
+    const schedule = (delayMs: number): void => {
+      const l = label++;
+      live.push({ id: kernel.after(delayMs, onEvent, l), seq: model.add(kernel.now + delayMs, l) });
+    };
+    const onEvent = (l: number): void => {
+      ran.push(l);
+      if (label < 40_000) schedule(rng.chance(0.2) ? rng.int(3) : rng.next() * 50);
+      if (rng.chance(0.05)) schedule(rng.next() * 5000);
+      if (live.length > 0 && rng.chance(0.1)) {
+        const { id, seq } = live[rng.int(live.length)];
+        expect(kernel.cancel(id)).toBe(model.remove(seq));
+      }
+    };
+    for (let i = 0; i < 2000; i++) schedule(rng.next() * 100);
+    while (kernel.step()) {
+      const e = model.next()!;
+      model.remove(e.seq);
+      expected.push(e.label);
+      expect(kernel.now).toBe(e.timeMs);
+    }
+    expect(model.size).toBe(0);
+    expect(ran).toEqual(expected);
+    expect(ran.length).toBeGreaterThan(30_000);
+  });
+
+  it('refuses to go backwards, and refuses times that are not finite', () => {
     const k = new Kernel();
     k.runUntil(100);
     expect(() => k.at(99, () => {}, null)).toThrow(RangeError);
+    expect(() => k.after(-1, () => {}, null)).toThrow(RangeError);
+    expect(() => k.at(Number.NaN, () => {}, null)).toThrow(RangeError);
+    expect(() => k.at(Infinity, () => {}, null)).toThrow(RangeError);
     expect(() => k.runUntil(50)).toThrow(RangeError);
+  });
+
+  it('runs events exactly at the runUntil target, not after it', () => {
+    const k = new Kernel();
+    const ran: string[] = [];
+    k.at(10, (s: string) => ran.push(s), 'at');
+    k.at(10 + 1e-9, (s: string) => ran.push(s), 'after');
+    k.runUntil(10);
+    expect(ran).toEqual(['at']);
+    expect(k.now).toBe(10);
+    expect(k.nextTime()).toBe(10 + 1e-9);
+  });
+
+  it('runs an event scheduled at now by a handler within the same runUntil', () => {
+    const k = new Kernel();
+    const ran: string[] = [];
+    k.at(5, () => {
+      ran.push('first');
+      k.after(0, (s: string) => ran.push(s), 'second');
+    }, null);
+    k.runUntil(5);
+    expect(ran).toEqual(['first', 'second']);
+  });
+
+  it('returns false when cancelling an event that ran, or one already cancelled', () => {
+    const k = new Kernel();
+    const ran = k.at(1, () => {}, null);
+    const cancelled = k.at(2, () => {}, null);
+    k.runUntil(1);
+    expect(k.cancel(ran)).toBe(false);
+    expect(k.cancel(cancelled)).toBe(true);
+    expect(k.cancel(cancelled)).toBe(false);
+    expect(k.pending).toBe(0);
+    expect(k.cancel(-1)).toBe(false);
+    expect(k.cancel(2 ** 40)).toBe(false);
+  });
+
+  it('keeps a stale id from cancelling the event that reuses its slot', () => {
+    const k = new Kernel();
+    const ran: string[] = [];
+    const old = k.at(1, (s: string) => ran.push(s), 'old');
+    expect(k.cancel(old)).toBe(true);
+    k.runUntilIdle();
+    const reused = k.at(2, (s: string) => ran.push(s), 'new');
+    expect(k.cancel(old)).toBe(false);
+    const ranOld = k.at(3, (s: string) => ran.push(s), 'third');
+    k.runUntilIdle();
+    const after = k.at(4, (s: string) => ran.push(s), 'fourth');
+    expect(k.cancel(ranOld)).toBe(false);
+    expect(k.cancel(reused)).toBe(false);
+    k.runUntilIdle();
+    expect(ran).toEqual(['new', 'third', 'fourth']);
+    expect(k.cancel(after)).toBe(false);
+  });
+
+  it('grows past its initial capacity and keeps order', () => {
+    const k = new Kernel();
+    const rng = new RngStreams(3).stream('growth');
+    const times = Array.from({ length: 50_000 }, () => rng.int(20_000));
+    const ran: number[] = [];
+    times.forEach((t, i) => k.at(t, (j: number) => ran.push(j), i));
+    expect(k.pending).toBe(times.length);
+    expect(k.runUntilIdle()).toBe(times.length);
+    const expected = times.map((t, i) => ({ t, i })).sort((a, b) => a.t - b.t || a.i - b.i).map((e) => e.i);
+    expect(ran).toEqual(expected);
+    expect(k.executed).toBe(times.length);
+  });
+
+  it('reports the next live time, skipping cancelled events, and Infinity when idle', () => {
+    const k = new Kernel();
+    expect(k.nextTime()).toBe(Infinity);
+    const first = k.at(3, () => {}, null);
+    k.at(7, () => {}, null);
+    expect(k.nextTime()).toBe(3);
+    k.cancel(first);
+    expect(k.nextTime()).toBe(7);
+    expect(k.now).toBe(0);
+    k.runUntilIdle();
+    expect(k.nextTime()).toBe(Infinity);
+    expect(k.step()).toBe(false);
+  });
+
+  it('stops runUntilIdle after maxEvents', () => {
+    const k = new Kernel();
+    const tick = (): void => void k.after(1, tick, null);
+    k.at(0, tick, null);
+    expect(k.runUntilIdle(25)).toBe(25);
+    expect(k.now).toBe(24);
+    expect(k.pending).toBe(1);
+  });
+
+  it('does not run an event twice when its handler throws', () => {
+    const k = new Kernel();
+    const ran: string[] = [];
+    k.at(1, () => {
+      ran.push('throws');
+      throw new Error('handler failed');
+    }, null);
+    k.at(2, (s: string) => ran.push(s), 'next');
+    expect(() => k.step()).toThrow('handler failed');
+    expect(k.pending).toBe(1);
+    k.runUntilIdle();
+    expect(ran).toEqual(['throws', 'next']);
   });
 });
