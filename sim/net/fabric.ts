@@ -33,9 +33,10 @@ import type { Core } from './core.js';
 import type { Counters } from './counters.js';
 import type { Firewalls } from './firewall.js';
 import type { HostTable } from './hosts.js';
-import { IP, REGION, SPACE, STRIDE, UP } from './hosts.js';
+import { IP, LISTEN_UDP, REGION, SPACE, STRIDE, UP } from './hosts.js';
 import type { Links } from './links.js';
 import type { Nats } from './nat.js';
+import { UDP } from './nat.js';
 import { TupleMap } from './tuple-map.js';
 
 const NO_HANDLER: NetHostHandler = {
@@ -151,9 +152,12 @@ export class Fabric {
     if (this.listeners.get() >= 0) return;
     this.listeners.set(1);
     (this.listening[host] ??= []).push(key[1]);
+    const f = this.hosts.f;
+    if (proto === UDP && f[host * STRIDE + LISTEN_UDP] === 0) f[host * STRIDE + LISTEN_UDP] = port;
   }
 
   isListening(host: HostId, proto: number, port: number): boolean {
+    if (proto === UDP && this.hosts.f[host * STRIDE + LISTEN_UDP] === port) return true;
     const key = this.listeners.key;
     key[0] = host;
     key[1] = (proto << 16) | port;
@@ -169,6 +173,7 @@ export class Fabric {
       this.listeners.delete();
     }
     this.listening[host] = undefined;
+    this.hosts.f[host * STRIDE + LISTEN_UDP] = 0;
   }
 
   /**

@@ -12,26 +12,28 @@
 
 export const STRIDE = 16;
 
-// fabric.ts: where the host is and whether it runs.
+// The first eight fields are all a packet reads of its receiver (before it is delivered).
+// fabric.ts: where the host is, whether it runs, its first UDP socket (a hint that spares most
+// deliveries a lookup in the socket table).
 export const IP = 0;
-export const SPACE = 1;
-export const REGION = 2;
-export const UP = 3;
+export const REGION = 1;
+export const UP = 2;
+export const LISTEN_UDP = 7;
+export const SPACE = 10;
 // firewall.ts
-export const FIREWALL = 4;
-// links.ts
-export const UPLINK_BITS_PER_SEC = 5;
-export const DOWNLINK_BITS_PER_SEC = 6;
-export const ACCESS_DELAY_MS = 7;
-export const QUEUE_LIMIT_BYTES = 8;
-export const UPLINK_IDLE_AT_MS = 9;
-export const LOSS_PROFILE = 10;
-export const LOSS_BAD_STATE = 11;
+export const FIREWALL = 3;
+// links.ts: LOSS is loss profile * 4 + Gilbert-Elliott bad-state bits (uplink 1, downlink 2).
+export const ACCESS_DELAY_MS = 4;
+export const DOWNLINK_BITS_PER_SEC = 5;
+export const LOSS = 6;
+export const UPLINK_BITS_PER_SEC = 11;
+export const QUEUE_LIMIT_BYTES = 12;
+export const UPLINK_IDLE_AT_MS = 13;
 // counters.ts
-export const SENT_BYTES = 12;
-export const SENT_PACKETS = 13;
-export const RECEIVED_BYTES = 14;
-export const RECEIVED_PACKETS = 15;
+export const RECEIVED_BYTES = 8;
+export const RECEIVED_PACKETS = 9;
+export const SENT_BYTES = 14;
+export const SENT_PACKETS = 15;
 
 export class HostTable {
   f = new Float64Array(1024 * STRIDE);

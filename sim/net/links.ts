@@ -23,8 +23,7 @@ import type { HostTable } from './hosts.js';
 import {
   ACCESS_DELAY_MS,
   DOWNLINK_BITS_PER_SEC,
-  LOSS_BAD_STATE,
-  LOSS_PROFILE,
+  LOSS,
   QUEUE_LIMIT_BYTES,
   STRIDE,
   UPLINK_BITS_PER_SEC,
@@ -75,8 +74,7 @@ export class Links {
 
   setLoss(host: HostId, loss: LossSpec): void {
     const f = this.hosts.f;
-    f[host * STRIDE + LOSS_PROFILE] = this.profileFor(loss);
-    f[host * STRIDE + LOSS_BAD_STATE] = 0;
+    f[host * STRIDE + LOSS] = this.profileFor(loss) * 4;
   }
 
   accessDelayMs(host: HostId): number {
@@ -117,16 +115,14 @@ export class Links {
   private lost(host: HostId, badBit: number): boolean {
     const f = this.hosts.f;
     const at = host * STRIDE;
-    const profileId = f[at + LOSS_PROFILE];
-    if (profileId === 0) return false;
-    const p = this.profiles[profileId];
+    const loss = f[at + LOSS];
+    if (loss === 0) return false;
+    const p = this.profiles[loss >>> 2];
     if (p.kind === LOSS_BERNOULLI) return this.lossRng.next() < p.lossRatioGood;
-    let state = f[at + LOSS_BAD_STATE];
-    let bad = (state & badBit) !== 0;
+    let bad = (loss & badBit) !== 0;
     if (this.lossRng.next() < (bad ? p.pBadToGood : p.pGoodToBad)) {
       bad = !bad;
-      state ^= badBit;
-      f[at + LOSS_BAD_STATE] = state;
+      f[at + LOSS] = loss ^ badBit;
     }
     return this.lossRng.next() < (bad ? p.lossRatioBad : p.lossRatioGood);
   }
