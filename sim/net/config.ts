@@ -21,8 +21,6 @@ export interface NetConfig {
   /** How long a stateful firewall admits UDP replies after the host's last packet out to that endpoint. */
   readonly firewallUdpTimeoutMs?: number;
   readonly tcp?: Partial<TcpParams>;
-  /** Hosts a run will have (sizes tables up front); more are allowed. */
-  readonly expectedHosts?: number;
 }
 
 export interface TcpParams {

@@ -28,10 +28,6 @@ export class ExpiryQueue {
     private readonly onDue: (id: number) => void,
   ) {}
 
-  get length(): number {
-    return this.size;
-  }
-
   /** `onDue(id)` will run at `timeMs` (>= now). */
   add(timeMs: number, id: number): void {
     if (this.size === this.time.length) {

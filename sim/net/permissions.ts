@@ -30,10 +30,6 @@ export class Permissions {
     this.expiries = new ExpiryQueue(kernel, this.onExpiry);
   }
 
-  get size(): number {
-    return this.index.size;
-  }
-
   /** Grants (owner, ip, port) until `untilMs`, or extends a grant that ends sooner. */
   grant(owner: number, ip: number, port: number, untilMs: number): void {
     const key = this.index.key;
