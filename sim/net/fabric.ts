@@ -17,9 +17,9 @@
  * it arrives (so two hosts punching holes towards each other at the same instant both get
  * through, as on the Internet). The arrival time is computed when the packet leaves, from the
  * receiver the path leads to at that moment: sender's uplink queue and serialization, both
- * access delays, the core delay between the two hosts' regions (zero when the packet never
- * reaches the public space), jitter, and the receiver's downlink serialization. A packet that
- * will die at a NAT box is timed to the box's region.
+ * access delays, the core delay between the two hosts' regions (zero when the packet turns
+ * down inside a private space or at the box it just left), jitter, and the receiver's downlink
+ * serialization. A packet that will die at a NAT box is timed to the box's region.
  *
  * Not modelled: NAT boxes' own delay, routing changes while a packet is in flight beyond the
  * filter check on arrival, IP fragmentation, TTL.

@@ -126,7 +126,7 @@ export class Network {
     return this.tcp.connect(host, toIp, toPort);
   }
 
-  /** Sends one message on an open connection; throws if it is not open. */
+  /** Sends one message (`bytes`, not copied) on an open connection; throws if it is not open. */
   write(conn: TcpConnId, bytes: Uint8Array, msgType: string): void {
     this.tcp.write(conn, bytes, msgType);
   }
@@ -143,7 +143,10 @@ export class Network {
 
   // --- changes during a run ----------------------------------------------------------------
 
-  /** The host stops: its sockets and connections vanish; nobody is told. */
+  /**
+   * The host stops: its sockets and connections vanish and nobody is told. Its NAT box keeps
+   * the host's UDP mappings until they time out, as a real box would.
+   */
   crash(host: HostId): void {
     this.checkUp(host);
     this.fabric.setUp(host, false);
