@@ -47,7 +47,7 @@ function dispatch(argv: Parsed['argv'], io: CliIo): number | Promise<number> {
   switch (argv._[0]) {
     case 'run':
       return runCommand(
-        { file, set, seed, trace, pcap, run: argv.run === undefined ? undefined : String(argv.run), out: argv.out as string | undefined, quiet: argv.quiet === true },
+        { file, set, seed, trace, pcap, run: argv.run === undefined ? undefined : String(argv.run), out: argv.out as string | undefined, quiet: argv.quiet === true, check: argv.check === true },
         io,
       );
     case 'validate':
@@ -83,6 +83,7 @@ function parser(): Argv {
         .option('trace', { type: 'string', requiresArg: true, describe: 'Trace level: off | sample | full' })
         .option('pcap', { type: 'boolean', describe: 'Also write trace.pcapng' })
         .option('quiet', { type: 'boolean', default: false, describe: 'No progress line and no closing message' })
+        .option('check', { type: 'boolean', default: false, describe: 'Check the protocol invariants at every sampling interval (summary.json: invariants)' })
         .example('$0 run scenarios/churn.yaml', 'run with the file\'s seed into runs/churn-<seed>/')
         .example('$0 run scenarios/churn.yaml --seed 7 --run 2', 'replication 2 of seed 7, into runs/churn-7-run2/')
         .example('$0 run scenarios/churn.yaml --set hosts[0].count=100000 --set protocol.cryptoMode=modelled', 'bigger, no AES')

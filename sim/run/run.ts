@@ -19,6 +19,7 @@
 import { readFileSync } from 'node:fs';
 import { makeSampler } from '../kernel/distributions.js';
 import { RngStreams } from '../kernel/rng.js';
+import { checkAll, formatViolations, monitorOf } from '../checkers/index.js';
 import { TimeSeries } from '../metrics/time-series.js';
 import type { RunDirectory } from '../output/run-directory.js';
 import type { Scenario } from '../scenario/types.js';
@@ -42,9 +43,25 @@ export interface RunOptions {
   readonly progress?: { update(simulatedMs: number, events: number): void };
   /** Polled between batches of events; true ends the run early (partial results flagged). */
   readonly shouldStop?: () => boolean;
+  /**
+   * Runs the invariant checkers (sim/checkers) at every sampling interval and reports what
+   * they find in summary.json's `invariants` section. Costs a pass over all hosts per sample.
+   */
+  readonly checkInvariants?: boolean;
 }
 
-export type RunSummary = ReturnType<typeof buildSummary>;
+/** Violations kept in summary.json; the counts cover all of them. */
+const VIOLATIONS_KEPT = 50;
+
+export interface InvariantReport {
+  checks: number;
+  violations: number;
+  byInvariant: Record<string, number>;
+  /** The first violations, one line each. */
+  first: string[];
+}
+
+export type RunSummary = ReturnType<typeof buildSummary> & { readonly invariants?: InvariantReport };
 
 /** Events run between two looks at the wall clock, progress and `shouldStop`. */
 const BATCH_EVENTS = 20_000;
@@ -58,14 +75,26 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const world = new World(scenario, {
     run: options.run,
     trace,
-    onNodeEvent: (_host, event) => nodeEvents.set(event, (nodeEvents.get(event) ?? 0) + 1),
+    onNodeEvent: (host, event, detail) => {
+      nodeEvents.set(event, (nodeEvents.get(event) ?? 0) + 1);
+      if (options.checkInvariants) monitorOf(world).noteNodeEvent(world.nameOf(host), event, detail);
+    },
   });
+  const invariants: InvariantReport = { checks: 0, violations: 0, byInvariant: {}, first: [] };
 
   const csv = new FileSink(out.pathOf('metrics.csv'));
   const snapshot = new WorldSnapshot(world);
   const series = new TimeSeries(worldProbes(snapshot), (line) => csv.write(line + '\n'));
   const snStats = { min: Infinity, max: 0, sum: 0, n: 0, onlineMin: Infinity, onlineMax: 0 };
   const sample = (): void => {
+    if (options.checkInvariants) {
+      invariants.checks++;
+      for (const v of checkAll(world)) {
+        invariants.violations++;
+        invariants.byInvariant[v.invariant] = (invariants.byInvariant[v.invariant] ?? 0) + 1;
+        if (invariants.first.length < VIOLATIONS_KEPT) invariants.first.push(formatViolations([v]));
+      }
+    }
     snapshot.refresh();
     series.sample(world.kernel.now);
     const g = snapshot.gauges;
@@ -124,8 +153,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     },
   );
-  out.writeFile('summary.json', JSON.stringify(summary, null, 2) + '\n');
-  return summary;
+  const full: RunSummary = options.checkInvariants ? { ...summary, invariants } : summary;
+  out.writeFile('summary.json', JSON.stringify(full, null, 2) + '\n');
+  return full;
 }
 
 async function drive(world: World, endMs: number, options: RunOptions): Promise<string | undefined> {

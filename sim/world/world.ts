@@ -121,6 +121,14 @@ export class World {
     return i === undefined || i < 0 ? undefined : this.hosts[i];
   }
 
+  /** The name of whatever runs on a network host: `<group>-<i>`, `ls-<i>` or `sn-<i>`. */
+  nameOf(netHost: HostId): string {
+    const h = this.hostOnNet(netHost);
+    if (h) return h.name;
+    const infra = [...this.loginServers, ...this.bootstrapSupernodes].find((r) => r.runtime.host === netHost);
+    return infra ? infra.name : `host-${netHost}`;
+  }
+
   /** Every host node that is up (ordinary hosts and bootstrap SNs). */
   *liveHostNodes(): Generator<{ node: HostNode; netHost: HostId }> {
     for (const sn of this.bootstrapSupernodes) {

@@ -25,6 +25,7 @@ export interface RunArgs extends ScenarioArgs {
   readonly run?: string;
   readonly out?: string;
   readonly quiet: boolean;
+  readonly check?: boolean;
 }
 
 /** `engineLoader` is for tests; `sim` itself always loads sim/run/run.ts. */
@@ -48,6 +49,7 @@ export async function runCommand(args: RunArgs, io: CliIo, engineLoader: () => P
     return EXIT_BAD_INPUT;
   }
 
+  if (scenario.output.pcap) io.stderr.write('note: packet capture export (trace.pcapng) is not built yet; the run writes no pcap\n');
   const progress = wantsProgress(io.stdout, io.env, args.quiet) ? createProgress(io.stdout, scenario.durationMs) : SILENT_PROGRESS;
   let stopRequested = false;
   const stopListening = io.onInterrupt(() => {
@@ -58,7 +60,7 @@ export async function runCommand(args: RunArgs, io: CliIo, engineLoader: () => P
   let summary: RunSummary;
   try {
     const engine = await engineLoader();
-    summary = await engine(scenario, { run, out, progress, version: packageVersion(), shouldStop: () => stopRequested });
+    summary = await engine(scenario, { run, out, progress, version: packageVersion(), shouldStop: () => stopRequested, checkInvariants: args.check === true });
   } catch (e) {
     progress.finish();
     const reason = e instanceof Error ? (e.stack ?? e.message) : String(e);
@@ -77,6 +79,7 @@ export async function runCommand(args: RunArgs, io: CliIo, engineLoader: () => P
   const written = out.commit();
   if (!args.quiet) {
     io.stdout.write(summaryText(summary));
+    if (summary.invariants) io.stdout.write(`invariants   ${summary.invariants.checks} checks, ${summary.invariants.violations} violations\n`);
     io.stdout.write(`${written}  (wall time ${((performance.now() - startedMs) / 1000).toFixed(1)} s)\n`);
   }
   return EXIT_OK;
