@@ -100,7 +100,6 @@ export class World {
         jitterMs: n.jitterMs,
         firewallUdpTimeoutMs: n.firewallUdpTimeoutMs,
         tcp: n.tcp,
-        expectedHosts: scenario.hosts.reduce((s, g) => s + g.count, 0) + 16,
       },
       options.trace,
     );
