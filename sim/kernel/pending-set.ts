@@ -15,7 +15,8 @@
  * Every heap event is strictly earlier than every bucket event, and every bucket event than
  * every top event, so the heap minimum is the set's minimum. When the heap empties, the next
  * non-empty bucket is poured into it (and heapified); when the rung is used up, the top is
- * spread over a new rung sized to hold about BUCKET_TARGET events per bucket. Each event is
+ * spread over a new rung sized to hold about BUCKET_TARGET events per bucket by the time
+ * each bucket is poured (events keep arriving in a rung as it is consumed). Each event is
  * thus appended once or twice and heaped among a few dozen others. A crowded bucket (many
  * events at one instant) degrades to a plain heap, never to wrong order.
  *
@@ -32,6 +33,8 @@ const BUCKET_TARGET = 32;
 const CHUNK = 16;
 const CHUNK_SHIFT = 4;
 const MAX_BUCKETS = 2 ** 22;
+/** Bound on how much a rung is assumed to fill beyond the events it was built with. */
+const MAX_RUNG_GROWTH = 64;
 const INITIAL_HEAP = 256;
 const INITIAL_CHUNKS = 64;
 
@@ -58,6 +61,10 @@ export class PendingSet {
   private topMinMs = Infinity;
   private topMaxMs = -Infinity;
   private farCount = 0;
+  // Entries the rung was built with, and entries its buckets held when poured: events keep
+  // arriving in a rung's buckets while it is consumed, and the next rung is sized for that.
+  private rungBuiltWith = 0;
+  private rungPoured = 0;
 
   // Chunks: entry e holds time, seq, slot at chunkData[3e .. 3e + 2] and handler, payload at
   // chunkRefs[2e], chunkRefs[2e + 1]; chunk c holds entries [c * CHUNK, (c + 1) * CHUNK) and
@@ -150,12 +157,18 @@ export class PendingSet {
     }
   }
 
-  /** Spreads the top list over a fresh rung of about topCount / BUCKET_TARGET buckets. */
+  /**
+   * Spreads the top list over a fresh rung, with enough buckets for BUCKET_TARGET events each
+   * once the rung has filled up as much as the last one did.
+   */
   private buildRung(): void {
     const oldTop = this.bucketCount;
     let chunk = this.listHead[oldTop];
     const end = this.listEnd[oldTop];
-    const count = Math.min(MAX_BUCKETS, Math.max(1, Math.ceil(this.topCount / BUCKET_TARGET)));
+    const growth = this.rungBuiltWith > 0 ? Math.min(MAX_RUNG_GROWTH, Math.max(1, this.rungPoured / this.rungBuiltWith)) : 1;
+    const count = Math.min(MAX_BUCKETS, Math.max(1, Math.ceil((this.topCount * growth) / BUCKET_TARGET)));
+    this.rungBuiltWith = this.topCount;
+    this.rungPoured = 0;
     const spanMs = this.topMaxMs - this.topMinMs;
     this.bucketStart = this.topMinMs;
     // count - 0.5 keeps g(topMax) = count - 1 inside the rung despite rounding; a zero span
@@ -220,6 +233,7 @@ export class PendingSet {
         refs[2 * e + 1] = undefined;
       }
       this.farCount -= stop - first;
+      this.rungPoured += stop - first;
       const next = this.chunkNext[chunk];
       this.freeChunkAt(chunk);
       chunk = next;
