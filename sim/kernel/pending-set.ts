@@ -3,22 +3,25 @@
  * (time, seq) order.
  *
  * A binary heap alone costs a cache miss per level once it outgrows the caches (millions of
- * pending events). This is a two-tier "ladder" instead (after Tang, Goh and Thng's ladder
- * queue, 2005), so that most events are only appended and read sequentially:
+ * pending events). This is a ladder queue instead (after Tang, Goh and Thng, 2005), so that
+ * most events are only appended to lists and read back in order:
  *
- * - a bucket index g(t) = floor((t - bucketStart) * bucketsPerMs) splits time into a rung of
- *   `bucketCount` buckets; g is monotone in t, so bucket order is time order;
- * - the bottom is a small binary heap holding every event with g(t) < `current`;
- * - bucket i (current <= i < bucketCount) is an unsorted list of its events;
- * - the top is an unsorted list of every event with g(t) >= bucketCount.
+ * - the top is an unsorted list of the events beyond the ladder;
+ * - rung 0 splits the time span of the top, when it was last taken, into buckets with
+ *   g(t) = floor((t - start) * bucketsPerMs); g is monotone in t, so bucket order is time
+ *   order. Buckets before `current` have been taken;
+ * - a bucket too crowded to heap cheaply is split again into a child rung over its own time
+ *   span (rungs 1, 2, ... each subdividing one bucket of the rung above);
+ * - the bottom is a small binary heap holding every event earlier than all remaining buckets.
  *
- * Every heap event is strictly earlier than every bucket event, and every bucket event than
- * every top event, so the heap minimum is the set's minimum. When the heap empties, the next
- * non-empty bucket is poured into it (and heapified); when the rung is used up, the top is
- * spread over a new rung sized to hold about BUCKET_TARGET events per bucket by the time
- * each bucket is poured (events keep arriving in a rung as it is consumed). Each event is
- * thus appended once or twice and heaped among a few dozen others. A crowded bucket (many
- * events at one instant) degrades to a plain heap, never to wrong order.
+ * So every heap event precedes every bucket event, which precede every top event, and the
+ * heap minimum is the set's minimum. When the heap empties, the first remaining bucket of the
+ * deepest rung is poured into it (and heapified), or split; a used-up rung is dropped; when
+ * rung 0 is used up the top becomes the new rung 0. Rung 0 gets enough buckets for about
+ * BUCKET_TARGET events each once it has filled up as much as the last one did (events keep
+ * arriving in a rung while it is consumed). An event is appended a few times and heaped
+ * among a few dozen others. A crowd at one instant cannot be split; it is heaped whole, which
+ * is slower, never wrong.
  *
  * Lists are chains of fixed-size chunks (three numbers an entry in one Float64Array, handler
  * and payload in one array beside it), so appends and pours touch memory in order. Handler and
@@ -29,14 +32,22 @@
 
 /** Events aimed at per bucket when a rung is built. */
 const BUCKET_TARGET = 32;
+/** A bucket with more entries than this is split into a child rung rather than heaped. */
+const SPLIT_ABOVE = 4 * BUCKET_TARGET;
+const MAX_RUNGS = 8;
 /** Entries per chunk (a power of two). */
 const CHUNK = 16;
 const CHUNK_SHIFT = 4;
 const MAX_BUCKETS = 2 ** 22;
-/** Bound on how much a rung is assumed to fill beyond the events it was built with. */
+/** Bound on how much rung 0 is assumed to fill beyond the events it was built with. */
 const MAX_RUNG_GROWTH = 64;
 const INITIAL_HEAP = 256;
 const INITIAL_CHUNKS = 64;
+const INITIAL_LISTS = 64;
+/** List index of the top. */
+const TOP = 0;
+/** Lists: head chunk, end (entry index one past the last entry; -1 when empty), size. */
+const LIST_STRIDE = 3;
 
 export type Handler = (payload: unknown) => void;
 
@@ -49,22 +60,22 @@ export class PendingSet {
   private heapRefs: unknown[] = new Array<unknown>(2 * (INITIAL_HEAP + 1)).fill(undefined);
   private heapSize = 0;
 
-  // The rung: bucket i's list is listHead[i] / listEnd[i]; the top list lives at index bucketCount.
-  private bucketStart = 0;
-  private bucketsPerMs = 0;
-  private bucketCount = 0;
-  private current = 0;
-  private listHead = new Int32Array([-1]);
-  /** Entry index one past the list's last entry, or -1 for an empty list. */
-  private listEnd = new Int32Array([-1]);
-  private topCount = 0;
+  // Rungs 0 .. rungCount - 1; rung r's bucket i is list rungBase[r] + i.
+  private rungCount = 0;
+  private readonly rungStart = new Float64Array(MAX_RUNGS);
+  private readonly rungPerMs = new Float64Array(MAX_RUNGS);
+  private readonly rungBuckets = new Int32Array(MAX_RUNGS);
+  private readonly rungCurrent = new Int32Array(MAX_RUNGS);
+  private readonly rungBase = new Int32Array(MAX_RUNGS);
+  private lists = new Int32Array(LIST_STRIDE * INITIAL_LISTS).fill(-1);
   private topMinMs = Infinity;
   private topMaxMs = -Infinity;
+  /** Entries in lists (not in the heap). */
   private farCount = 0;
-  // Entries the rung was built with, and entries its buckets held when poured: events keep
-  // arriving in a rung's buckets while it is consumed, and the next rung is sized for that.
+  // Entries rung 0 was built with, and entries its buckets held when taken: the next rung 0
+  // is sized for that growth.
   private rungBuiltWith = 0;
-  private rungPoured = 0;
+  private rungTaken = 0;
 
   // Chunks: entry e holds time, seq, slot at chunkData[3e .. 3e + 2] and handler, payload at
   // chunkRefs[2e], chunkRefs[2e + 1]; chunk c holds entries [c * CHUNK, (c + 1) * CHUNK) and
@@ -76,7 +87,9 @@ export class PendingSet {
   private freeChunk = -1;
 
   /** `retain(slot)` is asked once per event when it is poured into the heap; false drops it. */
-  constructor(private readonly retain: (slot: number) => boolean) {}
+  constructor(private readonly retain: (slot: number) => boolean) {
+    this.lists[LIST_STRIDE * TOP + 2] = 0;
+  }
 
   /** Entries held, including any the owner has cancelled but not yet dropped. */
   get size(): number {
@@ -84,9 +97,9 @@ export class PendingSet {
   }
 
   push(time: number, seq: number, slot: number, handler: Handler, payload: unknown): void {
-    const g = Math.floor((time - this.bucketStart) * this.bucketsPerMs);
-    if (g < this.current) this.heapPush(time, seq, slot, handler, payload);
-    else this.pushFar(g, time, seq, slot, handler, payload);
+    const list = this.listFor(time);
+    if (list < 0) this.heapPush(time, seq, slot, handler, payload);
+    else this.append(list, time, seq, slot, handler, payload);
   }
 
   /** Time of the earliest entry, or Infinity when empty. The other `min*` need this first. */
@@ -120,81 +133,152 @@ export class PendingSet {
 
   /** `removeMin` then `push`, in one sift when the new entry belongs in the heap. */
   replaceMin(time: number, seq: number, slot: number, handler: Handler, payload: unknown): void {
-    const g = Math.floor((time - this.bucketStart) * this.bucketsPerMs);
-    if (g < this.current) {
+    const list = this.listFor(time);
+    if (list < 0) {
       this.siftDown(1, time, seq, slot, handler, payload);
     } else {
       this.removeMin();
-      this.pushFar(g, time, seq, slot, handler, payload);
+      this.append(list, time, seq, slot, handler, payload);
     }
   }
 
-  private pushFar(g: number, time: number, seq: number, slot: number, handler: Handler, payload: unknown): void {
-    if (g < this.bucketCount) {
-      this.append(g, time, seq, slot, handler, payload);
-    } else {
-      this.append(this.bucketCount, time, seq, slot, handler, payload);
-      this.topCount++;
-      if (time < this.topMinMs) this.topMinMs = time;
-      if (time > this.topMaxMs) this.topMaxMs = time;
+  /** The list an event at `time` belongs in, or -1 for the heap. */
+  private listFor(time: number): number {
+    if (this.rungCount === 0) return TOP;
+    let g = Math.floor((time - this.rungStart[0]) * this.rungPerMs[0]);
+    if (g >= this.rungBuckets[0]) return TOP;
+    if (g >= this.rungCurrent[0]) return this.rungBase[0] + g;
+    for (let r = 1; r < this.rungCount; r++) {
+      // A child rung covers one bucket of its parent: anything past its span belongs in its
+      // last bucket, while that is still to be taken.
+      const buckets = this.rungBuckets[r];
+      const current = this.rungCurrent[r];
+      g = Math.floor((time - this.rungStart[r]) * this.rungPerMs[r]);
+      if (g >= current && current < buckets) return this.rungBase[r] + (g < buckets ? g : buckets - 1);
     }
-    this.farCount++;
+    return -1;
   }
 
-  /** Pours the next non-empty bucket into the empty heap, building a new rung when needed. */
+  /** Fills the empty heap from the first remaining bucket, splitting and rebuilding as needed. */
   private refill(): void {
     while (this.heapSize === 0 && this.farCount > 0) {
-      while (this.current < this.bucketCount && this.listEnd[this.current] < 0) this.current++;
-      if (this.current === this.bucketCount) {
-        // Our own bug if either fails: the counts say entries exist that no list holds, or
-        // the new rung did not take the whole top (and would be rebuilt forever).
-        if (this.topCount === 0) throw new Error(`PendingSet lost ${this.farCount} entries`);
-        this.buildRung();
-        if (this.topCount !== 0) throw new Error('PendingSet rung left entries in the top list');
+      if (this.rungCount === 0) {
+        this.buildTopRung();
         continue;
       }
-      this.pour(this.current++);
+      const r = this.rungCount - 1;
+      const base = this.rungBase[r];
+      const buckets = this.rungBuckets[r];
+      let i = this.rungCurrent[r];
+      while (i < buckets && this.lists[LIST_STRIDE * (base + i) + 1] < 0) i++;
+      if (i === buckets) {
+        this.rungCurrent[r] = i;
+        if (r > 0) this.rungCount--;
+        else this.buildTopRung();
+        continue;
+      }
+      this.rungCurrent[r] = i + 1;
+      const list = base + i;
+      const size = this.lists[LIST_STRIDE * list + 2];
+      if (r === 0) this.rungTaken += size;
+      if (size > SPLIT_ABOVE && this.rungCount < MAX_RUNGS && this.splitBucket(list, size)) continue;
+      this.pour(list);
     }
   }
 
-  /**
-   * Spreads the top list over a fresh rung, with enough buckets for BUCKET_TARGET events each
-   * once the rung has filled up as much as the last one did.
-   */
-  private buildRung(): void {
-    const oldTop = this.bucketCount;
-    let chunk = this.listHead[oldTop];
-    const end = this.listEnd[oldTop];
-    const growth = this.rungBuiltWith > 0 ? Math.min(MAX_RUNG_GROWTH, Math.max(1, this.rungPoured / this.rungBuiltWith)) : 1;
-    const count = Math.min(MAX_BUCKETS, Math.max(1, Math.ceil((this.topCount * growth) / BUCKET_TARGET)));
-    this.rungBuiltWith = this.topCount;
-    this.rungPoured = 0;
-    const spanMs = this.topMaxMs - this.topMinMs;
-    this.bucketStart = this.topMinMs;
-    // count - 0.5 keeps g(topMax) = count - 1 inside the rung despite rounding; a zero span
-    // makes g constant, which is still monotone (and the heap takes everything).
-    this.bucketsPerMs = spanMs > 0 ? (count - 0.5) / spanMs : 0;
-    this.bucketCount = count;
-    this.current = 0;
-    if (this.listHead.length < count + 1) {
-      this.listHead = new Int32Array(count + 1);
-      this.listEnd = new Int32Array(count + 1);
-    }
-    this.listHead.fill(-1, 0, count + 1);
-    this.listEnd.fill(-1, 0, count + 1);
-    this.topCount = 0;
+  /** Makes the top the new rung 0, with enough buckets for the growth the last rung 0 saw. */
+  private buildTopRung(): void {
+    const size = this.lists[LIST_STRIDE * TOP + 2];
+    // Our own bug if this fails: the counts say entries exist that no list holds.
+    if (size === 0) throw new Error(`PendingSet lost ${this.farCount} entries`);
+    const growth = this.rungBuiltWith > 0 ? Math.min(MAX_RUNG_GROWTH, Math.max(1, this.rungTaken / this.rungBuiltWith)) : 1;
+    this.rungBuiltWith = size;
+    this.rungTaken = 0;
+    const end = this.lists[LIST_STRIDE * TOP + 1];
+    const head = this.detach(TOP);
+    this.rungCount = 0;
+    this.openRung(this.topMinMs, this.topMaxMs, (size * growth) / BUCKET_TARGET);
     this.topMinMs = Infinity;
     this.topMaxMs = -Infinity;
+    this.spread(head, end, 0);
+  }
 
+  /** Splits a crowded bucket into a child rung; false if its events are all at one instant. */
+  private splitBucket(list: number, size: number): boolean {
     const data = this.chunkData;
-    const refs = this.chunkRefs;
+    let minMs = Infinity;
+    let maxMs = -Infinity;
+    const end = this.lists[LIST_STRIDE * list + 1];
+    for (let chunk = this.lists[LIST_STRIDE * list]; chunk >= 0; chunk = this.chunkNext[chunk]) {
+      const first = chunk << CHUNK_SHIFT;
+      const stop = chunk === (end - 1) >> CHUNK_SHIFT ? end : first + CHUNK;
+      for (let e = first; e < stop; e++) {
+        const t = data[3 * e];
+        if (t < minMs) minMs = t;
+        if (t > maxMs) maxMs = t;
+      }
+    }
+    if (!(maxMs > minMs)) return false;
+    const head = this.detach(list);
+    this.openRung(minMs, maxMs, size / BUCKET_TARGET);
+    this.spread(head, end, this.rungCount - 1);
+    return true;
+  }
+
+  /** Pushes a rung over [minMs, maxMs] with about `buckets` buckets, after the rungs in use. */
+  private openRung(minMs: number, maxMs: number, buckets: number): void {
+    const r = this.rungCount++;
+    const count = Math.min(MAX_BUCKETS, Math.max(1, Math.ceil(buckets)));
+    const base = r === 0 ? TOP + 1 : this.rungBase[r - 1] + this.rungBuckets[r - 1];
+    const spanMs = maxMs - minMs;
+    this.rungStart[r] = minMs;
+    // count - 0.5 keeps g(maxMs) = count - 1 inside the rung despite rounding; a zero span
+    // makes g constant, which is still monotone.
+    this.rungPerMs[r] = spanMs > 0 ? (count - 0.5) / spanMs : 0;
+    this.rungBuckets[r] = count;
+    this.rungCurrent[r] = 0;
+    this.rungBase[r] = base;
+    const needed = LIST_STRIDE * (base + count);
+    if (this.lists.length < needed) {
+      const grown = new Int32Array(Math.max(needed, 2 * this.lists.length));
+      grown.set(this.lists);
+      this.lists = grown;
+    }
+    this.lists.fill(-1, LIST_STRIDE * base, needed);
+    for (let i = base; i < base + count; i++) this.lists[LIST_STRIDE * i + 2] = 0;
+  }
+
+  /** Empties a list; returns its first chunk. */
+  private detach(list: number): number {
+    const head = this.lists[LIST_STRIDE * list];
+    this.lists[LIST_STRIDE * list] = -1;
+    this.lists[LIST_STRIDE * list + 1] = -1;
+    this.farCount -= this.lists[LIST_STRIDE * list + 2];
+    this.lists[LIST_STRIDE * list + 2] = 0;
+    return head;
+  }
+
+  /** Appends the entries of a detached chain (ending at entry `end`) to rung r, freeing its chunks. */
+  private spread(head: number, end: number, r: number): void {
+    const start = this.rungStart[r];
+    const perMs = this.rungPerMs[r];
+    const base = this.rungBase[r];
+    const last = this.rungBuckets[r] - 1;
+    let chunk = head;
     while (chunk >= 0) {
       const first = chunk << CHUNK_SHIFT;
       const stop = chunk === (end - 1) >> CHUNK_SHIFT ? end : first + CHUNK;
       for (let e = first; e < stop; e++) {
+        // Read afresh: an append may grow (replace) the chunk arrays.
+        const data = this.chunkData;
+        const refs = this.chunkRefs;
         const time = data[3 * e];
-        const g = Math.floor((time - this.bucketStart) * this.bucketsPerMs);
-        this.append(g, time, data[3 * e + 1], data[3 * e + 2], refs[2 * e] as Handler, refs[2 * e + 1]);
+        const handler = refs[2 * e] as Handler;
+        const payload = refs[2 * e + 1];
+        refs[2 * e] = undefined;
+        refs[2 * e + 1] = undefined;
+        const g = Math.floor((time - start) * perMs);
+        this.append(base + (g < last ? g : last), time, data[3 * e + 1], data[3 * e + 2], handler, payload);
       }
       const next = this.chunkNext[chunk];
       this.freeChunkAt(chunk);
@@ -202,12 +286,10 @@ export class PendingSet {
     }
   }
 
-  /** Moves bucket i into the empty heap, dropping what the owner no longer retains. */
-  private pour(i: number): void {
-    let chunk = this.listHead[i];
-    const end = this.listEnd[i];
-    this.listHead[i] = -1;
-    this.listEnd[i] = -1;
+  /** Moves a list into the empty heap, dropping what the owner no longer retains. */
+  private pour(list: number): void {
+    const end = this.lists[LIST_STRIDE * list + 1];
+    let chunk = this.detach(list);
     const data = this.chunkData;
     const refs = this.chunkRefs;
     let n = 0;
@@ -232,8 +314,6 @@ export class PendingSet {
         refs[2 * e] = undefined;
         refs[2 * e + 1] = undefined;
       }
-      this.farCount -= stop - first;
-      this.rungPoured += stop - first;
       const next = this.chunkNext[chunk];
       this.freeChunkAt(chunk);
       chunk = next;
@@ -247,10 +327,12 @@ export class PendingSet {
   }
 
   private append(list: number, time: number, seq: number, slot: number, handler: Handler, payload: unknown): void {
-    let e = this.listEnd[list];
+    const lists = this.lists;
+    const at = LIST_STRIDE * list;
+    let e = lists[at + 1];
     if (e < 0 || (e & (CHUNK - 1)) === 0) {
       const chunk = this.allocChunk();
-      if (e < 0) this.listHead[list] = chunk;
+      if (e < 0) lists[at] = chunk;
       else this.chunkNext[(e - 1) >> CHUNK_SHIFT] = chunk;
       e = chunk << CHUNK_SHIFT;
     }
@@ -261,7 +343,13 @@ export class PendingSet {
     const refs = this.chunkRefs;
     refs[2 * e] = handler;
     refs[2 * e + 1] = payload;
-    this.listEnd[list] = e + 1;
+    lists[at + 1] = e + 1;
+    lists[at + 2]++;
+    this.farCount++;
+    if (list === TOP) {
+      if (time < this.topMinMs) this.topMinMs = time;
+      if (time > this.topMaxMs) this.topMaxMs = time;
+    }
   }
 
   private allocChunk(): number {

@@ -275,6 +275,44 @@ describe('Kernel', () => {
     expect(k.executed).toBe(times.length);
   });
 
+  it('keeps order when most events crowd into a small part of a long span', () => {
+    // Dense traffic near now with a few far-future timers: rungs must split crowded buckets.
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.double({ min: 0, max: 1, noNaN: true }), fc.integer({ min: 0, max: 3 }), fc.double({ min: 1e5, max: 1e6, noNaN: true })), {
+          minLength: 500,
+          maxLength: 3000,
+        }),
+        fc.double({ min: 0, max: 2, noNaN: true }),
+        (times, childDelayMs) => {
+          const k = new Kernel();
+          const model = new ModelQueue();
+          const ran: number[] = [];
+          const expected: number[] = [];
+          const onEvent = (label: number): void => {
+            ran.push(label);
+            // Every tenth event begets one more, landing among the crowd.
+            if (label % 10 === 0 && label < 1e6) {
+              k.after(childDelayMs, onEvent, label + 1e6);
+              model.add(k.now + childDelayMs, label + 1e6);
+            }
+          };
+          times.forEach((t, i) => {
+            k.at(t, onEvent, i);
+            model.add(t, i);
+          });
+          while (k.step()) {
+            const e = model.next()!;
+            model.remove(e.seq);
+            expected.push(e.label);
+          }
+          expect(ran).toEqual(expected);
+        },
+      ),
+      { numRuns: 30 },
+    );
+  });
+
   it('reports the next live time, skipping cancelled events, and Infinity when idle', () => {
     const k = new Kernel();
     expect(k.nextTime()).toBe(Infinity);
