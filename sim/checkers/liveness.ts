@@ -25,7 +25,7 @@ export function livenessViolations(view: WorldView, wantsOnline: (hostName: stri
   const out: Violation[] = [];
   for (const h of view.hosts) {
     if (h.kind !== 'host' || !h.node || h.node.state === 'online' || !wantsOnline(h.name)) continue;
-    const reachable = serving.filter((sn) => sn !== h && !view.cut(h.region, sn.region));
+    const reachable = serving.filter((sn) => sn !== h && (sn.region === h.region || !view.cut(h.region, sn.region)));
     if (reachable.length === 0) continue;
     out.push({
       timeMs: view.nowMs,

@@ -102,7 +102,7 @@ export class SnAttachmentChecker implements Checker {
 function whyNotAttached(view: WorldView, host: HostView, sn: HostView | undefined): string | undefined {
   if (!sn) return 'is not a live serving super node';
   if (!sn.node!.clientNames.includes(host.user)) return `does not hold user ${host.user} as a client`;
-  if (view.cut(host.region, sn.region)) return `is cut off by a partition (${host.region} | ${sn.region})`;
+  if (host.region !== sn.region && view.cut(host.region, sn.region)) return `is cut off by a partition (${host.region} | ${sn.region})`;
   return undefined;
 }
 

@@ -76,7 +76,7 @@ export interface WorldView {
   readonly loginServers: readonly LoginServerView[];
   /** The bootstrap list every fresh install knows (BS-7). */
   readonly bootstrap: readonly Endpoint[];
-  /** Whether a partition cuts every path between two regions now. */
+  /** Whether a partition cuts every path between two different regions now (checkers never ask about one region with itself). */
   cut(regionA: string, regionB: string): boolean;
 }
 

@@ -182,7 +182,7 @@ export class Pair<NA extends ProtocolNode<unknown>, NB extends ProtocolNode<unkn
   constructor(options: PairOptions<NA, NB>) {
     const rngs = new RngStreams(options.seed ?? 1);
     this.trace = new TraceWriter(this.sink, { level: 'full' });
-    this.net = new DroppingNetwork(this.kernel, rngs, { regions: ['lab'], rttMs: [[options.rttMs ?? 20]], tcp: options.tcp, expectedHosts: 4 }, this.trace);
+    this.net = new DroppingNetwork(this.kernel, rngs, { regions: ['lab'], rttMs: [[options.rttMs ?? 20]], tcp: options.tcp }, this.trace);
     const hostA = this.addHost(options.a);
     const hostB = this.addHost(options.b);
     const env: PairEnv = { ipA: hostA.ip, ipB: hostB.ip, publicIpA: hostA.publicIp, publicIpB: hostB.publicIp };
