@@ -6,8 +6,9 @@
  * Access links are a mix of DSL, cable and campus profiles with 1% Bernoulli or bursty
  * Gilbert-Elliott loss; jitter is exponential with a 2 ms mean.
  *
- * The traffic: every host listens on UDP 33033 and knows 8 contacts, drawn at random, by the
- * endpoint a rendezvous host saw them at (NATed hosts first send one datagram out, so they
+ * The traffic: every host listens on UDP 33033 and knows 8 contacts (pseudo-random hosts, a
+ * hash of its id and the contact's number, so the harness reads no table), by the endpoint a
+ * rendezvous host saw them at (NATed hosts first send one datagram out, so they
  * have a mapping to be seen at). Then for S simulated seconds (default 20) each host pings a
  * random contact once a second on average (a generator event every millisecond sends that
  * millisecond's pings), and every ping that arrives is answered with a pong to the source it
@@ -82,7 +83,6 @@ const traffic = rngs.stream('bench/traffic');
 const natOf = new Int32Array(hostCount).fill(-1);
 const reachIp = new Uint32Array(hostCount);
 const reachPort = new Uint16Array(hostCount);
-const contacts = new Int32Array(hostCount * CONTACTS);
 let sent = 0;
 let delivered = 0;
 
@@ -146,7 +146,7 @@ for (let h = publicCount; h < hostCount; h++) {
   net.sendUdp(h, PORT, net.ipOf(traffic.int(publicCount)), PORT, binding, 'binding');
 }
 kernel.runUntil(1000);
-for (let i = 0; i < contacts.length; i++) contacts[i] = traffic.int(hostCount);
+const contactSalt = traffic.int(2 ** 32 - 1);
 
 gc();
 const built = memory();
@@ -158,7 +158,7 @@ const tick = (): void => {
   owed += pingsPerTick;
   for (; owed >= 1; owed--) {
     const from = traffic.int(hostCount);
-    const to = contacts[from * CONTACTS + traffic.int(CONTACTS)];
+    const to = mix32((from * CONTACTS + traffic.int(CONTACTS)) ^ contactSalt) % hostCount;
     sent++;
     net.sendUdp(from, PORT, reachIp[to], reachPort[to], PING, 'ping');
   }
@@ -202,6 +202,12 @@ console.log(
     node: process.version,
   }),
 );
+
+function mix32(x: number): number {
+  let h = Math.imul(x ^ (x >>> 16), 0x7feb352d);
+  h = Math.imul(h ^ (h >>> 15), 0x846ca68b);
+  return (h ^ (h >>> 16)) >>> 0;
+}
 
 function memory(): number {
   const usage = process.memoryUsage();
