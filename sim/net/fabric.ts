@@ -258,8 +258,13 @@ export class Fabric {
     const links = this.links;
     let t = departMs + links.accessDelayMs(src) + this.core.jitterMs();
     if (viaCore) t += this.core.oneWayMs(this.region(src), dstRegion);
-    if (dst >= 0) t += links.accessDelayMs(dst) + links.downlinkMs(dst, wireBytes);
+    if (dst >= 0) t += this.lastMileMs(dst, wireBytes);
     return t;
+  }
+
+  /** The receiving end of a path: `host`'s access delay and downlink serialization. */
+  lastMileMs(host: HostId, wireBytes: number): number {
+    return this.links.accessDelayMs(host) + this.links.downlinkMs(host, wireBytes);
   }
 
   /** The RTT of the path between two hosts without queueing, serialization or jitter. */

@@ -98,12 +98,17 @@ class Segment {
   ) {}
 }
 
-/** A SYN on its way, with where it turned down towards its destination. */
+/**
+ * A SYN on its way: where it turned down towards its destination, its source as seen there,
+ * the port it is addressed to there, and the host it was timed to reach (-1: a NAT box).
+ */
 interface Syn {
   readonly client: Endpoint;
   readonly node: number;
   readonly srcIp: number;
   readonly srcPort: number;
+  readonly dstPort: number;
+  readonly timedFor: number;
 }
 
 /** A SYN-ACK or RST on its way to `to`. */
@@ -219,12 +224,14 @@ export class Tcp {
       f.nats.hold(m);
       client.mappings.push(m);
     }
-    const syn: Syn = { client, node: f.routeNode, srcIp: f.routeSrcIp, srcPort: f.routeSrcPort };
+    const node = f.routeNode;
+    const viaSrcIp = f.routeSrcIp;
+    const viaSrcPort = f.routeSrcPort;
     client.viaCore = f.routeViaCore;
     let dst = -1;
     let dstRegion = 0;
     if (routed) {
-      if (f.descend(syn.node, TCP, syn.srcIp, syn.srcPort, client.remotePort, false)) {
+      if (f.descend(node, TCP, viaSrcIp, viaSrcPort, client.remotePort, false)) {
         dst = f.downHost;
         dstRegion = f.region(dst);
       } else {
@@ -232,6 +239,7 @@ export class Tcp {
       }
     }
     client.peerHost = dst;
+    const syn: Syn = { client, node, srcIp: viaSrcIp, srcPort: viaSrcPort, dstPort: client.remotePort, timedFor: dst };
     if (f.trace.enabled) f.trace.packet(nowMs, 'send', 'tcp', host, dst, srcIp, client.localPort, client.remoteIp, client.remotePort, 'tcp-syn', wire, null);
     if (!routed) return this.drop(host, -1, srcIp, client.localPort, client.remoteIp, client.remotePort, this.msgSyn, wire, f.routeReason);
     if (client.viaCore && f.core.isCut(f.region(host), dstRegion)) {
@@ -259,11 +267,18 @@ export class Tcp {
     const client = syn.client;
     const wire = TCP_HEADER_BYTES;
     const nowMs = f.kernel.now;
-    if (!f.descend(syn.node, TCP, syn.srcIp, syn.srcPort, client.remotePort, true)) {
+    if (!f.descend(syn.node, TCP, syn.srcIp, syn.srcPort, syn.dstPort, true)) {
       return this.drop(client.host, client.peerHost, syn.srcIp, syn.srcPort, client.remoteIp, client.remotePort, this.msgSyn, wire, f.downReason);
     }
     const server = f.downHost;
     const port = f.downPort;
+    // As for a datagram (udp.ts): led elsewhere than it was timed for, it has a last mile ahead.
+    const aheadMs = server === syn.timedFor ? 0 : f.lastMileMs(server, wire) - (syn.timedFor >= 0 ? f.lastMileMs(syn.timedFor, wire) : 0);
+    if (aheadMs > 0) {
+      const onward: Syn = { client, node: server, srcIp: syn.srcIp, srcPort: syn.srcPort, dstPort: port, timedFor: server };
+      f.kernel.at(nowMs + aheadMs, this.onSynArrival, onward);
+      return;
+    }
     const dstIp = f.ip(server);
     let reason: DropReason | null = null;
     if (!f.isUp(server)) reason = 'dead-host';

@@ -115,7 +115,6 @@ export class Udp {
     const wire = r[at + WIRE_BYTES];
     const msg = this.msg[slot];
     const bytes = this.payload[slot]!;
-    this.free(slot);
 
     let reason: DropReason | null = null;
     if (mapping >= 0 && to >= 0 && f.nats.intNode(mapping) === to && f.nats.isAt(mapping, natOfNode(node), UDP, dstPort, nowMs)) {
@@ -124,11 +123,24 @@ export class Udp {
       if (!f.nats.admits(mapping, srcIp, srcPort, nowMs)) reason = 'nat-filter';
       else dstPort = f.nats.intPort(mapping);
     } else if (f.descend(node, UDP, srcIp, srcPort, dstPort, true)) {
-      to = f.downHost;
+      const reached = f.downHost;
       dstPort = f.downPort;
+      // A mapping came or went while the datagram flew: it leads to another host than the one
+      // it was timed for, and has the rest of that host's last mile still ahead.
+      const aheadMs = reached === to ? 0 : f.lastMileMs(reached, wire) - (to >= 0 ? f.lastMileMs(to, wire) : 0);
+      to = reached;
+      if (aheadMs > 0) {
+        r[at + NODE] = to;
+        r[at + PORTS] = srcPort * 65536 + dstPort;
+        r[at + TO] = to;
+        r[at + MAPPING] = -1;
+        f.kernel.at(nowMs + aheadMs, this.onArrival, slot);
+        return;
+      }
     } else {
       reason = f.downReason;
     }
+    this.free(slot);
     if (reason === null) {
       dstIp = f.ip(to);
       if (!f.isUp(to)) reason = 'dead-host';

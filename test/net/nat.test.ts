@@ -165,7 +165,9 @@ describe('NAT mapping lifetime', () => {
       fc.property(
         fc.uniqueArray(fc.integer({ min: 0, max: 60 }), { minLength: 1, maxLength: 6 }),
         fc.uniqueArray(fc.integer({ min: 0, max: 80 }), { minLength: 1, maxLength: 20 }),
-        (outSeconds, probeSeconds) => {
+        // 990 ms past the second, a probe can leave while the mapping lives and arrive after.
+        fc.constantFrom(500, 990),
+        (outSeconds, probeSeconds, offsetMs) => {
           const { kernel, net, rec } = setup({ trace: 'full' });
           const nat = net.addNat({ region: 'eu', preset: 'full-cone', mappingTimeoutMs: timeoutMs });
           const h = net.addHost({ region: 'eu', link: LINK, nat }, rec);
@@ -176,7 +178,7 @@ describe('NAT mapping lifetime', () => {
           for (const t of outs) kernel.at(t, () => net.sendUdp(h, 4000, net.ipOf(server), 3478, Uint8Array.of(0), 'out'), null);
           const firstOut = Math.min(...outs);
           // Probes go to the port the mapping got (full cone: anyone may use it).
-          const probes = probeSeconds.map((s) => s * 1000 + 500).filter((t) => t > firstOut);
+          const probes = probeSeconds.map((s) => s * 1000 + offsetMs).filter((t) => t > firstOut);
           for (const t of probes) kernel.at(t, () => net.sendUdp(server, 3478, net.natIp(nat), 4000, Uint8Array.of(1), 'probe'), null);
           kernel.runUntilIdle();
 
@@ -268,6 +270,31 @@ describe('NAT behind NAT', () => {
     kernel.runUntil(2000);
     expect(rec.of('datagram', h).map((d) => [d.bytes[0], d.fromIp, d.fromPort])).toEqual([[1, net.ipOf(server), 3478]]);
     expect(net.drops()['nat-filter']).toBe(1);
+  });
+});
+
+describe('mapping behaviour', () => {
+  const portsSeen = (preset: NatPreset) => {
+    const { kernel, net, rec } = setup();
+    const nat = net.addNat({ region: 'eu', preset });
+    const h = net.addHost({ region: 'eu', link: LINK, nat }, rec);
+    const servers = [0, 1, 2].map(() => net.addHost({ region: 'us', link: LINK }, rec));
+    for (const s of servers) {
+      net.listenUdp(s, 3478);
+      net.listenUdp(s, 3479);
+      net.sendUdp(h, 4000, net.ipOf(s), 3478, Uint8Array.of(0), 'x');
+      net.sendUdp(h, 4000, net.ipOf(s), 3479, Uint8Array.of(0), 'x');
+    }
+    kernel.runUntil(1000);
+    return rec.of('datagram').map((d) => d.fromPort);
+  };
+
+  it('endpoint-independent: every destination sees the same external port', () => {
+    expect(new Set(portsSeen('port-restricted-cone')).size).toBe(1);
+  });
+
+  it('address-and-port-dependent (symmetric): each destination sees its own', () => {
+    expect(new Set(portsSeen('symmetric')).size).toBe(6);
   });
 });
 
