@@ -19,7 +19,9 @@
  * receiver the path leads to at that moment: sender's uplink queue and serialization, both
  * access delays, the core delay between the two hosts' regions (zero when the packet turns
  * down inside a private space or at the box it just left), jitter, and the receiver's downlink
- * serialization. A packet that will die at a NAT box is timed to the box's region.
+ * serialization. A packet whose path ends at a NAT box (no mapping yet) is timed to the box's
+ * region; if a mapping appears while it flies and lets it through, or the path leads to another
+ * host than it was timed for, it crosses that host's last mile after the box (udp.ts, tcp.ts).
  *
  * Not modelled: NAT boxes' own delay, routing changes while a packet is in flight beyond the
  * filter check on arrival, IP fragmentation, TTL.
