@@ -1,8 +1,8 @@
 /**
  * UDP: datagrams, each delivered whole or lost, possibly reordered by jitter.
  *
- * A datagram costs one kernel event (its arrival) and no allocation: its fields wait in a pool
- * of typed-array slots whose index is the event payload. The byte array is passed by
+ * A datagram costs one kernel event (its arrival) and allocates no object: its fields wait in
+ * a pool of typed-array records whose index is the event payload. The byte array is passed by
  * reference from sender to receiver - a sender must not change it after sending.
  *
  * Checks, in the order a datagram meets them: the sender's firewall; the sender's uplink
@@ -14,13 +14,13 @@
  * Not modelled: ICMP (port unreachable and the like are silent drops), MTU and fragmentation,
  * checksum errors, duplication.
  */
+import type { DropReason } from '../trace/index.js';
+import { natOfNode } from './address.js';
 import { UDP_HEADER_BYTES } from './config.js';
 import type { HostId } from './config.js';
-import type { DropReason } from '../trace/index.js';
 import type { Fabric } from './fabric.js';
 import { grown } from './grow.js';
 import { UDP } from './nat.js';
-import { natOfNode } from './address.js';
 
 // Fields of an in-flight datagram's record.
 const RECORD = 8;
