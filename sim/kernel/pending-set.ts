@@ -42,6 +42,9 @@ const MAX_BUCKETS = 2 ** 22;
 /** Bound on how much rung 0 is assumed to fill beyond the events it was built with. */
 const MAX_RUNG_GROWTH = 64;
 const INITIAL_HEAP = 256;
+/** Chunk storage grows a segment at a time, so growing copies nothing and wastes at most a segment. */
+const SEGMENT_SHIFT = 14;
+const SEGMENT_MASK = (1 << SEGMENT_SHIFT) - 1;
 const INITIAL_CHUNKS = 64;
 const INITIAL_LISTS = 64;
 /** List index of the top. */
@@ -77,11 +80,12 @@ export class PendingSet {
   private rungBuiltWith = 0;
   private rungTaken = 0;
 
-  // Chunks: entry e holds time, seq, slot at chunkData[3e .. 3e + 2] and handler, payload at
-  // chunkRefs[2e], chunkRefs[2e + 1]; chunk c holds entries [c * CHUNK, (c + 1) * CHUNK) and
-  // chunkNext[c] links the list (or the free list).
-  private chunkData = new Float64Array(3 * CHUNK * INITIAL_CHUNKS);
-  private chunkRefs: unknown[] = new Array<unknown>(2 * CHUNK * INITIAL_CHUNKS).fill(undefined);
+  // Chunks: chunk c holds entries [c * CHUNK, (c + 1) * CHUNK), and chunkNext[c] links the
+  // list (or the free list). Entry e lives in segment e >> SEGMENT_SHIFT at i = e & SEGMENT_MASK:
+  // time, seq, slot at dataSegments[s][3i .. 3i + 2], handler and payload at refSegments[s][2i],
+  // refSegments[s][2i + 1]. A chunk never straddles two segments.
+  private readonly dataSegments: Float64Array[] = [];
+  private readonly refSegments: unknown[][] = [];
   private chunkNext = new Int32Array(INITIAL_CHUNKS);
   private chunkCount = 0;
   private freeChunk = -1;
@@ -205,15 +209,15 @@ export class PendingSet {
 
   /** Splits a crowded bucket into a child rung; false if its events are all at one instant. */
   private splitBucket(list: number, size: number): boolean {
-    const data = this.chunkData;
     let minMs = Infinity;
     let maxMs = -Infinity;
     const end = this.lists[LIST_STRIDE * list + 1];
     for (let chunk = this.lists[LIST_STRIDE * list]; chunk >= 0; chunk = this.chunkNext[chunk]) {
       const first = chunk << CHUNK_SHIFT;
       const stop = chunk === (end - 1) >> CHUNK_SHIFT ? end : first + CHUNK;
+      const data = this.dataSegments[first >> SEGMENT_SHIFT];
       for (let e = first; e < stop; e++) {
-        const t = data[3 * e];
+        const t = data[3 * (e & SEGMENT_MASK)];
         if (t < minMs) minMs = t;
         if (t > maxMs) maxMs = t;
       }
@@ -268,17 +272,17 @@ export class PendingSet {
     while (chunk >= 0) {
       const first = chunk << CHUNK_SHIFT;
       const stop = chunk === (end - 1) >> CHUNK_SHIFT ? end : first + CHUNK;
+      const data = this.dataSegments[first >> SEGMENT_SHIFT];
+      const refs = this.refSegments[first >> SEGMENT_SHIFT];
       for (let e = first; e < stop; e++) {
-        // Read afresh: an append may grow (replace) the chunk arrays.
-        const data = this.chunkData;
-        const refs = this.chunkRefs;
-        const time = data[3 * e];
-        const handler = refs[2 * e] as Handler;
-        const payload = refs[2 * e + 1];
-        refs[2 * e] = undefined;
-        refs[2 * e + 1] = undefined;
+        const i = e & SEGMENT_MASK;
+        const time = data[3 * i];
+        const handler = refs[2 * i] as Handler;
+        const payload = refs[2 * i + 1];
+        refs[2 * i] = undefined;
+        refs[2 * i + 1] = undefined;
         const g = Math.floor((time - start) * perMs);
-        this.append(base + (g < last ? g : last), time, data[3 * e + 1], data[3 * e + 2], handler, payload);
+        this.append(base + (g < last ? g : last), time, data[3 * i + 1], data[3 * i + 2], handler, payload);
       }
       const next = this.chunkNext[chunk];
       this.freeChunkAt(chunk);
@@ -290,29 +294,30 @@ export class PendingSet {
   private pour(list: number): void {
     const end = this.lists[LIST_STRIDE * list + 1];
     let chunk = this.detach(list);
-    const data = this.chunkData;
-    const refs = this.chunkRefs;
     let n = 0;
     while (chunk >= 0) {
       const first = chunk << CHUNK_SHIFT;
       const stop = chunk === (end - 1) >> CHUNK_SHIFT ? end : first + CHUNK;
+      const data = this.dataSegments[first >> SEGMENT_SHIFT];
+      const refs = this.refSegments[first >> SEGMENT_SHIFT];
       this.reserveHeap(n + (stop - first));
       const ht = this.heapTime;
       const hq = this.heapSeq;
       const hs = this.heapSlot;
       const hr = this.heapRefs;
       for (let e = first; e < stop; e++) {
-        const slot = data[3 * e + 2] | 0;
+        const i = e & SEGMENT_MASK;
+        const slot = data[3 * i + 2] | 0;
         if (this.retain(slot)) {
           n++;
-          ht[n] = data[3 * e];
-          hq[n] = data[3 * e + 1];
+          ht[n] = data[3 * i];
+          hq[n] = data[3 * i + 1];
           hs[n] = slot;
-          hr[2 * n] = refs[2 * e];
-          hr[2 * n + 1] = refs[2 * e + 1];
+          hr[2 * n] = refs[2 * i];
+          hr[2 * n + 1] = refs[2 * i + 1];
         }
-        refs[2 * e] = undefined;
-        refs[2 * e + 1] = undefined;
+        refs[2 * i] = undefined;
+        refs[2 * i + 1] = undefined;
       }
       const next = this.chunkNext[chunk];
       this.freeChunkAt(chunk);
@@ -336,13 +341,14 @@ export class PendingSet {
       else this.chunkNext[(e - 1) >> CHUNK_SHIFT] = chunk;
       e = chunk << CHUNK_SHIFT;
     }
-    const data = this.chunkData;
-    data[3 * e] = time;
-    data[3 * e + 1] = seq;
-    data[3 * e + 2] = slot;
-    const refs = this.chunkRefs;
-    refs[2 * e] = handler;
-    refs[2 * e + 1] = payload;
+    const data = this.dataSegments[e >> SEGMENT_SHIFT];
+    const i = e & SEGMENT_MASK;
+    data[3 * i] = time;
+    data[3 * i + 1] = seq;
+    data[3 * i + 2] = slot;
+    const refs = this.refSegments[e >> SEGMENT_SHIFT];
+    refs[2 * i] = handler;
+    refs[2 * i + 1] = payload;
     lists[at + 1] = e + 1;
     lists[at + 2]++;
     this.farCount++;
@@ -358,10 +364,10 @@ export class PendingSet {
       this.freeChunk = this.chunkNext[chunk];
     } else {
       chunk = this.chunkCount++;
-      if (chunk === this.chunkNext.length) {
-        this.chunkNext = grow(this.chunkNext, new Int32Array(2 * chunk));
-        this.chunkData = grow(this.chunkData, new Float64Array(2 * this.chunkData.length));
-        for (let k = this.chunkRefs.length; k < 2 * CHUNK * 2 * chunk; k++) this.chunkRefs.push(undefined);
+      if (chunk === this.chunkNext.length) this.chunkNext = grow(this.chunkNext, new Int32Array(2 * chunk));
+      if ((chunk << CHUNK_SHIFT) >> SEGMENT_SHIFT === this.dataSegments.length) {
+        this.dataSegments.push(new Float64Array(3 << SEGMENT_SHIFT));
+        this.refSegments.push(new Array<unknown>(2 << SEGMENT_SHIFT).fill(undefined));
       }
     }
     this.chunkNext[chunk] = -1;
