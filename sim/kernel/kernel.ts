@@ -74,6 +74,7 @@ export class Kernel {
     if (!(timeMs >= this.timeMs && timeMs < Infinity)) {
       throw new RangeError(`cannot schedule at ${timeMs} ms: simulated time is ${this.timeMs} ms`);
     }
+    if (typeof handler !== 'function') throw new TypeError('an event needs a handler function');
     const slot = this.allocSlot();
     const seq = this.nextSeq++;
     const tag = seq - Math.floor(seq / TAG_LIMIT) * TAG_LIMIT;

@@ -207,6 +207,8 @@ describe('Kernel', () => {
     expect(() => k.at(Number.NaN, () => {}, null)).toThrow(RangeError);
     expect(() => k.at(Infinity, () => {}, null)).toThrow(RangeError);
     expect(() => k.runUntil(50)).toThrow(RangeError);
+    expect(() => k.at(200, undefined as unknown as () => void, null)).toThrow(TypeError);
+    expect(k.pending).toBe(0);
   });
 
   it('runs events exactly at the runUntil target, not after it', () => {
