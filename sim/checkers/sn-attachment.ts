@@ -12,6 +12,7 @@
  *   3. no other serving SN holds its user as a client for longer than `staleClientMs`
  *      (snClientTimeoutMs + keepAliveIntervalMs + slack): an SN the host left without a goodbye
  *      (lost in a partition, or it crashed and came back) drops the silent client by then.
+ *      Skipped for a user online on two hosts at once - that is invariant (b)'s report.
  *
  * Each episode (a host and the SN it is wrongly attached to) is reported once, when its window
  * runs out; the episode ends when the condition holds again or the host is not online.
@@ -44,6 +45,10 @@ export class SnAttachmentChecker implements Checker {
     const detectionMs = snLossDetectionMs(view.params, this.slackMs);
     const staleMs = staleClientMs(view.params, this.slackMs);
     const seenStale = new Set<string>();
+    // A user online on two hosts is invariant (b)'s to report; here the SNs cannot tell whose
+    // session is whose, so the "held elsewhere" check leaves that user alone.
+    const onlineHosts = new Map<string, number>();
+    for (const h of view.hosts) if (h.node?.state === 'online') onlineHosts.set(h.user, (onlineHosts.get(h.user) ?? 0) + 1);
     for (const h of view.hosts) {
       const node = h.node;
       if (!node || node.state !== 'online') {
@@ -58,6 +63,7 @@ export class SnAttachmentChecker implements Checker {
       const key = endpointKey(entry);
       const problem = whyNotAttached(view, h, serving.get(key));
       this.track(view, this.detached, h.name, key, problem, detectionMs, h, `is online on ${formatEndpoint(entry)}, which ${problem}`, out);
+      if (onlineHosts.get(h.user)! > 1) continue;
       for (const [snKey, sn] of serving) {
         if (snKey === key || !sn.node!.clientNames.includes(h.user)) continue;
         const id = `${h.name}|${snKey}`;
