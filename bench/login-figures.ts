@@ -88,8 +88,11 @@ function oneLogin(setup: Setup, seed: number): Login {
   if (times.length !== before + 1) throw new Error(`${setup.name} seed ${seed}: expected one more loginTimeMs sample`);
   const host = sw.netHost('user');
   const packets = new Map<string, { count: number; bytes: number }>();
+  // Trace times are rounded to the microsecond: compare with that much slack.
+  const fromMs = startMs - 0.001;
+  const toMs = endMs + 0.001;
   for (const e of sw.traceEvents()) {
-    if (e.ev !== 'send' || (e.t as number) < startMs || (e.t as number) > endMs) continue;
+    if (e.ev !== 'send' || (e.t as number) < fromMs || (e.t as number) > toMs) continue;
     if (e.from !== host && e.to !== host && e.msg !== 'natForward') continue;
     const key = e.msg as string;
     const p = packets.get(key) ?? { count: 0, bytes: 0 };
