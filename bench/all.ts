@@ -13,6 +13,9 @@ const benchmarks: readonly (readonly [name: string, args: readonly string[]])[] 
   ['phold', ['10000', '10', '10000000']],
   // 10 million pending events: memory-bound.
   ['phold', ['1000000', '10', '10000000']],
+  // sim run of scenarios/churn.yaml at 100,000 hosts for one simulated hour: real, modelled and
+  // real-without-memo crypto, each in its own child.
+  ['churn', []],
 ];
 
 let failed = 0;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `sim` executable (package.json `bin`). */
 
+import { relaunchWithHeapFor } from '../run/heap.js';
 import { runCli } from './cli.js';
 import { processIo } from './io.js';
 
@@ -10,4 +11,5 @@ process.stdout.on('error', (e: NodeJS.ErrnoException) => {
   process.exit(process.exitCode ?? 0);
 });
 
-process.exitCode = await runCli(process.argv.slice(2), processIo());
+// A run larger than Node's default heap runs in a child with a larger one (sim/run/heap.ts).
+process.exitCode = (await relaunchWithHeapFor(process.argv.slice(2))) ?? (await runCli(process.argv.slice(2), processIo()));

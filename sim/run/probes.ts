@@ -52,28 +52,38 @@ export class WorldSnapshot {
   }
 }
 
+/**
+ * The gauges, from the hosts that are up (world.upHosts) and the bootstrap SNs: a sample costs
+ * time in proportion to the hosts up, not to the hosts in the world.
+ */
 export function gaugesOf(world: World): Gauges {
   let online = 0;
-  let up = 0;
   let loggingIn = 0;
-  for (const h of world.hosts) {
-    const node = h.runtime.node;
-    if (!node) continue;
-    up++;
-    if (node.state === 'online') online++;
-    else if (node.state !== 'offline') loggingIn++;
-  }
   let supernodes = 0;
   let clients = 0;
   let clientsMax = 0;
-  for (const { node } of world.liveHostNodes()) {
+  const up = world.upHosts;
+  const hosts = world.hosts;
+  for (let k = 0; k < up.size; k++) {
+    const node = hosts[up.at(k)].runtime.node;
+    if (!node) continue;
+    const state = node.state;
+    if (state === 'online') online++;
+    else if (state !== 'offline') loggingIn++;
     const sn = node.superNode;
     if (!sn) continue;
     supernodes++;
     clients += sn.clientCount;
-    clientsMax = Math.max(clientsMax, sn.clientCount);
+    if (sn.clientCount > clientsMax) clientsMax = sn.clientCount;
   }
-  return { online, up, loggingIn, supernodes, snClientsMean: supernodes === 0 ? 0 : clients / supernodes, snClientsMax: clientsMax };
+  for (const b of world.bootstrapSupernodes) {
+    const sn = b.runtime.node?.superNode;
+    if (!sn) continue;
+    supernodes++;
+    clients += sn.clientCount;
+    if (sn.clientCount > clientsMax) clientsMax = sn.clientCount;
+  }
+  return { online, up: up.size, loggingIn, supernodes, snClientsMean: supernodes === 0 ? 0 : clients / supernodes, snClientsMax: clientsMax };
 }
 
 export function worldProbes(snap: WorldSnapshot): Probe[] {

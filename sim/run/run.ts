@@ -17,6 +17,7 @@
  */
 
 import { readFileSync } from 'node:fs';
+import type { Obfuscator } from '../../protocol/wire/obfuscation.js';
 import { makeSampler } from '../kernel/distributions.js';
 import { RngStreams } from '../kernel/rng.js';
 import { checkAll, formatViolations, monitorOf } from '../checkers/index.js';
@@ -48,6 +49,8 @@ export interface RunOptions {
    * they find in summary.json's `invariants` section. Costs a pass over all hosts per sample.
    */
   readonly checkInvariants?: boolean;
+  /** For benchmarks: the obfuscation layer every node uses (see WorldOptions.obfuscator). */
+  readonly obfuscator?: Obfuscator;
 }
 
 /** Violations kept in summary.json; the counts cover all of them. */
@@ -75,6 +78,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const world = new World(scenario, {
     run: options.run,
     trace,
+    ...(options.obfuscator ? { obfuscator: options.obfuscator } : {}),
     onNodeEvent: (host, event, detail) => {
       nodeEvents.set(event, (nodeEvents.get(event) ?? 0) + 1);
       if (options.checkInvariants) monitorOf(world).noteNodeEvent(world.nameOf(host), event, detail);

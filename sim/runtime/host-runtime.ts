@@ -13,8 +13,16 @@
  * Connections: the node names its outbound connections (positive ids it chooses); the runtime
  * names accepted ones (negative ids). Both map one-to-one to the network's connection ids.
  *
- * Timers: one kernel event per (name, tag); setting a set timer cancels the pending event and
- * schedules a new one, so a replaced or cancelled timer can never fire.
+ * Timers: at most one pending instance per name, as protocol/node.ts says ("setting a timer
+ * that is already set replaces it"): `setTimer` cancels the name's pending kernel event, if any,
+ * and schedules the new instance; `cancelTimer` cancels the name's pending instance if its tag
+ * is the one given. A replaced or cancelled instance never fires. Each name's record (the kernel
+ * event's payload) is kept in a short list and reused: the kernel never runs a cancelled event,
+ * so re-arming the record cannot wake the old one. Names are the protocol's string literals, so
+ * finding one is a few pointer compares: no key strings, no Map.
+ *
+ * Up set: a runtime given one (`RuntimeSinks.upSet`) is a member while its node is up, so the
+ * samplers visit the hosts that are up instead of every host.
  *
  * Crash: the host's sockets die silently (peers notice by timeout), its pending timers are
  * cancelled and the node object is dropped; only the `disk` the world keeps for the host
@@ -22,16 +30,23 @@
  */
 
 import type { Input, Output, ProtocolNode, ConnId, Ctx, ConnectFailure, CloseReason } from '../../protocol/node.js';
-import type { EventId, Kernel } from '../kernel/kernel.js';
+import type { Kernel } from '../kernel/kernel.js';
 import type { Rng } from '../kernel/rng.js';
 import type { HostId, Network, NetHostHandler, TcpConnId } from '../net/index.js';
 import type { MetricsRecorder } from '../metrics/recorder.js';
 import type { TraceWriter } from '../trace/writer.js';
+import type { UpSet } from './up-set.js';
 
-interface TimerEvent {
-  readonly runtime: { fire(name: string, tag: number): void };
-  readonly name: string;
-  readonly tag: number;
+/** One timer name of one runtime: the payload of its pending kernel event. */
+class TimerRecord {
+  /** The pending instance's kernel event, or -1 when none is pending. */
+  eventId = -1;
+  tag = 0;
+
+  constructor(
+    readonly runtime: HostRuntime<unknown>,
+    readonly name: string,
+  ) {}
 }
 
 /** Where the outputs that are not network calls go. */
@@ -42,13 +57,17 @@ export interface RuntimeSinks {
   readonly labels?: Readonly<Record<string, string>>;
   /** Called after every node event with its name and detail (checkers, world bookkeeping). */
   readonly onNodeEvent?: (host: HostId, event: string, detail: Readonly<Record<string, string | number | boolean>> | undefined) => void;
+  /** Holds `upIndex` while the node is up. */
+  readonly upSet?: UpSet;
+  readonly upIndex?: number;
 }
 
 export class HostRuntime<A, N extends ProtocolNode<A> = ProtocolNode<A>> implements NetHostHandler {
   private nodeObject: N | undefined;
   private readonly out: Output[] = [];
   private readonly ctx: { now: number; rng: Rng; out: Output[] };
-  private readonly timers = new Map<string, EventId>();
+  /** One record per timer name used since the node started (a handful). */
+  private timers: TimerRecord[] = [];
   private readonly nodeToNet = new Map<ConnId, TcpConnId>();
   private readonly netToNode = new Map<TcpConnId, ConnId>();
   private nextAcceptedId = -1;
@@ -79,6 +98,7 @@ export class HostRuntime<A, N extends ProtocolNode<A> = ProtocolNode<A>> impleme
     if (this.nodeObject) throw new Error(`host ${this.host} is already up`);
     if (!this.net.isUp(this.host)) this.net.restart(this.host);
     this.nodeObject = this.makeNode();
+    this.sinks.upSet?.add(this.sinks.upIndex ?? this.host);
     this.deliver({ kind: 'start' });
   }
 
@@ -86,8 +106,9 @@ export class HostRuntime<A, N extends ProtocolNode<A> = ProtocolNode<A>> impleme
   crash(): void {
     if (!this.nodeObject) return;
     this.net.crash(this.host);
-    for (const id of this.timers.values()) this.kernel.cancel(id);
-    this.timers.clear();
+    for (const t of this.timers) if (t.eventId >= 0) this.kernel.cancel(t.eventId);
+    this.timers = [];
+    this.sinks.upSet?.delete(this.sinks.upIndex ?? this.host);
     this.nodeToNet.clear();
     this.netToNode.clear();
     this.nodeObject = undefined;
@@ -176,19 +197,17 @@ export class HostRuntime<A, N extends ProtocolNode<A> = ProtocolNode<A>> impleme
         return;
       }
       case 'setTimer': {
-        const key = timerKey(o.name, o.tag);
-        const pending = this.timers.get(key);
-        if (pending !== undefined) this.kernel.cancel(pending);
-        const ev: TimerEvent = { runtime: this, name: o.name, tag: o.tag };
-        this.timers.set(key, this.kernel.after(o.delayMs, fireTimer, ev));
+        const t = this.timer(o.name);
+        if (t.eventId >= 0) this.kernel.cancel(t.eventId);
+        t.tag = o.tag;
+        t.eventId = this.kernel.after(o.delayMs, fireTimer, t);
         return;
       }
       case 'cancelTimer': {
-        const key = timerKey(o.name, o.tag);
-        const pending = this.timers.get(key);
-        if (pending !== undefined) {
-          this.kernel.cancel(pending);
-          this.timers.delete(key);
+        const t = this.timer(o.name);
+        if (t.eventId >= 0 && t.tag === o.tag) {
+          this.kernel.cancel(t.eventId);
+          t.eventId = -1;
         }
         return;
       }
@@ -209,9 +228,18 @@ export class HostRuntime<A, N extends ProtocolNode<A> = ProtocolNode<A>> impleme
   }
 
   /** Called by the timer event: the timer is no longer pending, then the node hears of it. */
-  fire(name: string, tag: number): void {
-    this.timers.delete(timerKey(name, tag));
-    this.deliver({ kind: 'timer', name, tag });
+  fire(t: TimerRecord): void {
+    t.eventId = -1;
+    this.deliver({ kind: 'timer', name: t.name, tag: t.tag });
+  }
+
+  /** The record of timer `name`, made on first use. */
+  private timer(name: string): TimerRecord {
+    const timers = this.timers;
+    for (let i = 0; i < timers.length; i++) if (timers[i].name === name) return timers[i];
+    const t = new TimerRecord(this as HostRuntime<unknown>, name);
+    timers.push(t);
+    return t;
   }
 
   private forget(conn: TcpConnId): ConnId | undefined {
@@ -223,10 +251,6 @@ export class HostRuntime<A, N extends ProtocolNode<A> = ProtocolNode<A>> impleme
   }
 }
 
-function fireTimer(ev: TimerEvent): void {
-  ev.runtime.fire(ev.name, ev.tag);
-}
-
-function timerKey(name: string, tag: number): string {
-  return `${name}#${tag}`;
+function fireTimer(t: TimerRecord): void {
+  t.runtime.fire(t);
 }

@@ -25,11 +25,13 @@ import { deriveSigningKeyPair, type KeyPair } from '../../protocol/crypto/keys.j
 import type { Endpoint, ProtocolNode } from '../../protocol/node.js';
 import { HostNode, type HostAction, type HostDisk } from '../../protocol/roles/ordinary-host.js';
 import { LoginServerNode, type LoginServerAction, type LoginServerDisk } from '../../protocol/roles/login-server.js';
+import type { Obfuscator } from '../../protocol/wire/obfuscation.js';
 import { Kernel } from '../kernel/kernel.js';
 import { RngStreams, type Rng } from '../kernel/rng.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
 import { Network, type HostId, type LinkSpec } from '../net/index.js';
 import { HostRuntime } from '../runtime/host-runtime.js';
+import { UpSet } from '../runtime/up-set.js';
 import type { AccessLink, HostGroup, HostNat, Mix, Scenario } from '../scenario/types.js';
 import type { TraceWriter } from '../trace/writer.js';
 
@@ -67,6 +69,12 @@ export interface WorldOptions {
   readonly trace: TraceWriter;
   /** Node events, for checkers and bookkeeping. */
   readonly onNodeEvent?: (host: HostId, event: string, detail: Readonly<Record<string, string | number | boolean>> | undefined) => void;
+  /**
+   * The obfuscation layer every node uses (for benchmarks: e.g. real AES without the keystream
+   * memo). Default: the process-wide one of the scenario's `protocol.cryptoMode`. Its mode must
+   * be the scenario's.
+   */
+  readonly obfuscator?: Obfuscator;
 }
 
 export class World {
@@ -77,6 +85,8 @@ export class World {
   readonly hosts: HostRecord[] = [];
   readonly loginServers: InfraRecord<LoginServerAction, LoginServerNode>[] = [];
   readonly bootstrapSupernodes: InfraRecord<HostAction, HostNode>[] = [];
+  /** Indices in `hosts` of the ordinary hosts whose node is up (unordered: for counting). */
+  readonly upHosts = new UpSet();
   /** The network's host id -> index in `hosts`, or -1 for infrastructure. */
   private readonly hostIndexByNetHost: number[] = [];
   private readonly byName = new Map<string, number>();
@@ -89,6 +99,9 @@ export class World {
     readonly scenario: Scenario,
     private readonly options: WorldOptions,
   ) {
+    if (options.obfuscator && options.obfuscator.mode !== scenario.protocol.cryptoMode) {
+      throw new RangeError(`obfuscator mode ${options.obfuscator.mode} is not the scenario's cryptoMode ${scenario.protocol.cryptoMode}`);
+    }
     this.rngs = new RngStreams(scenario.seed, options.run);
     const n = scenario.network;
     this.net = new Network(
@@ -183,7 +196,7 @@ export class World {
         this.kernel,
         this.net,
         netHost,
-        () => new LoginServerNode({ params: this.scenario.protocol, privateKey: this.lsKey.privateKey, accounts, disk }),
+        () => new LoginServerNode({ params: this.scenario.protocol, privateKey: this.lsKey.privateKey, accounts, disk, ...this.obfuscatorOption() }),
         this.rngs.stream(`ls/${i}`),
         this.sinks(),
       );
@@ -214,9 +227,10 @@ export class World {
             // a bootstrap SN given an empty list would never open an overlay link.
             bootstrap: this.bootstrapEndpoints(),
             loginServer: this.loginServerEndpoint(),
-            lsPublicKey: this.lsKey.publicKey,
+            lsPublicKey: this.lsKey.publicKeyObject,
             config: machine,
             bootstrapSuperNode: true,
+            ...this.obfuscatorOption(),
           }),
         this.rngs.stream(`sn/${i}`),
         this.sinks(),
@@ -286,11 +300,13 @@ export class World {
             localIp,
             bootstrap: this.bootstrapEndpoints(),
             loginServer: lsEndpoint,
-            lsPublicKey: this.lsKey.publicKey,
+            // The key object, not its 32 bytes: a node given bytes parses them on every start.
+            lsPublicKey: this.lsKey.publicKeyObject,
             config,
+            ...this.obfuscatorOption(),
           }),
         hostRng,
-        { ...this.sinks(), labels: { hostClass: record.expectedNatClass } },
+        { ...this.sinks(), labels: { hostClass: record.expectedNatClass }, upSet: this.upHosts, upIndex: index },
       );
       (record as { runtime: HostRuntime<HostAction, HostNode> }).runtime = runtime;
       this.net.crash(netHost); // an ordinary host is down until its user starts it
@@ -304,6 +320,10 @@ export class World {
     const netHost = this.net.addHost({ region, link: linkSpecOf(link), firewall: 'none' });
     this.hostIndexByNetHost[netHost] = -1;
     return netHost;
+  }
+
+  private obfuscatorOption(): { obfuscator?: Obfuscator } {
+    return this.options.obfuscator ? { obfuscator: this.options.obfuscator } : {};
   }
 
   private sinks() {
