@@ -10,7 +10,7 @@ import { begin, COMMANDS, initialModel, modelWorld, settle, type Real } from './
 
 describe('model-based: safety at every step, liveness after healing', () => {
   // MODEL_RUNS=500 MODEL_TIME_LIMIT_MS=900000 npx vitest run test/integration/model.test.ts for a longer hunt.
-  const numRuns = Number(process.env.MODEL_RUNS ?? 30);
+  const numRuns = Number(process.env.MODEL_RUNS ?? 60);
   const timeLimitMs = Number(process.env.MODEL_TIME_LIMIT_MS ?? 45_000);
 
   it('holds for random command sequences', () => {
@@ -30,4 +30,22 @@ describe('model-based: safety at every step, liveness after healing', () => {
     // Liveness was owed and met, not vacuous: most hosts of most runs end online.
     expect(onlineAtEnd).toBeGreaterThan(numRuns * 3);
   }, timeLimitMs + 30_000);
+
+  it('can fail: with the SN-loss window cut by 200 s, a run is caught and reported with its seed and command log', () => {
+    const details = fc.check(
+      fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.commands(COMMANDS, { maxCommands: 30, size: 'medium' }), (seed, cmds) => {
+        const real: Real = { sw: modelWorld(seed, { slackMs: -200_000 }), log: [] };
+        const model = initialModel();
+        begin(real, model);
+        fc.modelRun(() => ({ model, real }), cmds);
+        settle(real, model);
+      }),
+      { numRuns: 60, seed: 1, interruptAfterTimeLimit: 20_000, markInterruptAsFailure: true },
+    );
+    expect(details.failed).toBe(true);
+    const message = String((details.errorInstance as Error | undefined)?.message);
+    expect(message).toMatch(/^invariant violated after: login\(everyone\) · advance\(60000\)( · [a-zA-Z]+\([^)]*\))+\n/);
+    expect(message).toContain('sn-attachment');
+    expect(details.counterexamplePath).toBeTruthy();
+  });
 });

@@ -8,7 +8,7 @@
 //   login(pub-a) · crashSN(sn-0) · advance(30000)
 import fc from 'fast-check';
 import { formatViolations, livenessBoundMs, livenessViolations, snLossDetectionMs } from '../../sim/checkers/index.js';
-import { SmallWorld } from '../../sim/testing/index.js';
+import { SmallWorld, type SmallWorldOptions } from '../../sim/testing/index.js';
 
 /** Two regions: the LS and two bootstrap SNs in `a`, one SN in `b`; hosts of every class in both. */
 export const HOSTS = [
@@ -24,7 +24,7 @@ export type HostName = (typeof HOSTS)[number]['name'];
 export const HOST_NAMES: readonly HostName[] = HOSTS.map((h) => h.name);
 export const SUPER_NODES = 3;
 
-export function modelWorld(seed: number): SmallWorld {
+export function modelWorld(seed: number, extra: Partial<SmallWorldOptions> = {}): SmallWorld {
   return new SmallWorld({
     seed,
     regions: ['a', 'b'],
@@ -40,6 +40,7 @@ export function modelWorld(seed: number): SmallWorld {
     // restart hold so that a restarted SN serves again within one.
     protocol: { snUptimeThreshold: '3min', snRestartDelay: '4min', cryptoMode: 'modelled' },
     trace: false,
+    ...extra,
   });
 }
 
