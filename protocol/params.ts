@@ -48,6 +48,13 @@ export interface ProtocolParams {
   readonly lsTriesMax: number;
   /** Back-off before retrying the LS when it gave no retry time (unreachable, timeout) (ours). */
   readonly lsRetryDelayMs: number;
+  /**
+   * A host that reached an SN only on a fall-back port (80 / 443) starts every later TCP step of
+   * the process - SN ladder entries and the LS - at that port, then the BS-9 order (ours; BS-10:
+   * a firewall that lets out only 80 / 443 does so for every destination). False: every entry
+   * walks its own port, 80, 443 afresh, each blocked port costing a SYN timeout.
+   */
+  readonly rememberFallbackPort: boolean;
 
   // --- NAT detection (BS-11) ----------------------------------------------------------------
   /** Resend interval of one NAT test; the test fails after `natTestSends` sends without a reply (ours). */
@@ -57,6 +64,8 @@ export interface ProtocolParams {
   // --- Keep-alive (BS-15) -------------------------------------------------------------------
   /** Host -> SN keep-alive period (BS-15). */
   readonly keepAliveIntervalMs: number;
+  /** An online host re-announces its presence this often; the SN's reply refreshes its host cache (OT-2: "during operation"; value ours). */
+  readonly hostCacheRefreshIntervalMs: number;
   /** Consecutive unanswered keep-alives after which the host declares its SN dead (ours). */
   readonly keepAliveMissLimit: number;
 
@@ -96,6 +105,28 @@ export interface ProtocolParams {
   readonly snClientTimeoutMs: number;
   /** The SN's second UDP port for the NAT test "reply from another port" is its port plus this (ours). */
   readonly snAlternatePortOffset: number;
+  /** After a failed overlay join to an SN, wait this long before trying that SN again; doubles with each failure in a row (ours). */
+  readonly overlayRetryDelayMs: number;
+  /** Cap of the doubling overlay retry delay (ours). */
+  readonly overlayRetryDelayMaxMs: number;
+
+  // --- Load spreading among SNs (ours; super-node.ts) ----------------------------------------
+  /**
+   * An SN sends clients elsewhere (redirect at attach, hand-off) only to SNs whose last reported
+   * load (clients / capacity, plus what it sent them since) is at least this much below its own.
+   * Hysteresis: the larger, the fewer moves and the wider the spread left.
+   */
+  readonly snLoadMarginRatio: number;
+  /** SNs listed in an attachRedirect or handOff, lightest first; 0 switches redirects and hand-offs off. */
+  readonly snReferralsMax: number;
+  /** An SN redirects an attaching client only at or above this load (0: whenever a lighter SN is known; a full SN always may). */
+  readonly snRedirectAboveRatio: number;
+  /** At each load check an SN at or above this load hands clients off to lighter SNs. */
+  readonly snHandOffAboveRatio: number;
+  /** Clients an SN hands off per load check (loadCheckIntervalMs); 0 switches hand-off off. */
+  readonly snHandOffPerCheck: number;
+  /** A client an SN sent elsewhere counts in the target's estimated load this long, on top of its reports (the time it takes to attach there). */
+  readonly snReferralSettleMs: number;
 
   // --- Election (BS-1, BS-32, OT-3, OT-4) ---------------------------------------------------
   readonly electionPolicy: ElectionPolicy;
@@ -144,11 +175,13 @@ export const SKYPE_2004: ProtocolParams = Object.freeze({
   lsReplyTimeoutMs: 60_000,
   lsTriesMax: 5,
   lsRetryDelayMs: 10_000,
+  rememberFallbackPort: true,
 
   natTestRetransmitMs: 1_000,
   natTestSends: 2,
 
   keepAliveIntervalMs: 60_000,
+  hostCacheRefreshIntervalMs: 10 * MINUTE_MS,
   keepAliveMissLimit: 3,
 
   loginServerPort: 33033,
@@ -169,6 +202,15 @@ export const SKYPE_2004: ProtocolParams = Object.freeze({
   overlayLinkTimeoutMs: 3 * 60_000,
   snClientTimeoutMs: 3 * 60_000,
   snAlternatePortOffset: 1,
+  overlayRetryDelayMs: 60_000,
+  overlayRetryDelayMaxMs: 1 * HOUR_MS,
+
+  snLoadMarginRatio: 0.05,
+  snReferralsMax: 4,
+  snRedirectAboveRatio: 0,
+  snHandOffAboveRatio: 0.2,
+  snHandOffPerCheck: 10,
+  snReferralSettleMs: 2_000,
 
   electionPolicy: 'promote-when-eligible',
   snUptimeThresholdMs: 1 * HOUR_MS,
@@ -234,17 +276,23 @@ const NON_NEGATIVE_NUMBERS = [
   'snMinMemoryMb',
   'snRestartDelayMs',
   'underuseDemoteAfterMs',
+  'overlayRetryDelayMs',
+  'overlayRetryDelayMaxMs',
+  'snReferralSettleMs',
 ] as const;
+
+const NON_NEGATIVE_INTEGERS = ['snReferralsMax', 'snHandOffPerCheck'] as const;
 
 const PORTS = ['bootstrapPort', 'loginServerPort', 'pstnGatewayPort', 'snAlternatePortOffset'] as const;
 
-const RATIOS = ['overloadRatio', 'underuseRatio'] as const;
+const RATIOS = ['overloadRatio', 'underuseRatio', 'snLoadMarginRatio', 'snRedirectAboveRatio', 'snHandOffAboveRatio'] as const;
 
-const POSITIVE_PERIODS = ['keepAliveIntervalMs', 'overlayMaintainIntervalMs', 'loadCheckIntervalMs', 'lsLoginsPerSec'] as const;
+const POSITIVE_PERIODS = ['keepAliveIntervalMs', 'hostCacheRefreshIntervalMs', 'overlayMaintainIntervalMs', 'loadCheckIntervalMs', 'lsLoginsPerSec'] as const;
 
 function checkParams(p: ProtocolParams): void {
   for (const k of POSITIVE_INTEGERS) if (!Number.isSafeInteger(p[k]) || p[k] < 1) bad(k, 'an integer >= 1', p[k]);
   for (const k of NON_NEGATIVE_NUMBERS) if (!(typeof p[k] === 'number' && p[k] >= 0 && Number.isFinite(p[k]))) bad(k, 'a finite number >= 0', p[k]);
+  for (const k of NON_NEGATIVE_INTEGERS) if (!Number.isSafeInteger(p[k]) || p[k] < 0) bad(k, 'an integer >= 0', p[k]);
   for (const k of PORTS) if (!Number.isInteger(p[k]) || p[k] < 1 || p[k] > 65535) bad(k, 'a port 1..65535', p[k]);
   for (const k of RATIOS) if (!(typeof p[k] === 'number' && p[k] >= 0 && p[k] <= 1)) bad(k, 'a ratio in [0, 1]', p[k]);
   for (const k of POSITIVE_PERIODS) if (!(typeof p[k] === 'number' && p[k] > 0)) bad(k, 'a number > 0', p[k]);
@@ -260,6 +308,8 @@ function checkParams(p: ProtocolParams): void {
   if (p.duplicateLogin !== 'replace' && p.duplicateLogin !== 'refuse') bad('duplicateLogin', "'replace' or 'refuse'", p.duplicateLogin);
   if (p.cryptoMode !== 'real' && p.cryptoMode !== 'modelled') bad('cryptoMode', "'real' or 'modelled'", p.cryptoMode);
   if (typeof p.honourOptOut !== 'boolean') bad('honourOptOut', 'a boolean', p.honourOptOut);
+  if (typeof p.rememberFallbackPort !== 'boolean') bad('rememberFallbackPort', 'a boolean', p.rememberFallbackPort);
+  if (p.overlayRetryDelayMaxMs < p.overlayRetryDelayMs) bad('overlayRetryDelayMaxMs', `at least overlayRetryDelayMs (${p.overlayRetryDelayMs})`, p.overlayRetryDelayMaxMs);
 }
 
 function bad(field: string, expected: string, got: unknown): never {

@@ -31,7 +31,7 @@
  *                          eligible. An SN at or below `underuseRatio` of capacity for
  *                          `underuseDemoteAfterMs`, with at least one overlay link (never the
  *                          last SN it knows of) and not a bootstrap SN, demotes itself: its
- *                          clients are told (`superNodeLeaving`) and log in elsewhere.
+ *                          clients are told (`superNodeLeavingTo`, naming its neighbours) and log in elsewhere.
  *
  * Bootstrap SNs (runtime-configured) serve from their first start and are never demoted; after
  * a restart they too wait `snRestartDelayMs` (OT-4 applies to every SN).
@@ -41,8 +41,16 @@
  * so a quick restart waits per OT-4).
  *
  * Outputs (emitted by the host that applies the decisions): trace `promoted` / `demoted`,
- * metric `promotion` (value: ms from eligible to promoted; labels policy, trigger) and
- * `demotion` (value: ms served; labels policy, cause).
+ * metric `promotion` (value: ms from eligible to promoted; labels policy, trigger bootstrap |
+ * eligible | request) and `demotion` (value: ms served; labels policy, cause).
+ *
+ * Reading `promotion`: "eligible" is the later of the instant the uptime and restart-hold
+ * conditions are met and the end of the NAT detection that showed the host open. Under
+ * promote-when-eligible the value is 0 by construction - the host promotes itself at that
+ * instant (trigger eligible) - so it measures nothing there; the policy's cost shows in the SN
+ * count and in clients per SN instead. Under promote-on-demand (trigger request) it is the wait
+ * for an overloaded SN to ask: the figure the metric is for. Bootstrap SNs (trigger bootstrap)
+ * are configured, not elected: their 0 is no measurement either.
  */
 
 import type { ProtocolParams } from '../params.js';

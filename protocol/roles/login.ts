@@ -8,7 +8,7 @@
  * The table knows nothing of roles or messages; the visualizer can draw it as it is.
  *
  *   offline --login--> probing | connecting (UDP known blocked) | roundWait | offline (failed)
- *   probing --probeReply | probeTimeout--> connecting
+ *   probing --probeReply | probeTimeout--> connecting;  --probeTimeout--> ladder (a silent hint)
  *   connecting --snConnected--> greeting;  --snConnectFailed--> next step of the ladder
  *   greeting --snChallenge--> authenticating (no valid credential) | attaching | ladder (not an SN)
  *   authenticating --lsChallenge | lsConnected--> authenticating
@@ -18,10 +18,11 @@
  *                  --authRefused--> offline (failed)
  *   lsBackoff --lsRetryOver--> authenticating
  *   attaching --attachAccepted--> detectingNat;  --attachRefused--> ladder
+ *             --attachRedirected--> ladder (the SNs it names next in this round)
  *   detectingNat --natDone--> announcing
  *   announcing --presenceAck--> online;  online --presenceAck--> online (a presence update's ack)
  *   any login step after connecting --snLost | replyTimeout--> ladder (next HC entry)
- *   online --snLost--> probing | connecting | roundWait | offline   (re-login from the HC)
+ *   online --snLost | handOff--> probing | connecting | roundWait | offline   (re-login from the HC)
  *   any but offline --logout | sessionEnded--> offline
  *
  * "ladder" is the BS-9 order (`LoginLadder`): for each HC entry, a UDP probe, then TCP to the
@@ -47,10 +48,26 @@
  *     losing the SN costs the LS nothing (greeting --snChallenge--> attaching).
  *   - The TCP connection's own failure time (refused at once, or a SYN timeout) comes from the
  *     runtime's `connectFailed`; the host adds no timer of its own to a connect.
+ *   - A redirect (`attachRedirect`, load spreading, super-node.ts) puts the SNs it names right
+ *     after the current entry, in its order, leaving out entries this round already tried; an
+ *     entry is tried at most once per round, so redirects cannot loop within a round (and an SN
+ *     takes a host it redirected lately, so they cannot loop across rounds either).
+ *   - SNs named by a redirect or a hand-off are hints, tried the cheap way for the rest of the
+ *     login: a UDP probe, and TCP only if it was answered (then with the usual fall-backs); a
+ *     host that knows its UDP is blocked tries the first TCP port only. A hint that does not
+ *     answer is skipped. (Without this a hint naming an SN that crashed moments ago - its
+ *     neighbours notice within an overlay period - cost the full ladder: 5 s plus three SYN
+ *     timeouts, about 68 s.) HC entries proper always get the full BS-9 ladder.
+ *   - Remembered fall-back port (`rememberFallbackPort`, on by default): once a TCP connection
+ *     to an SN got through only on a fall-back port (80 / 443), every later entry starts at that
+ *     port, then its own port and the rest in BS-9 order. A host whose firewall lets out only 80
+ *     and 443 then pays one SYN timeout per process instead of one per entry. When nothing ever
+ *     connects (every entry unreachable) nothing is remembered and the ladder is BS-9 exactly.
  */
 
 import type { Endpoint } from '../node.js';
 import type { ProtocolParams } from '../params.js';
+import { endpointKey } from './support.js';
 
 export type LoginState =
   | 'offline'
@@ -85,6 +102,8 @@ export type LoginEvent =
   | 'lsRetryOver'
   | 'attachAccepted'
   | 'attachRefused'
+  | 'attachRedirected'
+  | 'handOff'
   | 'natDone'
   | 'presenceAck'
   | 'replyTimeout'
@@ -101,7 +120,7 @@ const ANY_ACTIVE = { logout: LEAVE, sessionEnded: LEAVE } as const;
 
 export const LOGIN_TRANSITIONS: Table = {
   offline: { login: LADDER },
-  probing: { ...ANY_ACTIVE, probeReply: ['connecting'], probeTimeout: ['connecting'] },
+  probing: { ...ANY_ACTIVE, probeReply: ['connecting'], probeTimeout: LADDER },
   connecting: { ...ANY_ACTIVE, snConnected: ['greeting'], snConnectFailed: LADDER },
   roundWait: { ...ANY_ACTIVE, roundDelayOver: LADDER },
   greeting: { ...ANY_ACTIVE, snChallenge: ['authenticating', 'attaching', ...LADDER], snLost: LADDER, replyTimeout: LADDER },
@@ -118,10 +137,10 @@ export const LOGIN_TRANSITIONS: Table = {
     snLost: ['authenticating'],
   },
   lsBackoff: { ...ANY_ACTIVE, lsRetryOver: ['authenticating'], snLost: ['lsBackoff'] },
-  attaching: { ...ANY_ACTIVE, attachAccepted: ['detectingNat'], attachRefused: LADDER, snLost: LADDER, replyTimeout: LADDER },
+  attaching: { ...ANY_ACTIVE, attachAccepted: ['detectingNat'], attachRefused: LADDER, attachRedirected: LADDER, snLost: LADDER, replyTimeout: LADDER },
   detectingNat: { ...ANY_ACTIVE, natDone: ['announcing'], snLost: LADDER },
   announcing: { ...ANY_ACTIVE, presenceAck: ['online'], snLost: LADDER, replyTimeout: LADDER },
-  online: { ...ANY_ACTIVE, snLost: LADDER, presenceAck: ['online'] },
+  online: { ...ANY_ACTIVE, snLost: LADDER, handOff: LADDER, presenceAck: ['online'] },
 };
 
 export class LoginMachine {
@@ -166,9 +185,14 @@ export class LoginLadder {
   private ports: readonly number[] = [];
   private tried = 0;
 
+  /**
+   * `candidates()` gives a round's entries; `preferredPort()` a port every entry's TCP steps
+   * start at (the remembered fall-back port), if any.
+   */
   constructor(
     private readonly params: ProtocolParams,
     private readonly candidates: () => readonly Endpoint[],
+    private readonly preferredPort: () => number | undefined = () => undefined,
   ) {}
 
   /** Rounds started so far (1 during the first). */
@@ -189,6 +213,18 @@ export class LoginLadder {
   /** Whether the current entry's UDP probe got no reply (it timed out). */
   probeTimedOut = false;
 
+  /** Endpoint keys of the hints of this login (SNs named by a redirect or hand-off). */
+  private readonly hints = new Set<number>();
+
+  /** Marks `superNodes` as hints (see the header). */
+  addHints(superNodes: readonly Endpoint[]): void {
+    for (const e of superNodes) this.hints.add(endpointKey(e));
+  }
+
+  private isHint(e: Endpoint | undefined): boolean {
+    return e !== undefined && this.hints.has(endpointKey(e));
+  }
+
   /** The first step of a fresh login. */
   begin(udpBlocked: boolean): LadderStep {
     this.roundNumber = 0;
@@ -205,8 +241,9 @@ export class LoginLadder {
   }
 
   /** The probe was answered or timed out: TCP to the SN's own port. */
-  afterProbe(timedOut: boolean): LadderStep {
+  afterProbe(timedOut: boolean, udpBlocked = false): LadderStep {
     this.probeTimedOut = timedOut;
+    if (timedOut && this.isHint(this.entry)) return this.nextEntry(udpBlocked);
     this.portIndex = 0;
     return this.connectStep();
   }
@@ -224,13 +261,35 @@ export class LoginLadder {
     return this.startEntry(udpBlocked);
   }
 
+  /**
+   * The current entry redirected us to `superNodes`: they come next, in their order, without
+   * the entries this round already tried (and without moving an entry the round would try
+   * later twice); then the rest of the round.
+   */
+  redirect(superNodes: readonly Endpoint[], udpBlocked: boolean): LadderStep {
+    const done = this.entries.slice(0, this.entryIndex + 1);
+    const seen = new Set(done.map(endpointKey));
+    const inserted: Endpoint[] = [];
+    for (const e of superNodes) {
+      if (seen.has(endpointKey(e))) continue;
+      seen.add(endpointKey(e));
+      inserted.push(e);
+    }
+    const rest = this.entries.slice(this.entryIndex + 1).filter((e) => !seen.has(endpointKey(e)));
+    this.entries = [...done, ...inserted, ...rest];
+    this.addHints(superNodes);
+    return this.nextEntry(udpBlocked);
+  }
+
   private startEntry(udpBlocked: boolean): LadderStep {
     const entry = this.entries[this.entryIndex];
     if (!entry) return this.roundNumber >= this.params.loginRounds ? { kind: 'fail' } : { kind: 'wait' };
     this.tried++;
     this.probeTimedOut = false;
-    this.ports = uniquePorts([entry.port, ...this.params.fallbackTcpPorts]);
+    const preferred = this.preferredPort();
+    this.ports = uniquePorts(preferred === undefined ? [entry.port, ...this.params.fallbackTcpPorts] : [preferred, entry.port, ...this.params.fallbackTcpPorts]);
     if (udpBlocked) {
+      if (this.isHint(entry)) this.ports = this.ports.slice(0, 1);
       this.portIndex = 0;
       return this.connectStep();
     }

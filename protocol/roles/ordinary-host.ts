@@ -11,19 +11,28 @@
  *      and gives the nonce the attach must sign.
  *   3. Authenticate with the LS over TCP (name, password, the LS's nonce, our public key) -
  *      on the LS's port, falling back to 80 then 443 like the SN ladder (the port that worked
- *      is tried first next time);
+ *      is tried first next time; before any LS connection worked, a fall-back port that was the
+ *      only way through to an SN is tried first - `rememberFallbackPort`, login.ts);
  *      receive the signed credential (BS-8). A valid credential from earlier in this process
  *      is re-used (no LS visit on re-login). The LS connection stays open as the session link.
  *      LS busy / unreachable / silent: back off (`authBusy`'s retry time, or lsRetryDelayMs,
  *      times 1 + a uniform draw, to spread a storm) and retry, at most lsTriesMax tries.
  *   4. Attach to the SN with the credential and the signed nonce; refused (full, ...) -> next
- *      HC entry. Attached: the SN's list refreshes the HC, keep-alives start.
+ *      HC entry; redirected (`attachRedirect`, the SN knows lighter SNs) -> the SNs it names go
+ *      to the front of the HC and are tried next in this round (login.ts). Attached: the SN's
+ *      list refreshes the HC, keep-alives start.
  *   5. NAT and firewall type detection against SNs (nat-detection.ts, BS-11).
  *   6. Presence announce; the SN's reply refreshes the HC (BS-9 step 6). Online.
  *   Online: keep-alive every 60 s (BS-15) by UDP (TCP when UDP is blocked, BS-10), sequence
  *   numbered; `keepAliveMissLimit` unanswered in a row, the TCP connection closing, or the SN's
  *   `superNodeLeaving` mean the SN is lost: the host marks it failed in the HC (to the end) and logs in again
- *   from the HC (a new login, trigger `reconnect`).
+ *   from the HC (a new login, trigger `reconnect`); a leaving SN's `superNodeLeavingTo` names
+ *   SNs to try first (hints, login.ts). Every `hostCacheRefreshIntervalMs` online, the host
+ *   re-announces its presence and the SN's reply refreshes the HC (OT-2), so the entries a
+ *   re-login tries are at most that old. A `handOff` from the SN (it is loaded, and
+ *   names lighter SNs) is not a loss: those SNs go to the front of the HC, the SN keeps its
+ *   place after them, and the host logs in again (trigger `handOff`; a valid credential skips
+ *   the LS, so it costs a probe, a connect, the attach and NAT detection).
  *   Logout (user): `detach` to the SN, close SN and LS connections, stop serving if serving.
  *   The LS ending the session (`sessionEnded`, a newer login of the name): the same, cause
  *   `replaced`.
@@ -46,13 +55,14 @@
  * persisted); a credential is kept in memory only. No calls, chat, search or PSTN yet: the
  * action union and the message table leave room for them.
  *
- * Metrics: loginTimeMs (labels outcome ok|failed, natClass, trigger user|reconnect),
- * loginAttempts and loginRounds (labels outcome), loginFailure (value 1; label cause:
+ * Metrics: loginTimeMs (labels outcome ok|failed, natClass, trigger user|reconnect|handOff),
+ * loginAttempts, loginRounds and loginRedirects (labels outcome), loginFailure (value 1; label cause:
  * noSuperNode | badCredentials | rateLimited | nameInUse | badNonce | loginServerBusy |
  * loginServerUnreachable | badCredential | replaced), natDetectionMs (label natClass),
  * snLost (value 1; label cause), sessionEnd (value 1; label cause), promotion / demotion
  * (election.ts), and the SN's snClients.
  * Traces: loginStarted, loginStep (one per UDP probe or TCP connect), loginEntryFailed, loginRoundFailed, udpBlocked,
+ * fallbackPortRemembered, loginRedirected, handedOff,
  * natClassified, loginSucceeded, loginFailed, loginAborted, snLost, loggedOut, sessionEnded,
  * loginServerLinkClosed, promoted, demoted, promoteDeclined, notServing, plus the SN's.
  */
@@ -92,12 +102,14 @@ export type HostTimer =
   | 'natTest'
   /** fires when: the next keep-alive to the SN is due (BS-15: every 60 s). */
   | 'keepAlive'
+  /** fires when: online for another hostCacheRefreshIntervalMs: re-announce presence, whose reply refreshes the HC (OT-2). */
+  | 'hostCacheRefresh'
   /** fires when: the host's uptime and restart-hold conditions for SN eligibility are met. */
   | 'eligibilityCheck';
 
 export type NodeTimer = HostTimer | SuperNodeTimer;
 
-const HOST_TIMERS: readonly HostTimer[] = ['probeTimeout', 'roundDelay', 'replyTimeout', 'lsRetry', 'natTest', 'keepAlive', 'eligibilityCheck'];
+const HOST_TIMERS: readonly HostTimer[] = ['probeTimeout', 'roundDelay', 'replyTimeout', 'lsRetry', 'natTest', 'keepAlive', 'hostCacheRefresh', 'eligibilityCheck'];
 /** Timers of one login step: leaving a state disarms them. */
 const STEP_TIMERS: readonly HostTimer[] = ['probeTimeout', 'roundDelay', 'replyTimeout', 'lsRetry', 'natTest'];
 
@@ -133,7 +145,7 @@ export interface HostOptions {
 
 type ConnOwner = 'sn' | 'ls' | 'inbound' | 'service';
 
-type LoginTrigger = 'user' | 'reconnect';
+type LoginTrigger = 'user' | 'reconnect' | 'handOff';
 
 /** The login in progress. */
 interface LoginProcess {
@@ -145,6 +157,8 @@ interface LoginProcess {
   snLostDuringAuth: boolean;
   lsTries: number;
   lsBusy: boolean;
+  /** attachRedirects followed in this login. */
+  redirects: number;
   nat: NatDetector | undefined;
   natStartedAtMs: number;
 }
@@ -154,6 +168,8 @@ interface SnLink {
   /** The HC entry (the SN's UDP endpoint). */
   readonly entry: Endpoint;
   readonly conn: ConnId;
+  /** The TCP port the connection went to (the SN's own, or a fall-back). */
+  readonly port: number;
   nonce: Uint8Array | undefined;
   /** The id the SN gave this client at attach; keep-alives carry it. */
   clientId: number | undefined;
@@ -202,6 +218,8 @@ export class HostNode implements ProtocolNode<HostAction> {
   private credential: { bytes: Uint8Array; expiresAtMs: number } | undefined;
   private udpBlockedFlag = false;
   private lsWorkingPort: number | undefined;
+  /** A fall-back port that was the only way through to an SN in this process (rememberFallbackPort). */
+  private fallbackPortFirst: number | undefined;
   private natClassValue: NatClass = 'unknown';
   private natKnownAtMs = 0;
   private reportedEligible = false;
@@ -327,6 +345,8 @@ export class HostNode implements ProtocolNode<HostAction> {
         return this.applyNatStep(ctx, this.login!.nat!.onTimeout());
       case 'keepAlive':
         return this.onKeepAliveDue(ctx);
+      case 'hostCacheRefresh':
+        return this.onHostCacheRefreshDue(ctx);
       case 'eligibilityCheck':
         return this.onEligibilityCheck(ctx);
       case 'clientSweep':
@@ -353,9 +373,15 @@ export class HostNode implements ProtocolNode<HostAction> {
     if (from !== to) this.timers.cancelAll(ctx, STEP_TIMERS);
   }
 
-  private startLogin(ctx: Ctx, trigger: LoginTrigger, event: LoginEvent): void {
-    const ladder = new LoginLadder(this.params, () => this.hostCache.loginCandidates(this.params.loginEntriesPerRound));
-    this.login = { trigger, startedAtMs: ctx.now, ladder, probeNonce: 0, snLostDuringAuth: false, lsTries: 0, lsBusy: false, nat: undefined, natStartedAtMs: 0 };
+  /** A new login; `hints` are SNs a hand-off named (login.ts: tried the cheap way). */
+  private startLogin(ctx: Ctx, trigger: LoginTrigger, event: LoginEvent, hints: readonly Endpoint[] = []): void {
+    const ladder = new LoginLadder(
+      this.params,
+      () => this.hostCache.loginCandidates(this.params.loginEntriesPerRound),
+      () => this.fallbackPortFirst,
+    );
+    ladder.addHints(hints);
+    this.login = { trigger, startedAtMs: ctx.now, ladder, probeNonce: 0, snLostDuringAuth: false, lsTries: 0, lsBusy: false, redirects: 0, nat: undefined, natStartedAtMs: 0 };
     ctx.out.push({ kind: 'trace', event: 'loginStarted', detail: { trigger, udpBlocked: this.udpBlockedFlag } });
     this.step(ctx, event, ladder.begin(this.udpBlockedFlag));
   }
@@ -374,7 +400,7 @@ export class HostNode implements ProtocolNode<HostAction> {
       case 'connect': {
         this.move(ctx, event, 'connecting');
         const conn = this.openConnection(ctx, 'sn', { ip: step.entry.ip, port: step.port });
-        this.sn = { entry: step.entry, conn, nonce: undefined, clientId: undefined, seq: 0, ackedSeq: 0, misses: 0 };
+        this.sn = { entry: step.entry, conn, port: step.port, nonce: undefined, clientId: undefined, seq: 0, ackedSeq: 0, misses: 0 };
         this.traceStep(ctx, step.entry, 'tcp', step.port);
         return;
       }
@@ -401,7 +427,11 @@ export class HostNode implements ProtocolNode<HostAction> {
   }
 
   private onProbeTimeout(ctx: Ctx): void {
-    this.step(ctx, 'probeTimeout', this.login!.ladder.afterProbe(true));
+    const ladder = this.login!.ladder;
+    const entry = ladder.entry;
+    const step = ladder.afterProbe(true, this.udpBlockedFlag);
+    if (entry && ladder.entry !== entry) ctx.out.push({ kind: 'trace', event: 'loginEntryFailed', detail: { entry: formatEndpoint(entry), cause: 'hintSilent' } });
+    this.step(ctx, 'probeTimeout', step);
   }
 
   private onRoundDelay(ctx: Ctx): void {
@@ -421,8 +451,20 @@ export class HostNode implements ProtocolNode<HostAction> {
 
   private onSnConnected(ctx: Ctx): void {
     if (!this.accepts(ctx, 'snConnected')) return;
+    this.rememberFallbackPort(ctx, this.sn!);
     this.move(ctx, 'snConnected', 'greeting');
     this.timers.set(ctx, 'replyTimeout', this.params.snReplyTimeoutMs);
+  }
+
+  /**
+   * The connection got through on a fall-back port only after the SN's own port failed: the
+   * host's firewall lets out that port and not the other (BS-10); later TCP steps start there.
+   */
+  private rememberFallbackPort(ctx: Ctx, sn: SnLink): void {
+    if (!this.params.rememberFallbackPort || sn.port === sn.entry.port || this.fallbackPortFirst === sn.port) return;
+    if (!this.params.fallbackTcpPorts.includes(sn.port)) return;
+    this.fallbackPortFirst = sn.port;
+    ctx.out.push({ kind: 'trace', event: 'fallbackPortRemembered', detail: { port: sn.port, entry: formatEndpoint(sn.entry) } });
   }
 
   private onSnConnectFailed(ctx: Ctx): void {
@@ -468,9 +510,10 @@ export class HostNode implements ProtocolNode<HostAction> {
     this.ls = { conn, portIndex: 0, phase: 'connecting' };
   }
 
-  /** The LS's ports to try: the one that worked last, its own, then the fall-back ports. */
+  /** The LS's ports to try: the one that worked last (else the SN fall-back port that did), its own, then the fall-back ports. */
   private lsPorts(): number[] {
-    const ports = [this.lsWorkingPort ?? this.options.loginServer.port, this.options.loginServer.port, ...this.params.fallbackTcpPorts];
+    const first = this.lsWorkingPort ?? this.fallbackPortFirst ?? this.options.loginServer.port;
+    const ports = [first, this.options.loginServer.port, ...this.params.fallbackTcpPorts];
     return ports.filter((p, i) => ports.indexOf(p) === i);
   }
 
@@ -616,6 +659,12 @@ export class HostNode implements ProtocolNode<HostAction> {
         if (reason === 'badCredential' || reason === 'badSignature') this.credential = undefined;
         return this.entryFailed(ctx, 'attachRefused', reason);
       }
+      case 'attachRedirect':
+        if (!this.accepts(ctx, 'attachRedirected')) return;
+        return this.onAttachRedirect(ctx, msg);
+      case 'handOff':
+        if (!this.accepts(ctx, 'handOff')) return;
+        return this.onHandOff(ctx, msg);
       case 'presenceAck':
         if (!this.accepts(ctx, 'presenceAck')) return;
         return this.onPresenceAck(ctx, msg);
@@ -625,9 +674,32 @@ export class HostNode implements ProtocolNode<HostAction> {
         return this.onPromoteRequest(ctx);
       case 'superNodeLeaving':
         return this.onSnLost(ctx, 'superNodeLeft');
+      case 'superNodeLeavingTo':
+        return this.onSnLost(ctx, 'superNodeLeft', msg.superNodes);
       default:
         return unexpected(ctx, msg.type, 'superNodeLink');
     }
+  }
+
+  /** The SN knows lighter SNs: they go to the front of the HC and come next in this round. */
+  private onAttachRedirect(ctx: Ctx, msg: MessageOf<'attachRedirect'>): void {
+    const login = this.login!;
+    const entry = this.sn!.entry;
+    this.dropSnLink(ctx);
+    login.redirects++;
+    this.hostCache.refresh(msg.superNodes);
+    const next = msg.superNodes.filter((e) => this.hostCache.has(e));
+    ctx.out.push({ kind: 'trace', event: 'loginRedirected', detail: { entry: formatEndpoint(entry), superNodes: next.length } });
+    this.step(ctx, 'attachRedirected', login.ladder.redirect(next, this.udpBlockedFlag));
+  }
+
+  /** Online, and the SN hands us off to lighter SNs: log in again, trying them first. */
+  private onHandOff(ctx: Ctx, msg: MessageOf<'handOff'>): void {
+    const entry = this.sn!.entry;
+    ctx.out.push({ kind: 'trace', event: 'handedOff', detail: { superNode: formatEndpoint(entry), superNodes: msg.superNodes.length } });
+    this.dropSnLink(ctx);
+    this.hostCache.refresh(msg.superNodes);
+    this.startLogin(ctx, 'handOff', 'handOff', msg.superNodes);
   }
 
   private onAttachAccepted(ctx: Ctx, msg: MessageOf<'attachAccepted'>): void {
@@ -691,6 +763,7 @@ export class HostNode implements ProtocolNode<HostAction> {
     this.hostCache.confirm(sn.entry);
     if (this.machine.state === 'online') return this.move(ctx, 'presenceAck', 'online');
     this.move(ctx, 'presenceAck', 'online');
+    this.timers.set(ctx, 'hostCacheRefresh', this.params.hostCacheRefreshIntervalMs);
     this.finishLogin(ctx, 'ok', undefined);
     this.scheduleEligibilityCheck(ctx);
   }
@@ -702,6 +775,7 @@ export class HostNode implements ProtocolNode<HostAction> {
     ctx.out.push({ kind: 'metric', name: 'loginTimeMs', value: ctx.now - login.startedAtMs, labels });
     ctx.out.push({ kind: 'metric', name: 'loginAttempts', value: login.ladder.entriesTried, labels: { outcome } });
     ctx.out.push({ kind: 'metric', name: 'loginRounds', value: login.ladder.round, labels: { outcome } });
+    ctx.out.push({ kind: 'metric', name: 'loginRedirects', value: login.redirects, labels: { outcome } });
     if (outcome === 'ok') {
       ctx.out.push({ kind: 'trace', event: 'loginSucceeded', detail: { superNode: formatEndpoint(this.sn!.entry), ms: ctx.now - login.startedAtMs } });
     } else {
@@ -731,14 +805,20 @@ export class HostNode implements ProtocolNode<HostAction> {
     this.timers.set(ctx, 'keepAlive', this.params.keepAliveIntervalMs);
   }
 
+  private onHostCacheRefreshDue(ctx: Ctx): void {
+    if (this.machine.state !== 'online' || this.sn?.clientId === undefined) return;
+    this.sendPresence(ctx);
+    this.timers.set(ctx, 'hostCacheRefresh', this.params.hostCacheRefreshIntervalMs);
+  }
+
   private onKeepAliveAck(ctx: Ctx, msg: MessageOf<'keepAliveAck'>): void {
     const sn = this.sn;
     if (!sn || sn.clientId === undefined || msg.seq > sn.seq) return unexpected(ctx, 'keepAliveAck', this.machine.state);
     sn.ackedSeq = Math.max(sn.ackedSeq, msg.seq);
   }
 
-  /** The SN connection closed, keep-alives went unanswered, or the SN left. */
-  private onSnLost(ctx: Ctx, cause: string): void {
+  /** The SN connection closed, keep-alives went unanswered, or the SN left (naming `successors` to try first). */
+  private onSnLost(ctx: Ctx, cause: string, successors: readonly Endpoint[] = []): void {
     if (!this.accepts(ctx, 'snLost')) return;
     const state = this.machine.state;
     const entry = this.sn!.entry;
@@ -752,7 +832,8 @@ export class HostNode implements ProtocolNode<HostAction> {
     ctx.out.push({ kind: 'metric', name: 'snLost', value: 1, labels: { cause } });
     this.dropSnLink(ctx);
     this.hostCache.markFailed(entry);
-    this.startLogin(ctx, 'reconnect', 'snLost');
+    this.hostCache.refresh(successors);
+    this.startLogin(ctx, 'reconnect', 'snLost', successors);
   }
 
   /** Logout by the user, or the LS ended the session: detach, close everything, offline. */
@@ -773,7 +854,7 @@ export class HostNode implements ProtocolNode<HostAction> {
     this.dropSnLink(ctx);
     this.closeLs(ctx);
     // A bootstrap SN in its restart hold keeps waiting to serve, whatever its user does.
-    this.timers.cancelAll(ctx, this.options.bootstrapSuperNode ? STEP_TIMERS.concat('keepAlive') : HOST_TIMERS);
+    this.timers.cancelAll(ctx, this.options.bootstrapSuperNode ? STEP_TIMERS.concat('keepAlive', 'hostCacheRefresh') : HOST_TIMERS);
     if (this.service && !this.options.bootstrapSuperNode) this.demote(ctx, 'offline');
   }
 
@@ -782,6 +863,7 @@ export class HostNode implements ProtocolNode<HostAction> {
     this.closeConnection(ctx, this.sn.conn);
     this.sn = undefined;
     this.timers.cancel(ctx, 'keepAlive');
+    this.timers.cancel(ctx, 'hostCacheRefresh');
     this.timers.cancel(ctx, 'natTest');
   }
 
@@ -833,10 +915,10 @@ export class HostNode implements ProtocolNode<HostAction> {
       ctx.out.push({ kind: 'trace', event: 'promoteDeclined', detail: { reason } });
       return;
     }
-    this.promote(ctx, 'onDemand');
+    this.promote(ctx, 'request');
   }
 
-  private promote(ctx: Ctx, trigger: 'bootstrap' | 'eligible' | 'onDemand'): void {
+  private promote(ctx: Ctx, trigger: 'bootstrap' | 'eligible' | 'request'): void {
     if (this.service) return;
     const self = { ip: this.options.localIp, port: this.portNumber };
     const eligibleSinceMs = trigger === 'bootstrap' ? ctx.now : Math.max(eligibleFromMs(this.params, this.options.config, this.eligibilityState()) ?? ctx.now, this.natKnownAtMs);
@@ -859,7 +941,8 @@ export class HostNode implements ProtocolNode<HostAction> {
     this.timers.cancel(ctx, 'eligibilityCheck');
     const policy = this.options.bootstrapSuperNode ? 'bootstrap' : this.params.electionPolicy;
     ctx.out.push({ kind: 'trace', event: 'promoted', detail: { policy, trigger, self: formatEndpoint(self) } });
-    ctx.out.push({ kind: 'metric', name: 'promotion', value: ctx.now - eligibleSinceMs, labels: { policy, trigger } });
+    // Rounded to the microsecond: a promotion at the eligibility instant is 0, not float noise.
+    ctx.out.push({ kind: 'metric', name: 'promotion', value: Math.max(0, Math.round((ctx.now - eligibleSinceMs) * 1000) / 1000), labels: { policy, trigger } });
     this.service.start(ctx);
     if (this.sn?.clientId !== undefined && this.machine.state === 'online' && this.reportedEligible) this.sendPresence(ctx);
   }

@@ -5,7 +5,7 @@
  *
  * What it models (BS-1, BS-2, OT-2):
  *   - client attachment over TCP, up to `snClientCapacity` ("several hundred", OT-2); beyond
- *     it `attachRefused{full}` and the client tries its next HC entry. An attach carries the
+ *     it `attachRefused{full}` (or a redirect, below) and the client tries its next HC entry. An attach carries the
  *     LS-signed credential (checked against the LS key) and a signature of this connection's
  *     challenge nonce (so a replayed attach fails);
  *   - UDP probes answered with a host-cache refresh (OT-2): `probeReply{hostCache}`;
@@ -16,10 +16,38 @@
  *     from the other port (port + snAlternatePortOffset), or ask an overlay neighbour to reply
  *     (`natForward`, the "reply from another node" test);
  *   - the overlay: TCP links to `overlayDegree` other SNs taken from the host cache, accepting
- *     up to `overlayLinksMax` in all; every `overlayMaintainIntervalMs` it sends its SN list on
- *     each link, drops links silent for `overlayLinkTimeoutMs` and opens links up to the
- *     degree. SN lists received refresh the host cache, which feeds probe replies - so a newly
- *     promoted SN spreads to clients through the overlay;
+ *     up to `overlayLinksMax` in all; every `overlayMaintainIntervalMs` it sends its SN list and
+ *     its load (`superNodeLoad`: clients, capacity) on each link, drops links silent for
+ *     `overlayLinkTimeoutMs` and opens links up to the degree. SN lists received refresh the
+ *     host cache, which feeds probe replies - so a newly promoted SN spreads to clients through
+ *     the overlay. A link is `up` once the join was accepted (or, for the acceptor, at once);
+ *     only an up link can go down (`overlayLinkDown`). A join that never came up (the peer
+ *     unreachable, not an SN, full, silent, closed) is `overlayJoinFailed`, and that peer is
+ *     not tried again for `overlayRetryDelayMs`, doubling with each failure in a row up to
+ *     `overlayRetryDelayMaxMs` (a link coming up with it clears the count). Without the delay a
+ *     full or dead SN at the top of many host caches drew a join from every SN every period;
+ *   - load spreading (ours; the studies say only that an SN serves "several hundred", OT-2).
+ *     Each SN keeps the last load every up neighbour reported, plus the clients it has sent
+ *     there since (so it does not send a whole crowd on one stale report). "Lighter" below
+ *     means: that load is at least `snLoadMarginRatio` (of capacity) below this SN's, and the
+ *     move leaves the target no more loaded than this SN (a move never just swaps who is
+ *     heavier). Only neighbours count: an SN knows nothing of the rest of the overlay.
+ *       redirect  an attach from a name not attached here, at or above `snRedirectAboveRatio`
+ *                 (default 0: any load), when a lighter neighbour is known: `attachRedirect`
+ *                 with up to `snReferralsMax` of them, lightest first, instead of attaching.
+ *                 A full SN redirects to any neighbour with room (else refuses `full`). A name
+ *                 redirected here within the last overlay period is taken (if there is room):
+ *                 a host sent in a circle by stale reports ends its tour where it began.
+ *       hand-off  at each load check, at or above `snHandOffAboveRatio`, up to
+ *                 `snHandOffPerCheck` clients that completed their login (most recently
+ *                 attached first) get `handOff` with the lighter neighbours and are dropped;
+ *                 they log in again there (break before make: each is offline for one
+ *                 credential-reusing login, about a second). This is what moves the clients a
+ *                 bootstrap SN collected before any SN was promoted.
+ *       lists     SN lists (probe, attach, presence replies) name up neighbours lightest first,
+ *                 so host caches - and later logins - lean towards light SNs.
+ *     `snReferralsMax: 0` switches redirects and hand-offs off (attach until full, as before);
+ *     `snHandOffPerCheck: 0` hand-offs alone;
  *   - the promote-on-demand policy's SN side (election.ts `decideLoad`): load checks every
  *     `loadCheckIntervalMs` (also a `snClients` metric sample), promotion requests to an
  *     eligible client, and the underuse verdict the host turns into a demotion.
@@ -27,17 +55,20 @@
  * Inputs it takes (all while serving; the host answers "not serving" itself):
  *   datagram probe / natProbe / keepAlive;  accepted connection's first message attach /
  *   overlayJoin;  data on a client connection: keepAlive, presence, detach;  data on an overlay
- *   link: challenge, overlayAccepted, overlayRefused, superNodeList, natForward;  connected /
+ *   link: challenge, overlayAccepted, overlayRefused, superNodeList, superNodeLoad, natForward;  connected /
  *   connectFailed / closed of its connections;  timers clientSweep, overlayMaintain, loadCheck.
  *   Anything else is reported back (`false`) and the host counts it as unexpected.
  *
  * What it abstracts: no signalling budget (OT-2's 5 KB/s) is enforced; presence is kept per SN
- * only (propagation to buddies and the user index come with search); no relaying yet.
+ * only (propagation to buddies and the user index come with search); no relaying yet. Load is
+ * the client count alone (no CPU or bandwidth measure); a hand-off does not yet spare a client
+ * in a call (there are no calls).
  *
  * Design choices (ours): the SN lists an SN hands out are its up overlay neighbours first, then
  * its host cache, at most `snHostCacheReplySize`; in overlay exchanges the sender puts itself
  * first. A second attach of a name replaces the first on this SN. The SN that ends a
- * relationship (demotion) sends `superNodeLeaving` and closes; a refused client closes itself.
+ * relationship (demotion, logout) sends `superNodeLeavingTo` with its up neighbours and closes;
+ * a refused client closes itself.
  */
 
 import type { KeyObject } from 'node:crypto';
@@ -94,6 +125,8 @@ interface Client {
   natClass: NatClass;
   eligible: boolean;
   askedToPromote: boolean;
+  /** Sent its first presence: its login is complete, so it may be handed off. */
+  announced: boolean;
 }
 
 type LinkState = 'connecting' | 'greeting' | 'joining' | 'up';
@@ -105,7 +138,35 @@ interface Link {
   peer: Endpoint | undefined;
   state: LinkState;
   lastHeardMs: number;
+  /** The client count this SN last reported on the link. */
+  reportedClients: number;
 }
+
+/** What this SN believes of a neighbour's load: its last report plus the clients sent to it since. */
+interface PeerLoad {
+  readonly peer: Endpoint;
+  /** As last reported. */
+  clients: number;
+  capacity: number;
+  /** When this SN sent it a client (redirect, hand-off) lately: counted on top of the report. */
+  sentAtMs: number[];
+}
+
+/** Failed joins in a row to one SN, and when it may be tried again. */
+interface JoinBackoff {
+  readonly failures: number;
+  readonly retryAtMs: number;
+}
+
+type Move = 'redirect' | 'redirectFull' | 'handOff';
+
+interface Estimate {
+  readonly load: PeerLoad;
+  readonly ratio: number;
+}
+
+/** Slack of the load comparisons (ratios of small integers). */
+const LOAD_EPSILON = 1e-9;
 
 export class SuperNodeService {
   private readonly clients = new Map<number, Client>();
@@ -117,6 +178,12 @@ export class SuperNodeService {
   private underusedSinceMs: number | undefined;
   private lastPromoteRequestMs = -Infinity;
   private forwardCursor = 0;
+  /** Neighbour loads by endpoint key (only while an up link to the neighbour exists). */
+  private readonly peerLoads = new Map<number, PeerLoad>();
+  /** Peers whose join failed, by endpoint key; oldest first. */
+  private readonly joinBackoff = new Map<number, JoinBackoff>();
+  /** Names this SN redirected, and when (taken if they come back within an overlay period). */
+  private readonly redirectedAtMs = new Map<string, number>();
 
   constructor(private readonly d: SuperNodeDeps) {}
 
@@ -155,10 +222,19 @@ export class SuperNodeService {
     this.maintainOverlay(ctx);
   }
 
-  /** Stops serving: clients are told and disconnected, links closed, timers cancelled. */
+  /**
+   * Stops serving: clients are told, with the up neighbours to try first (each client gets the
+   * list rotated by one more, so they do not all land on the same SN), and disconnected; links
+   * closed, timers cancelled.
+   */
   stop(ctx: Ctx): void {
+    const successors = this.neighboursLightestFirst().filter((e, i, all) => all.findIndex((x) => sameEndpoint(x, e)) === i);
+    const size = Math.min(successors.length, Math.max(1, this.d.params.snReferralsMax));
+    let turn = 0;
     for (const c of this.clients.values()) {
-      this.d.transport.write(ctx, c.conn, { type: 'superNodeLeaving' });
+      const superNodes = Array.from({ length: size }, (_, i) => successors[(turn + i) % successors.length]);
+      turn++;
+      this.d.transport.write(ctx, c.conn, { type: 'superNodeLeavingTo', superNodes });
       this.d.closeConnection(ctx, c.conn);
     }
     for (const l of this.links.values()) this.d.closeConnection(ctx, l.conn);
@@ -166,6 +242,7 @@ export class SuperNodeService {
     this.clientByConn.clear();
     this.clientByName.clear();
     this.links.clear();
+    this.peerLoads.clear();
     for (const t of SUPER_NODE_TIMERS) this.d.timers.cancel(ctx, t);
   }
 
@@ -241,9 +318,7 @@ export class SuperNodeService {
   onConnectFailed(ctx: Ctx, conn: ConnId): void {
     const link = this.links.get(conn);
     if (!link) return;
-    this.links.delete(conn);
-    if (link.peer) this.d.hostCache.markFailed(link.peer);
-    ctx.out.push({ kind: 'trace', event: 'overlayConnectFailed', detail: { peer: link.peer ? formatEndpoint(link.peer) : '' } });
+    this.endLink(ctx, link, 'unreachable', { close: false, markPeerFailed: true });
   }
 
   onClosed(ctx: Ctx, conn: ConnId): void {
@@ -253,10 +328,7 @@ export class SuperNodeService {
       return;
     }
     const link = this.links.get(conn);
-    if (link) {
-      this.links.delete(conn);
-      ctx.out.push({ kind: 'trace', event: 'overlayLinkDown', detail: { peer: link.peer ? formatEndpoint(link.peer) : '', cause: 'closed' } });
-    }
+    if (link) this.endLink(ctx, link, 'closed', { close: false, markPeerFailed: false });
   }
 
   /** One of the SN timers fired (already checked live by the host). Returns true if the SN should demote. */
@@ -278,12 +350,15 @@ export class SuperNodeService {
   // --- clients ------------------------------------------------------------------------------
 
   private onAttach(ctx: Ctx, conn: ConnId, nonce: Uint8Array, msg: MessageOf<'attach'>): void {
-    if (this.clients.size >= this.d.params.snClientCapacity && !this.clientByName.has(msg.name)) {
-      this.refuseAttach(ctx, conn, msg.name, 'full');
+    const known = this.clientByName.has(msg.name);
+    const full = this.clients.size >= this.d.params.snClientCapacity && !known;
+    if (full) {
       this.refusedSinceCheck = true;
+      if (!this.redirectAttach(ctx, conn, msg.name, true)) this.refuseAttach(ctx, conn, msg.name, 'full');
       this.requestPromotion(ctx);
       return;
     }
+    if (!known && this.redirectAttach(ctx, conn, msg.name, false)) return;
     const check = verifyCredential(msg.credential, this.d.lsPublicKey, msg.name, ctx.now);
     if (!check.ok) return this.refuseAttach(ctx, conn, msg.name, 'badCredential', check.error);
     if (!verifyChallenge(check.credential.publicKey, nonce, msg.signature)) return this.refuseAttach(ctx, conn, msg.name, 'badSignature');
@@ -291,12 +366,72 @@ export class SuperNodeService {
     if (old !== undefined) this.dropClient(ctx, this.clients.get(old)!, 'replaced', true);
     const clientId = this.nextClientId;
     this.nextClientId = (this.nextClientId % 0xffffffff) + 1;
-    const client: Client = { clientId, name: msg.name, conn, attachedAtMs: ctx.now, lastSeenMs: ctx.now, natClass: 'unknown', eligible: false, askedToPromote: false };
+    const client: Client = { clientId, name: msg.name, conn, attachedAtMs: ctx.now, lastSeenMs: ctx.now, natClass: 'unknown', eligible: false, askedToPromote: false, announced: false };
     this.clients.set(clientId, client);
     this.clientByConn.set(conn, clientId);
     this.clientByName.set(msg.name, clientId);
     this.d.transport.write(ctx, conn, { type: 'attachAccepted', clientId, hostCache: this.superNodeList() });
     ctx.out.push({ kind: 'trace', event: 'clientAttached', detail: { name: msg.name, clientId, clients: this.clients.size } });
+    this.reportLoadIfMoved(ctx);
+  }
+
+  /** Sends the attaching `name` to lighter neighbours, if the rules say so (see the header). True if it did. */
+  private redirectAttach(ctx: Ctx, conn: ConnId, name: string, full: boolean): boolean {
+    const p = this.d.params;
+    if (p.snReferralsMax === 0) return false;
+    if (!full) {
+      if (this.clients.size / p.snClientCapacity < p.snRedirectAboveRatio - LOAD_EPSILON) return false;
+      const at = this.redirectedAtMs.get(name);
+      if (at !== undefined && ctx.now - at < p.overlayMaintainIntervalMs) return false;
+    }
+    const targets = this.lighterNeighbours(ctx.now, full ? 'redirectFull' : 'redirect');
+    if (targets.length === 0) return false;
+    const list = this.refer(ctx.now, targets);
+    this.redirectedAtMs.delete(name);
+    this.redirectedAtMs.set(name, ctx.now);
+    this.d.transport.write(ctx, conn, { type: 'attachRedirect', superNodes: list });
+    ctx.out.push({ kind: 'trace', event: 'attachRedirected', detail: { name, to: formatEndpoint(list[0]), clients: this.clients.size, full } });
+    return true;
+  }
+
+  /**
+   * Neighbours with a load report that a client may move to (`move`, see the header), lightest
+   * first; ties by endpoint, so no map order decides.
+   */
+  private lighterNeighbours(nowMs: number, move: Move): Estimate[] {
+    const p = this.d.params;
+    const own = this.clients.size;
+    const cap = p.snClientCapacity;
+    const out: Estimate[] = [];
+    for (const t of this.peerLoads.values()) {
+      if (t.capacity <= 0) continue;
+      const clients = this.estimatedClients(t, nowMs);
+      const ok =
+        move === 'redirectFull'
+          ? clients < t.capacity
+          : own / cap - clients / t.capacity >= p.snLoadMarginRatio - LOAD_EPSILON &&
+            (move === 'redirect' ? (clients + 1) / t.capacity < (own + 1) / cap - LOAD_EPSILON : (clients + 1) / t.capacity <= (own - 1) / cap + LOAD_EPSILON);
+      if (ok) out.push({ load: t, ratio: clients / t.capacity });
+    }
+    return out.sort((a, b) => a.ratio - b.ratio || endpointKey(a.load.peer) - endpointKey(b.load.peer));
+  }
+
+  /**
+   * A neighbour's report plus the clients sent to it within the last `snReferralSettleMs` (by
+   * then they have attached there, and its next report counts them). Between reports a
+   * neighbour is off by less than half the margin (reportLoadIfMoved).
+   */
+  private estimatedClients(t: PeerLoad, nowMs: number): number {
+    const horizonMs = nowMs - this.d.params.snReferralSettleMs;
+    while (t.sentAtMs.length > 0 && t.sentAtMs[0] <= horizonMs) t.sentAtMs.shift();
+    return t.clients + t.sentAtMs.length;
+  }
+
+  /** Lists `targets` (lightest first) and counts the client as sent to the first. */
+  private refer(nowMs: number, targets: readonly Estimate[]): Endpoint[] {
+    const list = targets.slice(0, this.d.params.snReferralsMax);
+    list[0].load.sentAtMs.push(nowMs);
+    return list.map((t) => t.load.peer);
   }
 
   private refuseAttach(ctx: Ctx, conn: ConnId, name: string, reason: keyof typeof ATTACH_REFUSAL, detail = ''): void {
@@ -311,6 +446,7 @@ export class SuperNodeService {
         return true;
       case 'presence':
         c.lastSeenMs = ctx.now;
+        c.announced = true;
         c.natClass = codeName(NAT_CLASS, msg.natClass, 'unknown');
         c.eligible = msg.eligible;
         this.d.transport.write(ctx, c.conn, { type: 'presenceAck', hostCache: this.superNodeList() });
@@ -330,6 +466,26 @@ export class SuperNodeService {
     if (this.clientByName.get(c.name) === c.clientId) this.clientByName.delete(c.name);
     if (close) this.d.closeConnection(ctx, c.conn);
     ctx.out.push({ kind: 'trace', event: 'clientDropped', detail: { name: c.name, cause, clients: this.clients.size } });
+    this.reportLoadIfMoved(ctx);
+  }
+
+  /** Load check, hand-off part: moves clients to lighter neighbours while the rules allow (see the header). */
+  private handOffClients(ctx: Ctx): void {
+    const p = this.d.params;
+    if (p.snReferralsMax === 0 || p.snHandOffPerCheck === 0) return;
+    const newestFirst = [...this.clients.values()].filter((c) => c.announced).reverse();
+    let moved = 0;
+    for (const c of newestFirst) {
+      if (moved >= p.snHandOffPerCheck) return;
+      if (this.clients.size / p.snClientCapacity < p.snHandOffAboveRatio - LOAD_EPSILON) return;
+      const targets = this.lighterNeighbours(ctx.now, 'handOff');
+      if (targets.length === 0) return;
+      const list = this.refer(ctx.now, targets);
+      this.d.transport.write(ctx, c.conn, { type: 'handOff', superNodes: list });
+      ctx.out.push({ kind: 'trace', event: 'clientHandedOff', detail: { name: c.name, to: formatEndpoint(list[0]), clients: this.clients.size } });
+      this.dropClient(ctx, c, 'handedOff', true);
+      moved++;
+    }
   }
 
   private sweepClients(ctx: Ctx): void {
@@ -361,10 +517,30 @@ export class SuperNodeService {
       return;
     }
     const peer = { ip: remote.ip, port: msg.port };
-    this.links.set(conn, { conn, outbound: false, peer, state: 'up', lastHeardMs: ctx.now });
+    this.links.set(conn, { conn, outbound: false, peer, state: 'up', lastHeardMs: ctx.now, reportedClients: 0 });
+    this.joinBackoff.delete(endpointKey(peer));
     this.d.hostCache.refresh([peer]);
     this.d.transport.write(ctx, conn, { type: 'overlayAccepted', superNodes: this.overlayList() });
+    this.sendLoad(ctx, this.links.get(conn)!);
     ctx.out.push({ kind: 'trace', event: 'overlayLinkUp', detail: { peer: formatEndpoint(peer), outbound: false } });
+  }
+
+  private sendLoad(ctx: Ctx, link: Link): void {
+    link.reportedClients = this.clients.size;
+    this.d.transport.write(ctx, link.conn, { type: 'superNodeLoad', clients: this.clients.size, capacity: this.d.params.snClientCapacity });
+  }
+
+  /**
+   * The client count changed: tell every up neighbour whose last report is off by half the
+   * margin or more (at least one client), so no neighbour's view drifts by a margin between
+   * the periodic reports.
+   */
+  private reportLoadIfMoved(ctx: Ctx): void {
+    const p = this.d.params;
+    const stepClients = Math.max(1, Math.floor((p.snLoadMarginRatio * p.snClientCapacity) / 2));
+    for (const link of this.links.values()) {
+      if (link.state === 'up' && Math.abs(this.clients.size - link.reportedClients) >= stepClients) this.sendLoad(ctx, link);
+    }
   }
 
   private onLinkMessage(ctx: Ctx, link: Link, msg: Message): boolean {
@@ -372,7 +548,7 @@ export class SuperNodeService {
       case 'challenge':
         if (link.state !== 'greeting') return false;
         if (msg.role !== ROLE.superNode) {
-          this.abandonLink(ctx, link, 'notSuperNode', true);
+          this.endLink(ctx, link, 'notSuperNode', { close: true, markPeerFailed: true });
           return true;
         }
         link.state = 'joining';
@@ -382,12 +558,19 @@ export class SuperNodeService {
         if (link.state !== 'joining') return false;
         link.state = 'up';
         link.lastHeardMs = ctx.now;
+        if (link.peer) this.joinBackoff.delete(endpointKey(link.peer));
         this.learn(msg.superNodes);
+        this.sendLoad(ctx, link);
         ctx.out.push({ kind: 'trace', event: 'overlayLinkUp', detail: { peer: link.peer ? formatEndpoint(link.peer) : '', outbound: true } });
         return true;
       case 'overlayRefused':
         if (link.state !== 'joining') return false;
-        this.abandonLink(ctx, link, codeName(OVERLAY_REFUSAL, msg.reason, 'unknown'), msg.reason === OVERLAY_REFUSAL.notSuperNode);
+        this.endLink(ctx, link, codeName(OVERLAY_REFUSAL, msg.reason, 'unknown'), { close: true, markPeerFailed: msg.reason === OVERLAY_REFUSAL.notSuperNode });
+        return true;
+      case 'superNodeLoad':
+        if (link.state !== 'up' || !link.peer) return false;
+        link.lastHeardMs = ctx.now;
+        this.onLoadReport(link.peer, msg);
         return true;
       case 'superNodeList':
         if (link.state !== 'up') return false;
@@ -403,11 +586,47 @@ export class SuperNodeService {
     }
   }
 
-  private abandonLink(ctx: Ctx, link: Link, cause: string, markPeerFailed: boolean): void {
+  /**
+   * Ends a link. One that was up goes down (`overlayLinkDown`; its peer's load is forgotten when
+   * no other up link to it is left). One that never came up is a failed join: its peer waits
+   * out the doubling retry delay (`overlayJoinFailed`).
+   */
+  private endLink(ctx: Ctx, link: Link, cause: string, o: { close: boolean; markPeerFailed: boolean }): void {
     this.links.delete(link.conn);
-    this.d.closeConnection(ctx, link.conn);
-    if (markPeerFailed && link.peer) this.d.hostCache.markFailed(link.peer);
-    ctx.out.push({ kind: 'trace', event: 'overlayLinkDown', detail: { peer: link.peer ? formatEndpoint(link.peer) : '', cause } });
+    if (o.close) this.d.closeConnection(ctx, link.conn);
+    if (o.markPeerFailed && link.peer) this.d.hostCache.markFailed(link.peer);
+    const peer = link.peer ? formatEndpoint(link.peer) : '';
+    if (link.state === 'up') {
+      if (link.peer && !this.hasUpLinkTo(link.peer)) this.peerLoads.delete(endpointKey(link.peer));
+      ctx.out.push({ kind: 'trace', event: 'overlayLinkDown', detail: { peer, cause } });
+      return;
+    }
+    if (!link.peer) return;
+    const key = endpointKey(link.peer);
+    const p = this.d.params;
+    const failures = (this.joinBackoff.get(key)?.failures ?? 0) + 1;
+    const retryInMs = Math.min(p.overlayRetryDelayMs * 2 ** (failures - 1), p.overlayRetryDelayMaxMs);
+    this.joinBackoff.delete(key);
+    this.joinBackoff.set(key, { failures, retryAtMs: ctx.now + retryInMs });
+    // Bounded like the host cache the candidates come from: the oldest record goes first.
+    if (this.joinBackoff.size > 2 * p.hostCacheMax) this.joinBackoff.delete(this.joinBackoff.keys().next().value!);
+    ctx.out.push({ kind: 'trace', event: 'overlayJoinFailed', detail: { peer, cause, failures, retryInMs } });
+  }
+
+  private onLoadReport(peer: Endpoint, msg: MessageOf<'superNodeLoad'>): void {
+    const key = endpointKey(peer);
+    const known = this.peerLoads.get(key);
+    if (known) {
+      known.clients = msg.clients;
+      known.capacity = msg.capacity;
+    } else {
+      this.peerLoads.set(key, { peer, clients: msg.clients, capacity: msg.capacity, sentAtMs: [] });
+    }
+  }
+
+  private hasUpLinkTo(peer: Endpoint): boolean {
+    for (const l of this.links.values()) if (l.state === 'up' && l.peer && sameEndpoint(l.peer, peer)) return true;
+    return false;
   }
 
   private learn(list: readonly Endpoint[]): void {
@@ -417,30 +636,35 @@ export class SuperNodeService {
   private maintainOverlay(ctx: Ctx): void {
     const p = this.d.params;
     for (const link of [...this.links.values()]) {
-      if (ctx.now - link.lastHeardMs > p.overlayLinkTimeoutMs) this.abandonLink(ctx, link, 'silent', false);
+      if (ctx.now - link.lastHeardMs > p.overlayLinkTimeoutMs) this.endLink(ctx, link, 'silent', { close: true, markPeerFailed: false });
     }
     const list = this.overlayList();
-    for (const link of this.links.values()) if (link.state === 'up') this.d.transport.write(ctx, link.conn, { type: 'superNodeList', superNodes: list });
+    for (const link of this.links.values()) {
+      if (link.state !== 'up') continue;
+      this.d.transport.write(ctx, link.conn, { type: 'superNodeList', superNodes: list });
+      this.sendLoad(ctx, link);
+    }
     this.openLinks(ctx);
     this.d.timers.set(ctx, 'overlayMaintain', p.overlayMaintainIntervalMs);
   }
 
-  /** Opens links to HC entries (in HC order) until `overlayDegree` links exist or are being set up. */
+  /** Opens links to HC entries (in HC order, skipping peers in their retry delay) until `overlayDegree` links exist or are being set up. */
   private openLinks(ctx: Ctx): void {
     const linked = new Set<number>();
     for (const l of this.links.values()) if (l.peer) linked.add(endpointKey(l.peer));
     for (const candidate of this.d.hostCache.entries()) {
       if (this.links.size >= this.d.params.overlayDegree) return;
       if (linked.has(endpointKey(candidate)) || sameEndpoint(candidate, this.d.self)) continue;
+      if ((this.joinBackoff.get(endpointKey(candidate))?.retryAtMs ?? -Infinity) > ctx.now) continue;
       const conn = this.d.openConnection(ctx, candidate);
-      this.links.set(conn, { conn, outbound: true, peer: candidate, state: 'connecting', lastHeardMs: ctx.now });
+      this.links.set(conn, { conn, outbound: true, peer: candidate, state: 'connecting', lastHeardMs: ctx.now, reportedClients: 0 });
       linked.add(endpointKey(candidate));
     }
   }
 
   // --- SN lists -----------------------------------------------------------------------------
 
-  /** What clients get: up neighbours first, then the host cache; at most snHostCacheReplySize. */
+  /** What clients get: up neighbours first (lightest first, unreported ones after), then the host cache; at most snHostCacheReplySize. */
   private superNodeList(): Endpoint[] {
     const max = this.d.params.snHostCacheReplySize;
     const out: Endpoint[] = [];
@@ -451,9 +675,21 @@ export class SuperNodeService {
         out.push(e);
       }
     };
-    for (const e of this.overlayPeers()) add(e);
+    for (const e of this.neighboursLightestFirst()) add(e);
     for (const e of this.d.hostCache.entries()) add(e);
     return out;
+  }
+
+  private neighboursLightestFirst(): Endpoint[] {
+    const loadOf = (e: Endpoint): number => {
+      const t = this.peerLoads.get(endpointKey(e));
+      return t && t.capacity > 0 ? t.clients / t.capacity : Infinity;
+    };
+    // A stable sort: unreported neighbours keep their link order, after the reported ones.
+    return this.overlayPeers()
+      .map((e) => ({ e, load: loadOf(e) }))
+      .sort((a, b) => (a.load === b.load ? (a.load === Infinity ? 0 : endpointKey(a.e) - endpointKey(b.e)) : a.load < b.load ? -1 : 1))
+      .map((x) => x.e);
   }
 
   /** What other SNs get: this SN first, then the client list. */
@@ -465,6 +701,8 @@ export class SuperNodeService {
 
   private checkLoad(ctx: Ctx): boolean {
     ctx.out.push({ kind: 'metric', name: 'snClients', value: this.clients.size });
+    this.forgetOldRedirects(ctx.now);
+    this.handOffClients(ctx);
     const decision = decideLoad(
       this.d.params,
       { clientCount: this.clients.size, refusedSinceCheck: this.refusedSinceCheck, bootstrap: this.d.bootstrap, overlayLinks: this.overlayLinkCount, underusedSinceMs: this.underusedSinceMs },
@@ -474,6 +712,13 @@ export class SuperNodeService {
     this.underusedSinceMs = decision.underusedSinceMs;
     if (decision.requestPromotion) this.requestPromotion(ctx);
     return decision.demote;
+  }
+
+  private forgetOldRedirects(nowMs: number): void {
+    for (const [name, atMs] of this.redirectedAtMs) {
+      if (nowMs - atMs < this.d.params.overlayMaintainIntervalMs) return; // oldest first
+      this.redirectedAtMs.delete(name);
+    }
   }
 
   /** promote-on-demand: asks the longest-attached eligible client not asked yet; one request per check interval. */

@@ -73,6 +73,27 @@ export const MESSAGES = {
   promoteRequest: { id: 24, fields: {} },
   /** TCP, SN -> its clients: I stop serving (demotion or logout); log in elsewhere. */
   superNodeLeaving: { id: 25, fields: {} },
+  /**
+   * TCP overlay, SN -> SN, when a link comes up and with every SN-list exchange: my client count
+   * and capacity. Load spreading (super-node.ts) picks lighter SNs from these reports.
+   */
+  superNodeLoad: { id: 26, fields: { clients: 'u32', capacity: 'u32' } },
+  /**
+   * TCP, SN -> host, in place of attachAccepted: not attached, because these SNs carry less load
+   * than I do (lightest first); try them next. The host closes the connection.
+   */
+  attachRedirect: { id: 27, fields: { superNodes: 'endpoints' } },
+  /**
+   * TCP, SN -> an online client: I carry more load than these SNs (lightest first); log in again,
+   * trying them first. The SN closes the connection after it.
+   */
+  handOff: { id: 28, fields: { superNodes: 'endpoints' } },
+  /**
+   * TCP, SN -> its clients: I stop serving (demotion or logout); log in again, trying these SNs
+   * (my up overlay neighbours, lightest first) first. Supersedes superNodeLeaving, which a
+   * client still takes as the same with no SNs named.
+   */
+  superNodeLeavingTo: { id: 29, fields: { superNodes: 'endpoints' } },
 } as const;
 
 export type MessageTable = typeof MESSAGES;

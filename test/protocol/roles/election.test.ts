@@ -140,7 +140,7 @@ describe('policy promote-on-demand', () => {
     const first = w.host('sn1').superNode!.clientNames()[0];
     expect(request.output).toMatchObject({ detail: { name: first } });
     const promotedHost = ['h1', 'h2', 'h3'].find((h) => w.host(h).isSuperNode)!;
-    expect(w.net.traces(promotedHost, 'promoted')).toMatchObject([{ at: MIN + 10, output: { detail: { policy: 'promote-on-demand', trigger: 'onDemand' } } }]);
+    expect(w.net.traces(promotedHost, 'promoted')).toMatchObject([{ at: MIN + 10, output: { detail: { policy: 'promote-on-demand', trigger: 'request' } } }]);
     expect(['h1', 'h2', 'h3'].filter((h) => w.host(h).isSuperNode)).toHaveLength(1);
   });
 

@@ -1,5 +1,6 @@
 // The ordinary host against a login server and bootstrap super nodes on the in-memory Net.
 import { describe, expect, it } from 'vitest';
+import type { ProtocolParams } from '../../../protocol/params.js';
 import { ip } from './harness.js';
 import { Wire, World } from './world.js';
 
@@ -127,8 +128,8 @@ describe('ordinary host: keep-alive (BS-15) and re-login', () => {
 });
 
 describe('ordinary host behind a UDP-blocking firewall (BS-10)', () => {
-  function firewalled() {
-    const w = new World({ superNodes: 3 });
+  function firewalled(params: Partial<ProtocolParams> = {}) {
+    const w = new World({ superNodes: 3, params });
     w.addHost('h1', '2.0.0.1');
     w.net.firewalls.set(ip('2.0.0.1'), { blockUdp: true, tcpPorts: [80, 443] });
     w.net.runUntil(LOGIN_AT);
@@ -137,19 +138,21 @@ describe('ordinary host behind a UDP-blocking firewall (BS-10)', () => {
     return w;
   }
 
+  function connects(w: World) {
+    return w.net.of('h1', 'connect').map((r) => [r.at, r.output.kind === 'connect' ? `${r.output.to.ip === ip('9.9.9.9') ? 'ls' : `sn${r.output.to.ip & 255}`}:${r.output.to.port}` : '']);
+  }
+
   it('logs in over TCP 80 after the UDP probe times out, then sends no more UDP', () => {
     const w = firewalled();
     const h1 = w.host('h1');
     expect(h1.state).toBe('online');
     expect(h1.udpBlocked).toBe(true);
     expect(h1.natClass).toBe('udp-blocked');
-    const connects = w.net.of('h1', 'connect').map((r) => [r.at, r.output.kind === 'connect' ? `${r.output.to.ip === ip('9.9.9.9') ? 'ls' : 'sn1'}:${r.output.to.port}` : '']);
     const t = LOGIN_AT + 5000; // the probe timed out
-    expect(connects).toEqual([
+    expect(connects(w)).toEqual([
       [t, 'sn1:33033'],
       [t + 3000, 'sn1:80'], // the firewall let the SYN to 33033 time out
-      [t + 3020, 'ls:33033'],
-      [t + 6020, 'ls:80'],
+      [t + 3020, 'ls:80'], // only 80 got through to the SN: the LS is tried there first
     ]);
     expect(w.net.datagrams('h1')).toEqual([{ at: LOGIN_AT, msgType: 'probe', to: '1.0.0.1:33033' }]);
     expect(w.net.traces('h1', 'udpBlocked')).toHaveLength(1);
@@ -160,23 +163,47 @@ describe('ordinary host behind a UDP-blocking firewall (BS-10)', () => {
     expect(w.net.datagrams('h1')).toHaveLength(1);
   });
 
-  it('re-logs in without UDP: straight to TCP on the next HC entry', () => {
+  it('with rememberFallbackPort off, every TCP step walks its own port first (a SYN timeout each)', () => {
+    const w = firewalled({ rememberFallbackPort: false });
+    expect(w.host('h1').state).toBe('online');
+    const t = LOGIN_AT + 5000;
+    expect(connects(w)).toEqual([
+      [t, 'sn1:33033'],
+      [t + 3000, 'sn1:80'],
+      [t + 3020, 'ls:33033'],
+      [t + 6020, 'ls:80'],
+    ]);
+  });
+
+  it('re-logs in without UDP: straight to TCP on the next HC entry, on the port that worked', () => {
     const w = firewalled();
+    const crashAt = w.net.now;
     w.net.crash('sn1');
     w.net.runFor(30_000);
     expect(w.host('h1').state).toBe('online');
     expect(w.net.datagrams('h1')).toHaveLength(1);
-    const relogin = w.net.traces('h1', 'loginStep').filter((r) => r.output.kind === 'trace' && r.output.detail!.round === 1).slice(-2);
-    expect(relogin.map((r) => r.output.kind === 'trace' && `${r.output.detail!.transport}:${r.output.detail!.entry}:${r.output.detail!.port}`)).toEqual([
-      'tcp:1.0.0.2:33033:33033',
-      'tcp:1.0.0.2:33033:80',
-    ]);
+    const relogin = w.net.traces('h1', 'loginStep').filter((r) => r.at > crashAt);
+    expect(relogin.map((r) => r.output.kind === 'trace' && `${r.output.detail!.transport}:${r.output.detail!.entry}:${r.output.detail!.port}`)).toEqual(['tcp:1.0.0.2:33033:80']);
+    expect(w.net.metrics('h1', 'loginTimeMs')[1].value).toBeLessThan(1000);
+  });
+
+  it('an SN that is not reachable on the remembered port is still tried on its own port and 443 (BS-9 order after it)', () => {
+    const w = firewalled();
+    // From now on only 443 gets out.
+    w.net.firewalls.set(ip('2.0.0.1'), { blockUdp: true, tcpPorts: [443] });
+    const crashAt = w.net.now;
+    w.net.crash('sn1');
+    w.net.runFor(30_000);
+    expect(w.host('h1').state).toBe('online');
+    const relogin = w.net.traces('h1', 'loginStep').filter((r) => r.at > crashAt);
+    expect(relogin.map((r) => r.output.kind === 'trace' && r.output.detail!.port)).toEqual([80, 33033, 443]);
   });
 });
 
 describe('super node capacity', () => {
   it('a full SN refuses the attach; the client moves on to the next HC entry', () => {
-    const w = new World({ superNodes: 2, params: { snClientCapacity: 1 } });
+    // No load spreading (it would redirect instead: load-spreading.test.ts).
+    const w = new World({ superNodes: 2, params: { snClientCapacity: 1, snReferralsMax: 0 } });
     w.addHost('h1', '2.0.0.1');
     w.addHost('h2', '2.0.0.2');
     w.net.runUntil(LOGIN_AT);
