@@ -1,3 +1,4 @@
+// Named streams: reproducible from (seed, run, name), independent of each other, and uniform.
 import fc from 'fast-check';
 import seedrandom from 'seedrandom';
 import { describe, expect, it } from 'vitest';
