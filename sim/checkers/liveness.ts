@@ -7,9 +7,10 @@
  * since the last fault (and since a serving SN was reachable). It is a snapshot, not a monitor:
  * the driver owns the clock and knows when the faults stopped.
  *
- * "Can reach a serving SN": some live SN that serves, that the host knows of - in its host cache
- * or the bootstrap list, the only places a login looks (BS-6: with none of those reachable a
- * login fails, whatever other SNs exist) - in a region no partition separates from the host's.
+ * "Can reach a serving SN": some live SN that serves, with room for a client (fewer than
+ * snClientCapacity; a full SN refuses, OT-2), that the host knows of - in its host cache or the
+ * bootstrap list, the only places a login looks (BS-6: with none of those reachable a login
+ * fails, whatever other SNs exist) - in a region no partition separates from the host's.
  * Every SN listens on TCP 80 and 443 (BS-9's fall-backs), so even a host whose firewall allows
  * only those ports reaches it.
  *
@@ -20,7 +21,7 @@
 
 import { endpointKey } from '../../protocol/roles/support.js';
 import { candidateWorstMs, livenessBoundMs } from './bounds.js';
-import type { Violation, WorldView } from './types.js';
+import type { HostView, Violation, WorldView } from './types.js';
 import { servingSuperNodes } from './view.js';
 
 export function livenessViolations(view: WorldView, wantsOnline: (hostName: string) => boolean): Violation[] {
@@ -29,13 +30,16 @@ export function livenessViolations(view: WorldView, wantsOnline: (hostName: stri
   for (const h of view.hosts) {
     if (h.kind !== 'host' || !h.node || h.node.state === 'online' || !wantsOnline(h.name)) continue;
     const known = new Set([...h.node.hostCache, ...view.bootstrap].map(endpointKey));
-    const reachable = [...serving].filter(([key, sn]) => known.has(key) && sn !== h && (sn.region === h.region || !view.cut(h.region, sn.region))).map(([, sn]) => sn);
+    const room = (sn: HostView): boolean => sn.node!.clientNames.length < view.params.snClientCapacity;
+    const reachable = [...serving]
+      .filter(([key, sn]) => known.has(key) && sn !== h && room(sn) && (sn.region === h.region || !view.cut(h.region, sn.region)))
+      .map(([, sn]) => sn);
     if (reachable.length === 0) continue;
     out.push({
       timeMs: view.nowMs,
       invariant: 'liveness',
       host: h.name,
-      message: `${h.name} is up, its user wants to be online, ${reachable.length} serving SN(s) it knows are reachable (${reachable.map((s) => s.name).join(', ')}), yet it is ${h.node.state}`,
+      message: `${h.name} is up, its user wants to be online, ${reachable.length} serving SN(s) it knows are reachable with room (${reachable.map((s) => s.name).join(', ')}), yet it is ${h.node.state}`,
     });
   }
   return out;
