@@ -169,6 +169,15 @@ describe('liveness', () => {
     const far = [sn('sn-0', SN_A, [], { region: 'b' }), host('h', { node: node({ state: 'probing' }) })];
     expect(livenessViolations(view(0, far, { cut: () => true }), () => true)).toEqual([]);
   });
+
+  it('owes nothing for an SN the host does not know, or one that is full', () => {
+    const unknown = { ip: 0x0a0a0a0a, port: 33033 };
+    const hosts = [sn('x', unknown, []), host('h', { node: node({ state: 'probing', hostCache: [SN_A] }) })];
+    expect(livenessViolations(view(0, hosts), () => true)).toEqual([]);
+    const full = Array.from({ length: SKYPE_2004.snClientCapacity }, (_, i) => `c${i}`);
+    expect(livenessViolations(view(0, [sn('sn-0', SN_A, full), host('h', { node: node({ state: 'probing' }) })]), () => true)).toEqual([]);
+    expect(livenessViolations(view(0, [sn('sn-0', SN_A, full.slice(1)), host('h', { node: node({ state: 'probing' }) })]), () => true)).toHaveLength(1);
+  });
 });
 
 describe('on a real world', () => {
