@@ -10,6 +10,7 @@ import yargs, { type Argv } from 'yargs';
 import { runCommand } from './commands/run.js';
 import { schemaCommand } from './commands/schema.js';
 import { validateCommand } from './commands/validate.js';
+import { vizCommand } from './commands/viz.js';
 import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { packageVersion } from './version.js';
@@ -52,6 +53,8 @@ function dispatch(argv: Parsed['argv'], io: CliIo): number | Promise<number> {
       );
     case 'validate':
       return validateCommand({ file, set, print: argv.print === true }, io);
+    case 'viz':
+      return vizCommand({ runDirs: ([] as unknown[]).concat(argv.runs ?? []).map(String), port: argv.port as number | undefined, dev: argv.dev === true }, io);
     default:
       return schemaCommand(io);
   }
@@ -96,10 +99,18 @@ function parser(): Argv {
         .example('$0 validate scenarios/churn.yaml --print', 'what the file means, defaults included')
         .example('$0 validate scenarios/churn.yaml --set churn.crash=50%', 'check an override'),
     )
+    .command('viz [runs..]', 'Build the web visualizer and serve it, with the given run directories, on 127.0.0.1', (y) =>
+      y
+        .positional('runs', { type: 'string', array: true, describe: 'Run directories (default: every finished run under ./runs); the first opens, a second is compared' })
+        .option('port', { type: 'number', requiresArg: true, describe: 'Port on 127.0.0.1 (default: a free one)' })
+        .option('dev', { type: 'boolean', default: false, describe: 'Serve viz/ from source with Vite\'s dev server (reloads on edit)' })
+        .example('$0 viz runs/churn-1', 'open one run')
+        .example('$0 viz runs/churn-1 runs/churn-2', 'open churn-1, compare with churn-2'),
+    )
     .command('schema', 'Print the JSON Schema of scenario files, for editors', (y) =>
       y.example('$0 schema > scenario.schema.json', 'then: # yaml-language-server: $schema=./scenario.schema.json'),
     )
-    .demandCommand(1, 'Name a command: run, validate or schema')
+    .demandCommand(1, 'Name a command: run, validate, viz or schema')
     .strict()
     .help()
     .version(packageVersion())

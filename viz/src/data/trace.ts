@@ -165,6 +165,9 @@ export class TraceStore {
   readonly linkA: number[] = [];
   readonly linkB: number[] = [];
 
+  /** For packets dropped before their destination host was known (to = -1): the host at the address they were sent to, when the trace knows it. */
+  readonly intendedTo = new Map<number, number>();
+
   readonly nodeEvents: NodeEvent[] = [];
   readonly natEvents: NatRecord[] = [];
   readonly tcpEvents: TcpRecord[] = [];
@@ -285,6 +288,10 @@ export class TraceStore {
     const colon = dst.lastIndexOf(':');
     this.dstPort[r] = colon < 0 ? 0 : Number(dst.slice(colon + 1)) || 0;
     this.link[r] = to < 0 || from < 0 ? -1 : this.linkOf(from, to);
+    if (to < 0) {
+      const intended = this.hostOfIp.get(ipOf(dst));
+      if (intended !== undefined) this.intendedTo.set(r, intended);
+    }
     if (from > this.maxHost) this.maxHost = from;
     if (to > this.maxHost) this.maxHost = to;
     if (kind === DELIVER) {
