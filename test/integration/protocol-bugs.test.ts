@@ -21,6 +21,19 @@
 //    sends nothing: both stay online for good. (duplicateLogin `refuse` fails the same way:
 //    the restarted LS has no session to refuse against.)
 //    Expected: one of them offline. Actual: both online.
+//
+// BS-11, detected class = configured class:
+//
+// 3. a public host whose SN has no overlay link is classed `restricted`, not `open`: the
+//    "other node" NAT test asks SN1 to have another SN reply (super-node.ts forwardNatTest);
+//    with no overlay link up SN1 traces natForwardUnavailable and sends nothing, and the host
+//    counts the test as failed (nat-detection.ts: "the conservative reading"), then passes the
+//    "other port" test: restricted. With one bootstrap SN (bootstrapSuperNodeCount 1) this is
+//    every public host, every login, so none is ever eligible (election.ts needs `open`) and
+//    the network never grows an SN. It also hits any host that logs in while its SN's overlay
+//    links are down (a partition, the other SNs crashed, the first moments after SN start).
+//    Expected: natClass open, and promotion after snUptimeThreshold. Actual: restricted, never
+//    promoted.
 import { describe, expect, it } from 'vitest';
 import { formatViolations } from '../../sim/checkers/index.js';
 import { SmallWorld } from '../../sim/testing/index.js';
@@ -76,5 +89,18 @@ describe('protocol bug: a user online on two machines at once (invariant b)', ()
     const both = [sw.state('laptop'), sw.state('desktop')];
     expect(formatViolations(sw.violations.filter((v) => v.invariant === 'unique-session'))).toBe('');
     expect(both.filter((s) => s === 'online')).toHaveLength(1);
+  });
+});
+
+describe('protocol bug: a public host is misclassified when its SN has no overlay link (BS-11)', () => {
+  it('3. with one bootstrap SN, a public host is classed restricted and never promoted', () => {
+    const sw = new SmallWorld({ seed: 1, superNodes: 1, hosts: [{ name: 'pub' }], protocol: { snUptimeThreshold: '2min' } });
+    sw.advance(1_000);
+    sw.login('pub');
+    sw.advance(10 * 60_000);
+    expect(sw.record('pub').expectedNatClass).toBe('open');
+    expect(sw.nodeEvents('sn-0', 'natForwardUnavailable').length).toBeGreaterThan(0);
+    expect(sw.node('pub').natClass).toBe('open');
+    expect(sw.node('pub').isSuperNode).toBe(true);
   });
 });
