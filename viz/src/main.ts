@@ -18,7 +18,8 @@ import { fmtBytes, fmtCount, fmtDuration } from './data/format.js';
 import { forEachLine } from './data/lines.js';
 import { headlineFigures, type RunSummary } from './data/summary.js';
 import { TraceStore, type TraceModel } from './data/trace.js';
-import { ViewState, type Filter } from './state.js';
+import type { VizHooks } from './hooks.js';
+import { ViewState } from './state.js';
 import { showTooltip, hideTooltip } from './ui/tooltip.js';
 import { appendText, setText } from './ui/text.js';
 import { compareView, formatFigure } from './views/compare.js';
@@ -35,21 +36,6 @@ interface ServedRun {
   readonly name: string;
   readonly path: string;
   readonly files: Partial<Record<'summary.json' | 'metrics.csv' | 'trace.ndjson', number>>;
-}
-
-export interface VizHooks {
-  readonly perf: Perf;
-  readonly ready: { summary: boolean; trace: boolean };
-  error: string | null;
-  setWindow(t0Ms: number, t1Ms: number): void;
-  clearWindow(): void;
-  selectHost(host: number, login?: number): void;
-  setFilter(f: Partial<Filter>): void;
-  state(): { window: readonly [number, number] | null; filter: Filter; host: number; login: number };
-  traffic(): { totalSent: number; totalDropped: number; links: number; sent: Record<string, number> } | null;
-  model(): { hosts: number; supernodes: number; loginServers: number; logins: number; hostsSeen: number; attachments: number; traceRows: number; malformed: number } | null;
-  /** The text helpers, for the browser test's unit checks. */
-  readonly text: { appendText: typeof appendText; setText: typeof setText; showTooltip: typeof showTooltip; hideTooltip: typeof hideTooltip };
 }
 
 declare global {
@@ -72,6 +58,7 @@ window.__viz = {
   clearWindow: () => state?.setWindow(null),
   selectHost: (host, login = -1) => state?.setHost(host, login),
   setFilter: (f) => state?.setFilter(f),
+  viewMs: () => ({ ...(state?.viewMs ?? {}) }),
   state: () => ({ window: state?.window ?? null, filter: state?.filter ?? { msg: '', proto: '', host: -1 }, host: state?.host ?? -1, login: state?.login ?? -1 }),
   traffic: () => {
     const w = traffic?.last();
@@ -93,7 +80,13 @@ window.__viz = {
           malformed: store.malformedLines,
         }
       : null,
-  text: { appendText, setText, showTooltip, hideTooltip },
+  text: {
+    appendText: (parent, tag, text, className) => appendText(parent as d3.Selection<HTMLElement, unknown, null, undefined>, tag, text, className).node(),
+    setText: (el, text) => setText(el as Element, text),
+    showTooltip: (event, lines) => showTooltip(event as MouseEvent, lines),
+    hideTooltip,
+    select: (el) => d3.select(el as Element),
+  },
 };
 
 const app = document.getElementById('app')!;
@@ -150,7 +143,7 @@ async function main(): Promise<void> {
   overlayView(overlaySlot, ctx, store!, sampled);
   hostPanel(hostSlot, ctx, store!);
   sequenceView(sequenceSlot, ctx, store!);
-  (traffic as unknown as { refreshTypes(): void }).refreshTypes();
+  traffic?.refreshTypes();
   const best = [...model.logins].filter((l) => l.outcome === 'ok').sort((x, y) => y.steps.length - x.steps.length || x.start - y.start)[0] ?? model.logins[0];
   if (best) state.setHost(best.host, best.index);
   await afterPaint();

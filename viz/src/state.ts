@@ -21,7 +21,9 @@ export class ViewState {
   host = -1;
   /** Index of the chosen login among the host's logins. */
   login = -1;
-  private readonly listeners = new Map<Topic, ((source: unknown) => void)[]>();
+  private readonly listeners = new Map<Topic, { view: string; listener: (source: unknown) => void }[]>();
+  /** Time each view spent in its listeners, per view name (ms, summed over calls). */
+  readonly viewMs: Record<string, number> = {};
 
   constructor(readonly endMs: number) {}
 
@@ -30,9 +32,10 @@ export class ViewState {
     return this.window ?? [0, this.endMs];
   }
 
-  on(topic: Topic, listener: (source: unknown) => void): void {
+  /** `view` names the listener in `viewMs`. */
+  on(topic: Topic, view: string, listener: (source: unknown) => void): void {
     const list = this.listeners.get(topic) ?? [];
-    list.push(listener);
+    list.push({ view, listener });
     this.listeners.set(topic, list);
   }
 
@@ -58,6 +61,10 @@ export class ViewState {
   }
 
   private emit(topic: Topic, source: unknown): void {
-    for (const l of this.listeners.get(topic) ?? []) l(source);
+    for (const { view, listener } of this.listeners.get(topic) ?? []) {
+      const t0 = performance.now();
+      listener(source);
+      this.viewMs[view] = (this.viewMs[view] ?? 0) + performance.now() - t0;
+    }
   }
 }

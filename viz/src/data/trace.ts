@@ -159,6 +159,9 @@ export class TraceStore {
   dstPort = new Uint16Array(INITIAL_ROWS);
   /** Index into linkA/linkB of the host pair (-1: no destination host). */
   link = new Int32Array(INITIAL_ROWS);
+  /** The rows that are sends or drops, in order (what traffic counts; about half the rows). */
+  txRows = 0;
+  tx = new Int32Array(INITIAL_ROWS);
 
   readonly msgTypes: string[] = [];
   readonly reasons: string[] = [''];
@@ -256,6 +259,18 @@ export class TraceStore {
     return lo;
   }
 
+  /** First index into `tx` whose row has time >= tMs. */
+  txAt(tMs: number): number {
+    let lo = 0;
+    let hi = this.txRows;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.t[this.tx[mid]] < tMs) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
   nameOf(host: number): string {
     if (host < 0) return '(none)';
     return this.names.get(host) ?? this.infraNames.get(host) ?? `host-${host}`;
@@ -294,6 +309,14 @@ export class TraceStore {
     }
     if (from > this.maxHost) this.maxHost = from;
     if (to > this.maxHost) this.maxHost = to;
+    if (kind !== DELIVER) {
+      if (this.txRows === this.tx.length) {
+        const bigger = new Int32Array(this.tx.length * 2);
+        bigger.set(this.tx);
+        this.tx = bigger;
+      }
+      this.tx[this.txRows++] = r;
+    }
     if (kind === DELIVER) {
       // What the receiver saw as the source: the sender's public or NAT-external address.
       const ip = ipOf(src);

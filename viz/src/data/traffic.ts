@@ -10,7 +10,7 @@
  * so `tcp-ack` here counts only the handshake's.
  */
 
-import { DROP, SEND, type TraceStore } from './trace.js';
+import { DROP, type TraceStore } from './trace.js';
 
 export interface TrafficFilter {
   /** Message type id (TraceStore.msgTypes), or -1 for all. */
@@ -72,14 +72,14 @@ export class TrafficAggregator {
     const lb = this.linkBytes;
     const touched = this.touched;
     let nTouched = 0;
-    const { kind, proto, from, to, msg, bytes, link } = s;
+    const { kind, proto, from, to, msg, bytes, link, tx } = s;
     const fMsg = filter.msg;
     const fProto = filter.proto;
     const fHost = filter.host;
-    const end = s.rowAt(t1);
-    for (let r = s.rowAt(t0); r < end; r++) {
+    const end = s.txAt(t1);
+    for (let i = s.txAt(t0); i < end; i++) {
+      const r = tx[i];
       const k = kind[r];
-      if (k !== SEND && k !== DROP) continue;
       if (fMsg >= 0 && msg[r] !== fMsg) continue;
       if (fProto >= 0 && proto[r] !== fProto) continue;
       if (fHost >= 0 && from[r] !== fHost && to[r] !== fHost) continue;

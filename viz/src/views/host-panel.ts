@@ -92,9 +92,15 @@ export function hostPanel(parent: HTMLElement, ctx: Ctx, store: TraceStore): Hos
       table(body, `NAT mappings in the window (${fmtCount(natRows.length)})`, ['time', 'event', 'proto', 'internal → external', 'remote'], natRows.map((n) => [fmtClock(n.t), n.ev, n.proto, `${n.int} → ${n.ext}`, n.rem]), 'host-nat-events');
     },
   };
-  ctx.state.on('host', () => view.show(ctx.state.host));
-  ctx.state.on('window', () => {
-    if (current >= 0) view.show(current);
+  ctx.state.on('host', 'host', () => view.show(ctx.state.host));
+  // Its tables follow the window once the brush rests, not on every movement.
+  let timer: number | undefined;
+  ctx.state.on('window', 'host', () => {
+    if (timer !== undefined) clearTimeout(timer);
+    timer = window.setTimeout(() => {
+      timer = undefined;
+      if (current >= 0) view.show(current);
+    }, 150);
   });
   return view;
 }

@@ -32,6 +32,8 @@ interface ONode extends d3.SimulationNodeDatum {
 
 interface OLink extends d3.SimulationLinkDatum<ONode> {
   readonly key: string;
+  /** Position in the links array (index into the window weights). */
+  readonly idx: number;
   readonly kind: 'attach' | 'overlay' | 'login';
   readonly weight: number;
 }
@@ -99,15 +101,22 @@ export function overlayView(parent: HTMLElement, ctx: Ctx, store: TraceStore, sa
   const y1 = d3.max(nodes, (n) => (n.y ?? 0) + n.r) ?? 1;
   const width = Math.max(480, (panel.body.node()?.clientWidth ?? 700) - 4);
   const height = 520;
-  const svg = panel.body
-    .append('svg')
-    .attr('class', 'chart overlay')
-    .attr('width', width)
-    .attr('height', height)
-    .attr('viewBox', `${x0 - pad} ${y0 - pad} ${x1 - x0 + 2 * pad} ${y1 - y0 + 2 * pad + 16}`)
-    .attr('preserveAspectRatio', 'xMidYMid meet');
+  // Two stacked SVGs with one viewBox: the links below change with every brush event, the
+  // nodes above (thousands of dots) sit in a compositing layer of their own, so restyling
+  // links does not repaint the dots.
+  const stack = panel.body.append('div').attr('class', 'overlay-stack').style('height', `${height}px`);
+  const layer = (cls: string) =>
+    stack
+      .append('svg')
+      .attr('class', `chart overlay ${cls}`)
+      .attr('width', width)
+      .attr('height', height)
+      .attr('viewBox', `${x0 - pad} ${y0 - pad} ${x1 - x0 + 2 * pad} ${y1 - y0 + 2 * pad + 16}`)
+      .attr('preserveAspectRatio', 'xMidYMid meet');
+  const linkSvg = layer('overlay-links');
+  const svg = layer('overlay-nodes');
 
-  const linkG = svg.append('g').attr('class', 'links');
+  const linkG = linkSvg.append('g').attr('class', 'links');
   const linkSel = linkG
     .selectAll<SVGLineElement, OLink>('line')
     .data(links, (d) => d.key)
@@ -117,7 +126,7 @@ export function overlayView(parent: HTMLElement, ctx: Ctx, store: TraceStore, sa
     .attr('y1', (d) => (d.source as ONode).y ?? 0)
     .attr('x2', (d) => (d.target as ONode).x ?? 0)
     .attr('y2', (d) => (d.target as ONode).y ?? 0)
-    .on('mousemove', (event: MouseEvent, d) => showTooltip(event, linkTooltip(d, store, windowWeights.get(d.key) ?? 0, ctx.state.span())))
+    .on('mousemove', (event: MouseEvent, d) => showTooltip(event, linkTooltip(d, store, weights[d.idx], ctx.state.span())))
     .on('mouseleave', hideTooltip);
 
   const nodeG = svg.append('g').attr('class', 'nodes');
@@ -204,23 +213,23 @@ export function overlayView(parent: HTMLElement, ctx: Ctx, store: TraceStore, sa
 
   drawLegend(panel.body, nodes);
 
-  const windowWeights = new Map<string, number>();
+  const weights = new Float64Array(links.length);
+  const index = windowIndex(model, links, clusterOf);
   const hostState = new Map<number, 'online' | 'logging in' | 'offline'>();
   let dotTimer: number | undefined;
   const view: OverlayView = {
     update() {
       const [t0, t1] = ctx.state.span();
-      computeWeights(model, clusterOf, t0, t1, windowWeights);
-      const max = d3.max(links, (l) => (l.kind === 'overlay' ? 0 : (windowWeights.get(l.key) ?? 0))) ?? 1;
+      windowWeights(model, index, t0, t1, weights);
+      const max = d3.max(links, (l) => (l.kind === 'attach' ? weights[l.idx] : 0)) ?? 1;
       const w = d3.scaleSqrt().domain([0, Math.max(1, max)]).range([0.8, 7]);
       linkSel
-        .attr('stroke-width', (d) => (d.kind === 'overlay' ? 1.6 : d.kind === 'login' ? 1 : w(windowWeights.get(d.key) ?? 0)))
+        .attr('stroke-width', (d) => (d.kind === 'overlay' ? 1.6 : d.kind === 'login' ? 1 : w(weights[d.idx])))
         .attr('stroke-opacity', (d) => {
           if (d.kind === 'overlay') return d.weight <= t1 ? 0.8 : 0.12;
-          const n = windowWeights.get(d.key) ?? 0;
-          return n === 0 ? 0 : d.kind === 'login' ? 0.45 : 0.6;
+          return weights[d.idx] === 0 ? 0 : d.kind === 'login' ? 0.45 : 0.6;
         })
-        .attr('data-weight', (d) => (d.kind === 'overlay' ? 1 : (windowWeights.get(d.key) ?? 0)));
+        .attr('data-weight', (d) => (d.kind === 'overlay' ? 1 : weights[d.idx]));
       const clients = snClientsAt(model, t1);
       clientLabel.text((d) => fmtCount(clients.get(d.host) ?? 0));
       // Ten thousand dots: restyled once the brush rests, not on every movement.
@@ -235,8 +244,8 @@ export function overlayView(parent: HTMLElement, ctx: Ctx, store: TraceStore, sa
       }, 120);
     },
   };
-  ctx.state.on('window', () => view.update());
-  ctx.state.on('host', () => {
+  ctx.state.on('window', 'overlay', () => view.update());
+  ctx.state.on('host', 'overlay', () => {
     const h = ctx.state.host;
     dotSel.classed('selected', (d) => d.h === h);
     infraSel.classed('selected', (d) => d.host === h);
@@ -314,34 +323,64 @@ function buildGraph(model: TraceModel): { nodes: ONode[]; links: OLink[]; cluste
       if (c) add(c, ls.key, 'login');
     }
   }
-  const links: OLink[] = [...weights.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, w]) => ({ key, source: w.source, target: w.target, kind: w.kind, weight: w.weight }));
+  const links: OLink[] = [...weights.entries()].sort(([a], [b]) => (a < b ? -1 : 1)).map(([key, w], idx) => ({ key, idx, source: w.source, target: w.target, kind: w.kind, weight: w.weight }));
   return { nodes, links, clusterOf };
 }
 
-/** Link weights in [t0, t1): hosts attached (per cluster and SN), logins started (per cluster). */
-function computeWeights(model: TraceModel, clusterOf: ReadonlyMap<number, string>, t0: number, t1: number, out: Map<string, number>): void {
-  out.clear();
-  const seen = new Set<string>();
-  for (const a of model.attachments) {
-    if (a.start >= t1) break;
-    if (a.end <= t0) continue;
+interface WindowIndex {
+  /** Per attachment: its attach link's index, or -1; and its (host, SN) pair's number. */
+  readonly attachLink: Int32Array;
+  readonly attachPair: Int32Array;
+  readonly pairStamp: Int32Array;
+  /** Per login: its login link's index, or -1. */
+  readonly loginLink: Int32Array;
+  stamp: number;
+}
+
+/** Numbers for what the window weights count, so a brush event builds no strings. */
+function windowIndex(model: TraceModel, links: readonly OLink[], clusterOf: ReadonlyMap<number, string>): WindowIndex {
+  const byKey = new Map(links.map((l) => [l.key, l.idx]));
+  const pairs = new Map<number, number>();
+  const attachLink = new Int32Array(model.attachments.length);
+  const attachPair = new Int32Array(model.attachments.length);
+  model.attachments.forEach((a, i) => {
     const c = clusterOf.get(a.host);
-    if (!c) continue;
-    const pair = `${a.host}>${a.sn}`;
-    if (seen.has(pair)) continue;
-    seen.add(pair);
-    const key = `attach:${c}>sn:${a.sn}`;
-    out.set(key, (out.get(key) ?? 0) + 1);
-  }
+    attachLink[i] = c === undefined ? -1 : (byKey.get(`attach:${c}>sn:${a.sn}`) ?? -1);
+    const key = a.host * 2 ** 24 + (a.sn + 1);
+    let p = pairs.get(key);
+    if (p === undefined) pairs.set(key, (p = pairs.size));
+    attachPair[i] = p;
+  });
   const ls = model.hosts.find((h) => h.role === 'loginServer');
-  if (!ls) return;
-  for (const l of model.logins) {
-    if (l.start >= t1) break;
-    if (l.start < t0) continue;
+  const loginLink = new Int32Array(model.logins.length);
+  model.logins.forEach((l, i) => {
     const c = clusterOf.get(l.host);
-    if (!c) continue;
-    const key = `login:${c}>ls:${ls.id}`;
-    out.set(key, (out.get(key) ?? 0) + 1);
+    loginLink[i] = c === undefined || !ls ? -1 : (byKey.get(`login:${c}>ls:${ls.id}`) ?? -1);
+  });
+  return { attachLink, attachPair, pairStamp: new Int32Array(pairs.size), loginLink, stamp: 0 };
+}
+
+/** Link weights in [t0, t1): hosts attached (per cluster and SN), logins started (per cluster). */
+function windowWeights(model: TraceModel, ix: WindowIndex, t0: number, t1: number, out: Float64Array): void {
+  out.fill(0);
+  const stamp = ++ix.stamp;
+  const atts = model.attachments;
+  for (let i = 0; i < atts.length; i++) {
+    const a = atts[i];
+    if (a.start >= t1) break;
+    const l = ix.attachLink[i];
+    if (a.end <= t0 || l < 0) continue;
+    const p = ix.attachPair[i];
+    if (ix.pairStamp[p] === stamp) continue;
+    ix.pairStamp[p] = stamp;
+    out[l]++;
+  }
+  const logins = model.logins;
+  for (let i = 0; i < logins.length; i++) {
+    const start = logins[i].start;
+    if (start >= t1) break;
+    const l = ix.loginLink[i];
+    if (start >= t0 && l >= 0) out[l]++;
   }
 }
 

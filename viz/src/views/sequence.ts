@@ -345,12 +345,12 @@ export function sequenceView(parent: HTMLElement, ctx: Ctx, store: TraceStore): 
     if (truncated > 0) appendText(scroller, 'p', `${truncated} more events of this login are not drawn.`, 'note');
   }
 
-  ctx.state.on('host', (source) => {
+  ctx.state.on('host', 'sequence', (source) => {
     if (source !== view) view.show(ctx.state.host, ctx.state.login);
     else view.show(ctx.state.host, ctx.state.login);
   });
-  ctx.state.on('login', () => view.show(ctx.state.host, ctx.state.login));
-  ctx.state.on('window', () => {
+  ctx.state.on('login', 'sequence', () => view.show(ctx.state.host, ctx.state.login));
+  ctx.state.on('window', 'sequence', () => {
     // Follow the window: show the host's first login inside it, if the one shown is outside.
     const logins = model.loginsByHost.get(ctx.state.host) ?? [];
     const w = ctx.state.window;

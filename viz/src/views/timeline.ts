@@ -186,7 +186,7 @@ export function timelineView(parent: HTMLElement, ctx: Ctx): TimelineView {
 
   const timeline = {};
   draw();
-  ctx.state.on('window', (source) => {
+  ctx.state.on('window', 'timeline', (source) => {
     if (source !== timeline) moveBrush(ctx.state.window);
   });
   return { brushNode: () => brushG?.node() ?? null };
