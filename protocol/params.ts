@@ -60,6 +60,8 @@ export interface ProtocolParams {
   /** Resend interval of one NAT test; the test fails after `natTestSends` sends without a reply (ours). */
   readonly natTestRetransmitMs: number;
   readonly natTestSends: number;
+  /** An otherNode NAT-test reply from an address the host sent UDP to within this long is discounted (ours; NAT filter state: RFC 4787 asks at least 2 min). */
+  readonly natContactMemoryMs: number;
 
   // --- Keep-alive (BS-15) -------------------------------------------------------------------
   /** Host -> SN keep-alive period (BS-15). */
@@ -179,6 +181,7 @@ export const SKYPE_2004: ProtocolParams = Object.freeze({
 
   natTestRetransmitMs: 1_000,
   natTestSends: 2,
+  natContactMemoryMs: 5 * MINUTE_MS,
 
   keepAliveIntervalMs: 60_000,
   hostCacheRefreshIntervalMs: 10 * MINUTE_MS,
@@ -279,6 +282,7 @@ const NON_NEGATIVE_NUMBERS = [
   'overlayRetryDelayMs',
   'overlayRetryDelayMaxMs',
   'snReferralSettleMs',
+  'natContactMemoryMs',
 ] as const;
 
 const NON_NEGATIVE_INTEGERS = ['snReferralsMax', 'snHandOffPerCheck'] as const;

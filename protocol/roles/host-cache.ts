@@ -24,7 +24,7 @@
  */
 
 import type { Endpoint } from '../node.js';
-import { endpointKey, sameEndpoint } from './support.js';
+import { endpointKey, isUsableEndpoint, sameEndpoint } from './support.js';
 
 /** The part of a host's disk the cache owns. */
 export interface HostCacheDisk {
@@ -99,14 +99,14 @@ export class HostCache {
     return this.selfEndpoint !== undefined && sameEndpoint(this.selfEndpoint, e);
   }
 
-  /** Dedupes (first occurrence wins), drops self, truncates, writes to disk. */
+  /** Dedupes (first occurrence wins), drops self and unusable endpoints (a peer's port 0), truncates, writes to disk. */
   private store(candidates: readonly Endpoint[]): readonly Endpoint[] {
     const seen = new Set<number>();
     const out: Endpoint[] = [];
     for (const e of candidates) {
       if (out.length >= this.maxEntries) break;
       const k = endpointKey(e);
-      if (seen.has(k) || this.isSelf(e)) continue;
+      if (seen.has(k) || this.isSelf(e) || !isUsableEndpoint(e)) continue;
       seen.add(k);
       out.push({ ip: e.ip, port: e.port });
     }

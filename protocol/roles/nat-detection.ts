@@ -30,6 +30,14 @@
  * the conservative reading (more filtering, never a false "open"); no second SN known means no
  * symmetric test (the host is classed by its filtering). A host already known to be UDP-blocked
  * (its login needed TCP after a UDP timeout) is not tested: it is udp-blocked and sends no UDP.
+ *
+ * An otherNode reply from an address the host itself sent UDP to lately (`contacted`: its
+ * probes of this login - a redirect makes that a neighbour of SN1 - or the keep-alives to an
+ * earlier SN) proves nothing: a filter that admits replies from addresses it sent to lets it
+ * in too. Such a reply is discounted (the host counts it, the test goes on: the retransmit is
+ * forwarded by SN1's next neighbour). Without this rule port-restricted and restricted hosts
+ * were classed full-cone, and firewalled public hosts open - and promoted to SNs no one could
+ * reach.
  */
 
 import type { Endpoint } from '../node.js';
@@ -42,6 +50,8 @@ export type NatTestName = 'mapping' | 'otherNode' | 'secondMapping' | 'otherPort
 
 export type NatStep =
   | { readonly kind: 'send'; readonly to: Endpoint; readonly msg: MessageOf<'natProbe'>; readonly test: NatTestName }
+  /** A reply that proves nothing (see the header): nothing to do, the test goes on. */
+  | { readonly kind: 'discounted'; readonly test: NatTestName; readonly from: Endpoint }
   | { readonly kind: 'done'; readonly natClass: NatClass; readonly reflexive: Endpoint | undefined };
 
 export interface NatDetectorOptions {
@@ -55,6 +65,8 @@ export interface NatDetectorOptions {
   readonly sends: number;
   /** Draws a fresh nonce for each test. */
   readonly nextNonce: () => number;
+  /** Whether the host sent UDP to this address lately (see the header); default: never. */
+  readonly contacted?: (ip: number) => boolean;
 }
 
 export class NatDetector {
@@ -78,14 +90,15 @@ export class NatDetector {
     return this.begin('mapping');
   }
 
-  /** A natProbeReply arrived; undefined if it is not the current test's (late or stray). */
-  onReply(nonce: number, reflexive: Endpoint): NatStep | undefined {
+  /** A natProbeReply from `from` arrived; undefined if it is not the current test's (late or stray). */
+  onReply(nonce: number, reflexive: Endpoint, from?: Endpoint): NatStep | undefined {
     if (this.finished || nonce !== this.nonce) return undefined;
     switch (this.test) {
       case 'mapping':
         this.reflexive = reflexive;
         return this.begin('otherNode');
       case 'otherNode':
+        if (from && this.o.contacted?.(from.ip)) return { kind: 'discounted', test: this.test, from };
         return this.finish(this.isPublic() ? 'open' : 'full-cone');
       case 'secondMapping':
         return this.reflexive && sameEndpoint(reflexive, this.reflexive) ? this.begin('otherPort') : this.finish('symmetric');

@@ -81,7 +81,7 @@ import { CHALLENGE_NONCE_BYTES } from './login-server.js';
 import { LoginLadder, LoginMachine, type LadderStep, type LoginEvent, type LoginState } from './login.js';
 import { NatDetector, type NatClass, type NatStep } from './nat-detection.js';
 import { SUPER_NODE_TIMERS, SuperNodeService, type SuperNodeTimer } from './super-node.js';
-import { formatEndpoint, randomInt, randomU32, unexpected } from './support.js';
+import { formatEndpoint, isUsableEndpoint, randomInt, randomU32, unexpected } from './support.js';
 import { Timers } from './timers.js';
 import { sharedObfuscator, Transport } from './transport.js';
 
@@ -188,6 +188,8 @@ interface LsLink {
 
 const LATE_CONNS_MAX = 1024;
 const SENT_NONCES_MAX = 64;
+/** Addresses remembered for the NAT test's `contacted` rule (nat-detection.ts). */
+const UDP_CONTACTS_MAX = 256;
 
 export class HostNode implements ProtocolNode<HostAction> {
   private readonly params: ProtocolParams;
@@ -204,10 +206,13 @@ export class HostNode implements ProtocolNode<HostAction> {
   private readonly listeningTcp = new Set<number>();
   private readonly listeningUdp = new Set<number>();
   private nextConn = 1;
-  /** The Random of the input being handled (NAT tests draw nonces through it). */
+  /** The Random and the time of the input being handled (NAT tests draw nonces through it, and ask what is recent). */
   private rng: Random = { next: () => 0 };
+  private nowMs = 0;
   /** Nonces of probes and NAT tests sent lately: a reply to one of them after its step is over is late, not unexpected. */
   private readonly sentNonces = new Set<number>();
+  /** Address -> when the client last sent it a datagram (probe, NAT test, keep-alive); oldest first. */
+  private readonly udpContacts = new Map<number, number>();
   private started = false;
   private startedAtMs = 0;
   private holdUntilMs = 0;
@@ -274,6 +279,7 @@ export class HostNode implements ProtocolNode<HostAction> {
   handle(input: Input<HostAction>, ctx: Ctx): void {
     if (input.kind !== 'start' && !this.started) throw new RangeError(`host: input ${input.kind} before start`);
     this.rng = ctx.rng;
+    this.nowMs = ctx.now;
     switch (input.kind) {
       case 'start':
         return this.onStart(ctx);
@@ -392,7 +398,7 @@ export class HostNode implements ProtocolNode<HostAction> {
       case 'probe': {
         this.move(ctx, event, 'probing');
         login.probeNonce = this.drawNonce(ctx.rng);
-        this.transport.sendDatagram(ctx, this.portNumber, step.entry, { type: 'probe', nonce: login.probeNonce });
+        this.sendUdp(ctx, step.entry, { type: 'probe', nonce: login.probeNonce });
         this.timers.set(ctx, 'probeTimeout', this.params.probeTimeoutMs);
         this.traceStep(ctx, step.entry, 'udp', step.entry.port);
         return;
@@ -675,7 +681,7 @@ export class HostNode implements ProtocolNode<HostAction> {
       case 'superNodeLeaving':
         return this.onSnLost(ctx, 'superNodeLeft');
       case 'superNodeLeavingTo':
-        return this.onSnLost(ctx, 'superNodeLeft', msg.superNodes);
+        return this.onSnLost(ctx, 'superNodeLeft', msg.superNodes.filter(isUsableEndpoint));
       default:
         return unexpected(ctx, msg.type, 'superNodeLink');
     }
@@ -688,7 +694,7 @@ export class HostNode implements ProtocolNode<HostAction> {
     this.dropSnLink(ctx);
     login.redirects++;
     this.hostCache.refresh(msg.superNodes);
-    const next = msg.superNodes.filter((e) => this.hostCache.has(e));
+    const next = msg.superNodes.filter((e) => isUsableEndpoint(e) && this.hostCache.has(e));
     ctx.out.push({ kind: 'trace', event: 'loginRedirected', detail: { entry: formatEndpoint(entry), superNodes: next.length } });
     this.step(ctx, 'attachRedirected', login.ladder.redirect(next, this.udpBlockedFlag));
   }
@@ -698,8 +704,9 @@ export class HostNode implements ProtocolNode<HostAction> {
     const entry = this.sn!.entry;
     ctx.out.push({ kind: 'trace', event: 'handedOff', detail: { superNode: formatEndpoint(entry), superNodes: msg.superNodes.length } });
     this.dropSnLink(ctx);
-    this.hostCache.refresh(msg.superNodes);
-    this.startLogin(ctx, 'handOff', 'handOff', msg.superNodes);
+    const hints = msg.superNodes.filter(isUsableEndpoint);
+    this.hostCache.refresh(hints);
+    this.startLogin(ctx, 'handOff', 'handOff', hints);
   }
 
   private onAttachAccepted(ctx: Ctx, msg: MessageOf<'attachAccepted'>): void {
@@ -724,14 +731,19 @@ export class HostNode implements ProtocolNode<HostAction> {
       secondSuperNode: second,
       sends: this.params.natTestSends,
       nextNonce: () => this.drawNonce(this.rng),
+      contacted: (ip) => (this.udpContacts.get(ip) ?? -Infinity) >= this.nowMs - this.params.natContactMemoryMs,
     });
     this.applyNatStep(ctx, login.nat.start());
   }
 
   private applyNatStep(ctx: Ctx, step: NatStep): void {
     if (step.kind === 'send') {
-      this.transport.sendDatagram(ctx, this.portNumber, step.to, step.msg);
+      this.sendUdp(ctx, step.to, step.msg);
       this.timers.set(ctx, 'natTest', this.params.natTestRetransmitMs);
+      return;
+    }
+    if (step.kind === 'discounted') {
+      ctx.out.push({ kind: 'trace', event: 'natReplyDiscounted', detail: { test: step.test, from: formatEndpoint(step.from) } });
       return;
     }
     const login = this.login!;
@@ -745,9 +757,17 @@ export class HostNode implements ProtocolNode<HostAction> {
     this.timers.set(ctx, 'replyTimeout', this.params.snReplyTimeoutMs);
   }
 
-  private onNatProbeReply(ctx: Ctx, msg: MessageOf<'natProbeReply'>): void {
+  /** A client datagram from our port; remembers the address for the NAT test's `contacted` rule. */
+  private sendUdp(ctx: Ctx, to: Endpoint, msg: Message): void {
+    this.udpContacts.delete(to.ip);
+    this.udpContacts.set(to.ip, ctx.now);
+    if (this.udpContacts.size > UDP_CONTACTS_MAX) this.udpContacts.delete(this.udpContacts.keys().next().value!);
+    this.transport.sendDatagram(ctx, this.portNumber, to, msg);
+  }
+
+  private onNatProbeReply(ctx: Ctx, msg: MessageOf<'natProbeReply'>, from: Endpoint): void {
     const nat = this.machine.state === 'detectingNat' ? this.login?.nat : undefined;
-    const step = nat?.onReply(msg.nonce, msg.reflexive);
+    const step = nat?.onReply(msg.nonce, msg.reflexive, from);
     if (!step) return this.staleReply(ctx, 'natProbeReply', msg.nonce);
     this.applyNatStep(ctx, step);
   }
@@ -801,7 +821,7 @@ export class HostNode implements ProtocolNode<HostAction> {
     sn.seq = (sn.seq + 1) >>> 0;
     const msg: Message = { type: 'keepAlive', clientId: sn.clientId!, seq: sn.seq };
     if (this.udpBlockedFlag) this.transport.write(ctx, sn.conn, msg);
-    else this.transport.sendDatagram(ctx, this.portNumber, sn.entry, msg);
+    else this.sendUdp(ctx, sn.entry, msg);
     this.timers.set(ctx, 'keepAlive', this.params.keepAliveIntervalMs);
   }
 
@@ -983,7 +1003,7 @@ export class HostNode implements ProtocolNode<HostAction> {
       case 'probeReply':
         return this.onProbeReply(ctx, msg);
       case 'natProbeReply':
-        return this.onNatProbeReply(ctx, msg);
+        return this.onNatProbeReply(ctx, msg, from);
       case 'keepAliveAck':
         return this.onKeepAliveAck(ctx, msg);
       case 'probe':

@@ -5,16 +5,17 @@
  *
  * What it models (BS-1, BS-2, OT-2):
  *   - client attachment over TCP, up to `snClientCapacity` ("several hundred", OT-2); beyond
- *     it `attachRefused{full}` (or a redirect, below) and the client tries its next HC entry. An attach carries the
- *     LS-signed credential (checked against the LS key) and a signature of this connection's
- *     challenge nonce (so a replayed attach fails);
+ *     it `attachRefused{full}` (or a redirect, below) and the client tries its next HC entry.
+ *     An attach carries the LS-signed credential (checked against the LS key) and a signature
+ *     of this connection's challenge nonce (so a replayed attach fails);
  *   - UDP probes answered with a host-cache refresh (OT-2): `probeReply{hostCache}`;
  *   - keep-alives from clients (UDP, or TCP for UDP-blocked clients) acknowledged; a client
  *     silent for `snClientTimeoutMs` is dropped (checked every keep-alive period);
  *   - presence of its clients (status, NAT class, SN eligibility) with `presenceAck{hostCache}`;
  *   - NAT tests (BS-11): reply with the reflexive address from the port the probe came to,
  *     from the other port (port + snAlternatePortOffset), or ask an overlay neighbour to reply
- *     (`natForward`, the "reply from another node" test);
+ *     (`natForward`, the "reply from another node" test; each send goes to the next distinct
+ *     neighbour, so a retransmit is answered by another node);
  *   - the overlay: TCP links to `overlayDegree` other SNs taken from the host cache, accepting
  *     up to `overlayLinksMax` in all; every `overlayMaintainIntervalMs` it sends its SN list and
  *     its load (`superNodeLoad`: clients, capacity) on each link, drops links silent for
@@ -27,11 +28,14 @@
  *     `overlayRetryDelayMaxMs` (a link coming up with it clears the count). Without the delay a
  *     full or dead SN at the top of many host caches drew a join from every SN every period;
  *   - load spreading (ours; the studies say only that an SN serves "several hundred", OT-2).
- *     Each SN keeps the last load every up neighbour reported, plus the clients it has sent
- *     there since (so it does not send a whole crowd on one stale report). "Lighter" below
- *     means: that load is at least `snLoadMarginRatio` (of capacity) below this SN's, and the
- *     move leaves the target no more loaded than this SN (a move never just swaps who is
- *     heavier). Only neighbours count: an SN knows nothing of the rest of the overlay.
+ *     Each SN reports its load on every link when the link comes up, at every overlay period,
+ *     and whenever its client count has moved by half the margin (at least one client) since
+ *     its last report on that link - so no neighbour's view drifts by a margin. It estimates a
+ *     neighbour's load as the last report plus the clients it sent there within the last
+ *     `snReferralSettleMs` (so it does not send a whole crowd on one report). "Lighter" below
+ *     means: that estimate is at least `snLoadMarginRatio` (of capacity) below this SN's load,
+ *     and the move leaves the target no more loaded than this SN (a move never just swaps who
+ *     is heavier). Only neighbours count: an SN knows nothing of the rest of the overlay.
  *       redirect  an attach from a name not attached here, at or above `snRedirectAboveRatio`
  *                 (default 0: any load), when a lighter neighbour is known: `attachRedirect`
  *                 with up to `snReferralsMax` of them, lightest first, instead of attaching.
@@ -47,7 +51,10 @@
  *       lists     SN lists (probe, attach, presence replies) name up neighbours lightest first,
  *                 so host caches - and later logins - lean towards light SNs.
  *     `snReferralsMax: 0` switches redirects and hand-offs off (attach until full, as before);
- *     `snHandOffPerCheck: 0` hand-offs alone;
+ *     `snHandOffPerCheck: 0` hand-offs alone. Defaults (params.ts): margin 5% (25 of 500
+ *     clients), redirect at any load, hand-off from 20% (100 clients), 10 per minute, 4 SNs
+ *     named. The hand-off floor is there because a hand-off costs a user a re-login: an SN
+ *     well below capacity keeps the clients it has and only steers new ones;
  *   - the promote-on-demand policy's SN side (election.ts `decideLoad`): load checks every
  *     `loadCheckIntervalMs` (also a `snClients` metric sample), promotion requests to an
  *     eligible client, and the underuse verdict the host turns into a demotion.
@@ -64,8 +71,8 @@
  * the client count alone (no CPU or bandwidth measure); a hand-off does not yet spare a client
  * in a call (there are no calls).
  *
- * Design choices (ours): the SN lists an SN hands out are its up overlay neighbours first, then
- * its host cache, at most `snHostCacheReplySize`; in overlay exchanges the sender puts itself
+ * Design choices (ours): the SN lists an SN hands out are its up overlay neighbours first
+ * (lightest first), then its host cache, at most `snHostCacheReplySize`; in overlay exchanges the sender puts itself
  * first. A second attach of a name replaces the first on this SN. The SN that ends a
  * relationship (demotion, logout) sends `superNodeLeavingTo` with its up neighbours and closes;
  * a refused client closes itself.
@@ -88,7 +95,7 @@ export type SuperNodeTimer =
   | 'clientSweep'
   /** fires when: an overlay period has passed; exchange SN lists, drop silent links, open links up to the degree. */
   | 'overlayMaintain'
-  /** fires when: a load-check period has passed; sample the client count, apply promote-on-demand. */
+  /** fires when: a load-check period has passed; sample the client count, hand clients off, apply promote-on-demand. */
   | 'loadCheck';
 
 export const SUPER_NODE_TIMERS: readonly SuperNodeTimer[] = ['clientSweep', 'overlayMaintain', 'loadCheck'];
@@ -291,7 +298,7 @@ export class SuperNodeService {
       this.onAttach(ctx, conn, nonce, msg);
       return true;
     }
-    if (msg.type === 'overlayJoin') {
+    if (msg.type === 'overlayJoin' && msg.port !== 0) {
       this.onOverlayJoin(ctx, conn, remote, msg);
       return true;
     }
@@ -499,8 +506,14 @@ export class SuperNodeService {
     return (this.d.self.port + this.d.params.snAlternatePortOffset) & 0xffff || 1;
   }
 
+  /** Asks the next neighbour in turn (one link per neighbour: a retransmit goes to another one, if there is one). */
   private forwardNatTest(ctx: Ctx, nonce: number, target: Endpoint): void {
-    const up = [...this.links.values()].filter((l) => l.state === 'up');
+    const seen = new Set<number>();
+    const up = [...this.links.values()].filter((l) => {
+      if (l.state !== 'up' || !l.peer || seen.has(endpointKey(l.peer))) return false;
+      seen.add(endpointKey(l.peer));
+      return true;
+    });
     if (up.length === 0) {
       ctx.out.push({ kind: 'trace', event: 'natForwardUnavailable', detail: { target: formatEndpoint(target) } });
       return;

@@ -9,6 +9,11 @@ export function endpointKey(e: Endpoint): number {
   return e.ip * 65536 + e.port;
 }
 
+/** An endpoint a peer may name as an SN: a non-zero address and port (a peer's 0.0.0.0 or port 0 is garbage, dropped). */
+export function isUsableEndpoint(e: Endpoint): boolean {
+  return e.ip !== 0 && e.port > 0 && e.port <= 65535;
+}
+
 export function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
   return a.ip === b.ip && a.port === b.port;
 }

@@ -19,6 +19,12 @@ describe('host cache', () => {
     expect(disk.hostCache).toEqual(bootstrapList(7));
   });
 
+  it('takes no endpoint a peer could only have made up: address 0.0.0.0 or port 0', () => {
+    const hc = new HostCache(SKYPE_2004.hostCacheMax, {}, bootstrapList(2));
+    hc.refresh([ep('0.0.0.0:33033'), ep('5.0.0.1:0'), sn(1)]);
+    expect(hc.entries()).toEqual([sn(1), ...bootstrapList(2)]);
+  });
+
   it('holds at most 200 entries (BS-5), the freshest first', () => {
     expect(SKYPE_2004.hostCacheMax).toBe(200);
     const hc = new HostCache(SKYPE_2004.hostCacheMax, {}, bootstrapList(7));
