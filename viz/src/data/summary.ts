@@ -113,13 +113,13 @@ export function headlineFigures(s: RunSummary, metrics: MetricsTable | undefined
   return [
     { key: 'hosts', label: 'hosts', value: s.hosts.ordinary, kind: 'count', sub: `${s.hosts.bootstrapSupernodes} bootstrap SNs, ${s.hosts.loginServers} LS` },
     { key: 'onlineMax', label: 'online (max)', value: s.hosts.onlineMax, kind: 'count', sub: meanOnline === null ? undefined : `mean ${Math.round(meanOnline)}` },
-    { key: 'loginsOk', label: 'logins ok', value: ok, kind: 'count', sub: `${failed} failed or aborted`, moreIsBetter: true },
+    { key: 'loginsOk', label: 'logins ok', value: ok, kind: 'count', sub: `${failed} failed or aborted` },
     { key: 'loginFailRatio', label: 'logins failed', value: ok + failed === 0 ? null : failed / (ok + failed), kind: 'percent', moreIsBetter: false },
     { key: 'loginP50', label: 'login time p50', value: quantile(loginCdf, 0.5), kind: 'ms', sub: `p90 ${fmtMsShort(quantile(loginCdf, 0.9))}`, moreIsBetter: false },
     { key: 'snMean', label: 'super nodes (mean)', value: s.supernodes.countMean, kind: 'number', sub: `${s.supernodes.countMin}–${s.supernodes.countMax}, ${s.supernodes.promotions} promotions` },
     { key: 'clientsPerSn', label: 'clients per SN (end)', value: s.supernodes.clientsPerSupernodeAtEnd.mean, kind: 'number', sub: `max ${s.supernodes.clientsPerSupernodeAtEnd.max ?? '–'}` },
-    { key: 'bytesPerHostS', label: 'traffic per host', value: s.traffic.bytesPerHostPerSec, kind: 'number', sub: `B/s; ${Math.round(sent).toLocaleString('en-US')} msgs, ${(bytes / 1e6).toFixed(1)} MB` },
-    { key: 'drops', label: 'packets dropped', value: drops, kind: 'count', sub: sent > 0 ? `${((drops / sent) * 100).toFixed(1)}% of sent` : undefined, moreIsBetter: false },
+    { key: 'bytesPerHostS', label: 'traffic, B/s per host', value: s.traffic.bytesPerHostPerSec, kind: 'number', sub: `${Math.round(sent).toLocaleString('en-US')} msgs, ${(bytes / 1e6).toFixed(1)} MB` },
+    { key: 'drops', label: 'packets dropped', value: drops, kind: 'count', sub: sent > 0 ? `${((drops / sent) * 100).toFixed(1)}% of sent` : undefined },
     { key: 'simulated', label: 'simulated', value: s.status.simulatedMs, kind: 'ms', sub: `${s.status.events.toLocaleString('en-US')} events${s.status.complete ? '' : ', INCOMPLETE'}` },
   ];
 }
