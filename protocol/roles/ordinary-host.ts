@@ -25,9 +25,9 @@
  *   6. Presence announce; the SN's reply refreshes the HC (BS-9 step 6). Online.
  *   Online: keep-alive every 60 s (BS-15) by UDP (TCP when UDP is blocked, BS-10), sequence
  *   numbered; `keepAliveMissLimit` unanswered in a row, the TCP connection closing, or the SN's
- *   `superNodeLeaving` mean the SN is lost: the host marks it failed in the HC (to the end) and logs in again
- *   from the HC (a new login, trigger `reconnect`); a leaving SN's `superNodeLeavingTo` names
- *   SNs to try first (hints, login.ts). Every `hostCacheRefreshIntervalMs` online, the host
+ *   `superNodeLeaving` mean the SN is lost: the host marks it failed in the HC (to the end) and
+ *   logs in again from the HC (a new login, trigger `reconnect`); a leaving SN's
+ *   `superNodeLeavingTo` names SNs to try first (hints, login.ts). Every `hostCacheRefreshIntervalMs` online, the host
  *   re-announces its presence and the SN's reply refreshes the HC (OT-2), so the entries a
  *   re-login tries are at most that old. A `handOff` from the SN (it is loaded, and
  *   names lighter SNs) is not a loss: those SNs go to the front of the HC, the SN keeps its
@@ -39,7 +39,9 @@
  *
  * Inputs: start; user login / logout; datagrams (probeReply, natProbeReply, keepAliveAck for
  * the client; probe, natProbe, keepAlive for the SN service); connection events and data of
- * its SN link, its LS connection, accepted connections (first message attach / overlayJoin,
+ * its SN link (challenge, attachAccepted / attachRefused / attachRedirect, presenceAck,
+ * keepAliveAck, promoteRequest, handOff, superNodeLeaving / superNodeLeavingTo), its LS
+ * connection, accepted connections (first message attach / overlayJoin,
  * handed to the SN service, refused when not serving) and the service's connections; timers
  * (one dispatch point, `onTimer`). An input with no entry in the current state is counted
  * (`trace unexpected`); an input on a connection this node already closed, or a reply to a
@@ -51,8 +53,9 @@
  * Serving as an SN adds TCP 80 and 443 (the BS-9 fall-backs) and UDP port + 1 (NAT tests).
  *
  * What it abstracts: the host knows its interface address (`localIp`) and machine
- * (`config`) from the runtime; the UDP-blocked inference and NAT class are per process (not
- * persisted); a credential is kept in memory only. No calls, chat, search or PSTN yet: the
+ * (`config`) from the runtime; the UDP-blocked inference, the remembered fall-back port and
+ * the NAT class are per process (not persisted); a credential is kept in memory only. It
+ * remembers the addresses it sent UDP to lately (for the NAT test's `contacted` rule). No calls, chat, search or PSTN yet: the
  * action union and the message table leave room for them.
  *
  * Metrics: loginTimeMs (labels outcome ok|failed, natClass, trigger user|reconnect|handOff),
@@ -62,7 +65,7 @@
  * snLost (value 1; label cause), sessionEnd (value 1; label cause), promotion / demotion
  * (election.ts), and the SN's snClients.
  * Traces: loginStarted, loginStep (one per UDP probe or TCP connect), loginEntryFailed, loginRoundFailed, udpBlocked,
- * fallbackPortRemembered, loginRedirected, handedOff,
+ * fallbackPortRemembered, loginRedirected, handedOff, natReplyDiscounted,
  * natClassified, loginSucceeded, loginFailed, loginAborted, snLost, loggedOut, sessionEnded,
  * loginServerLinkClosed, promoted, demoted, promoteDeclined, notServing, plus the SN's.
  */
