@@ -13,10 +13,10 @@
  * typed array, reused last-in first-out - that gives the event an id for `cancel`. A
  * steady-state run allocates nothing per event.
  *
- * The entry of the event being run stays at the front of the set while its handler runs: if the
- * handler schedules an event (the common case: a packet begets a packet), the new entry
- * replaces it in one sift instead of a removal and an insertion. Otherwise it is removed on the
- * next `step`/`nextTime`.
+ * The entry of the event being run stays at the front of the set while its handler runs, and
+ * the first event the handler schedules (a packet begets a packet) takes its place: one sift
+ * instead of a removal and an insertion when the new event is due soon. If the handler
+ * schedules nothing, the entry is removed on the next `step`/`nextTime`.
  *
  * Cancellation is lazy: the slot is marked cancelled and the entry is dropped when it comes to
  * the front or is moved (its payload stays referenced until then). An EventId is the slot plus
