@@ -72,8 +72,9 @@ export function overlayView(parent: HTMLElement, ctx: Ctx, store: TraceStore, sa
   // Groups are petals around the SNs: each group's clusters are pulled to an anchor on a
   // circle, the SNs and the LS to the centre.
   const groups = [...new Set(nodes.filter((n) => n.kind === 'cluster').map((n) => n.group))].sort();
-  const ringR = Math.max(200, Math.sqrt(d3.sum(nodes, (n) => (n.r + 16) ** 2)) * 0.9);
+  const ringR = Math.max(200, Math.sqrt(d3.sum(nodes, (n) => (n.r + 24) ** 2)) * 1.15);
   const anchor = new Map(groups.map((g, i) => [g, angleAt(i, groups.length)] as const));
+  const kEstimate = Math.max(1, (2 * (ringR + (d3.max(nodes, (n) => n.r) ?? 0))) / 450);
   const ax = (d: ONode) => (d.kind === 'cluster' ? Math.cos(anchor.get(d.group)!) * ringR : 0);
   const ay = (d: ONode) => (d.kind === 'cluster' ? Math.sin(anchor.get(d.group)!) * ringR : 0);
   const sim = d3
@@ -88,19 +89,37 @@ export function overlayView(parent: HTMLElement, ctx: Ctx, store: TraceStore, sa
         .strength((l) => (l.kind === 'overlay' ? 0.2 : l.kind === 'login' ? 0 : 0.01)),
     )
     .force('charge', d3.forceManyBody<ONode>().strength((d) => -30 - d.r * 4))
-    .force('collide', d3.forceCollide<ONode>((d) => d.r + (d.kind === 'cluster' ? 18 : 12)).iterations(3))
+    // Room for a label under each node: about 16 px on screen, in layout units.
+    .force('collide', d3.forceCollide<ONode>((d) => d.r + (d.kind === 'cluster' ? 16 : 12) * kEstimate).iterations(3))
     .force('x', d3.forceX<ONode>(ax).strength((d) => (d.kind === 'cluster' ? 0.12 : 0.3)))
     .force('y', d3.forceY<ONode>(ay).strength((d) => (d.kind === 'cluster' ? 0.12 : 0.3)))
     .stop();
   sim.tick(LAYOUT_TICKS);
 
-  const pad = 70;
-  const x0 = d3.min(nodes, (n) => (n.x ?? 0) - n.r) ?? 0;
-  const x1 = d3.max(nodes, (n) => (n.x ?? 0) + n.r) ?? 1;
-  const y0 = d3.min(nodes, (n) => (n.y ?? 0) - n.r) ?? 0;
-  const y1 = d3.max(nodes, (n) => (n.y ?? 0) + n.r) ?? 1;
+  // Group names outside their petal.
+  const groupLabels = groups.map((g) => {
+    // Out along the petal's direction, past its farthest cluster.
+    const members = nodes.filter((n) => n.kind === 'cluster' && n.group === g);
+    const a = anchor.get(g)!;
+    const [ux, uy] = [Math.cos(a), Math.sin(a)];
+    const reach = d3.max(members, (n) => (n.x ?? 0) * ux + (n.y ?? 0) * uy + n.r) ?? 0;
+    const dist = reach + 26 * kEstimate;
+    return { g, x: ux * dist, y: uy * dist, anchor: ux < -0.3 ? 'end' : ux > 0.3 ? 'start' : 'middle', hosts: d3.sum(members, (n) => n.hosts.length) };
+  });
+  // The view box: nodes, their labels and the group names, whatever the layout's scale; text
+  // is sized in screen pixels (k layout units per pixel).
   const width = Math.max(480, (panel.body.node()?.clientWidth ?? 700) - 4);
   const height = 520;
+  const nx0 = d3.min(nodes, (n) => (n.x ?? 0) - n.r) ?? 0;
+  const nx1 = d3.max(nodes, (n) => (n.x ?? 0) + n.r) ?? 1;
+  const ny0 = d3.min(nodes, (n) => (n.y ?? 0) - n.r) ?? 0;
+  const ny1 = d3.max(nodes, (n) => (n.y ?? 0) + n.r) ?? 1;
+  const k = Math.max((nx1 - nx0) / (width - 160), (ny1 - ny0) / (height - 70), 0.05);
+  const x0 = Math.min(nx0, d3.min(groupLabels, (l) => l.x - (l.anchor === 'end' ? 150 : 75) * k) ?? nx0) - 10 * k;
+  const x1 = Math.max(nx1, d3.max(groupLabels, (l) => l.x + (l.anchor === 'start' ? 150 : 75) * k) ?? nx1) + 10 * k;
+  const y0 = Math.min(ny0, d3.min(groupLabels, (l) => l.y) ?? ny0) - 22 * k;
+  const y1 = Math.max(ny1, d3.max(groupLabels, (l) => l.y) ?? ny1) + 22 * k;
+  const pad = 0;
   // Two stacked SVGs with one viewBox: the links below change with every brush event, the
   // nodes above (thousands of dots) sit in a compositing layer of their own, so restyling
   // links does not repaint the dots.
@@ -111,7 +130,7 @@ export function overlayView(parent: HTMLElement, ctx: Ctx, store: TraceStore, sa
       .attr('class', `chart overlay ${cls}`)
       .attr('width', width)
       .attr('height', height)
-      .attr('viewBox', `${x0 - pad} ${y0 - pad} ${x1 - x0 + 2 * pad} ${y1 - y0 + 2 * pad + 16}`)
+      .attr('viewBox', `${x0 - pad} ${y0 - pad} ${x1 - x0 + 2 * pad} ${y1 - y0 + 2 * pad}`)
       .attr('preserveAspectRatio', 'xMidYMid meet');
   const linkSvg = layer('overlay-links');
   const svg = layer('overlay-nodes');
@@ -163,15 +182,6 @@ export function overlayView(parent: HTMLElement, ctx: Ctx, store: TraceStore, sa
     .attr('text-anchor', 'middle')
     .text((d) => clip(d.label, 40));
 
-  // Group names outside their petal.
-  const groupLabels = groups.map((g) => {
-    const members = nodes.filter((n) => n.kind === 'cluster' && n.group === g);
-    const cx = d3.mean(members, (n) => n.x ?? 0) ?? 0;
-    const cy = d3.mean(members, (n) => n.y ?? 0) ?? 0;
-    const reach = d3.max(members, (n) => Math.hypot((n.x ?? 0) - cx, (n.y ?? 0) - cy) + n.r) ?? 0;
-    const a = Math.atan2(cy, cx);
-    return { g, x: cx + Math.cos(a) * (reach + 26), y: cy + Math.sin(a) * (reach + 26), hosts: d3.sum(members, (n) => n.hosts.length) };
-  });
   nodeG
     .selectAll('text.group-label')
     .data(groupLabels)
@@ -179,7 +189,7 @@ export function overlayView(parent: HTMLElement, ctx: Ctx, store: TraceStore, sa
     .attr('class', 'group-label')
     .attr('x', (d) => d.x)
     .attr('y', (d) => d.y)
-    .attr('text-anchor', 'middle')
+    .attr('text-anchor', (d) => d.anchor)
     .attr('dy', '0.35em')
     .text((d) => `${d.g} (${fmtCount(d.hosts)})`);
 
@@ -210,6 +220,13 @@ export function overlayView(parent: HTMLElement, ctx: Ctx, store: TraceStore, sa
     .attr('class', 'node-count')
     .attr('dy', '0.35em')
     .attr('text-anchor', 'middle');
+
+  // Labels at a constant size on screen, with halos to match.
+  nodeG.selectAll<SVGTextElement, unknown>('text.node-label').style('font-size', `${11 * k}px`).style('stroke-width', `${3 * k}px`);
+  nodeG.selectAll<SVGTextElement, unknown>('text.group-label').style('font-size', `${14 * k}px`).style('stroke-width', `${4 * k}px`);
+  clientLabel.style('font-size', (d) => `${Math.min(10 * k, d.r * 0.6)}px`);
+  clusterSel.select('text.node-label').attr('y', (d) => d.r + 13 * k);
+  infraSel.select('text.node-label').attr('y', (d) => d.r + 13 * k);
 
   drawLegend(panel.body, nodes);
 
