@@ -33,7 +33,7 @@ export type EventId = number;
 
 /** Slots (pending events) are limited to 2^26 so that tag * 2^26 + slot stays an exact double. */
 const SLOT_LIMIT = 2 ** 26;
-const TAG_LIMIT = 2 ** 27;
+const TAG_MASK = 2 ** 27 - 1;
 /** Slot states: a tag (>= 0) while pending, CANCELLED, or FREE_BASE - next free slot. */
 const CANCELLED = -1;
 const FREE_BASE = -3;
@@ -42,6 +42,8 @@ const INITIAL_SLOTS = 1024;
 export class Kernel {
   private timeMs = 0;
   private nextSeq = 0;
+  /** nextSeq modulo 2^27, kept as an integer beside it. */
+  private nextTag = 0;
   private executedCount = 0;
   private liveCount = 0;
   /** Cancelled events whose entries are still in the queue. */
@@ -77,7 +79,8 @@ export class Kernel {
     if (typeof handler !== 'function') throw new TypeError('an event needs a handler function');
     const slot = this.allocSlot();
     const seq = this.nextSeq++;
-    const tag = seq - Math.floor(seq / TAG_LIMIT) * TAG_LIMIT;
+    const tag = this.nextTag;
+    this.nextTag = (tag + 1) & TAG_MASK;
     this.slotState[slot] = tag;
     this.liveCount++;
     if (this.frontRan) {
