@@ -65,15 +65,19 @@ function fmt(n: number): string {
 }
 
 /** Ordinary hosts drawn as dots: those with events of their own that never served as SN. */
+function snHosts(m: TraceModel): Set<number> {
+  return new Set([...m.snIntervals.map((i) => i.host), ...m.attachments.map((x) => x.sn).filter((h) => h >= 0)]);
+}
+
 function dotHosts(m: TraceModel): Set<number> {
-  const sns = new Set(m.snIntervals.map((i) => i.host));
+  const sns = snHosts(m);
   return new Set(m.hosts.filter((h) => h.role === 'host' && !sns.has(h.id) && m.nodeEventsByHost.has(h.id)).map((h) => h.id));
 }
 
 /** Distinct (host, SN) attachments of dot hosts overlapping [t0, t1): what the overlay's line widths add up to. */
 function attachedPairs(m: TraceModel, t0: number, t1: number): number {
   const dots = dotHosts(m);
-  const sns = new Set(m.snIntervals.map((i) => i.host));
+  const sns = snHosts(m);
   return new Set(m.attachments.filter((x) => x.start < t1 && x.end > t0 && dots.has(x.host) && sns.has(x.sn)).map((x) => `${x.host}>${x.sn}`)).size;
 }
 
@@ -93,7 +97,8 @@ beforeAll(async () => {
   store = readTrace(a.path);
   model = store.model();
   hostileHost = model.hosts.find((h) => h.name === victim.name)!.id;
-  server = await startViz({ runDirs: [a.path, b.path, join(dir, 'doctored')] });
+  const c = await makeRun(dir, 'c', ['hosts[0].count=10', 'hosts[1].count=10', 'hosts[2].count=10', 'hosts[3].count=10', 'duration=3min', 'output.trace=off']);
+  server = await startViz({ runDirs: [a.path, b.path, join(dir, 'doctored'), c.path] });
   browser = await launch();
   page = await browser.context.newPage();
   mkdirSync(artifacts, { recursive: true });
@@ -109,7 +114,7 @@ describe('the visualizer in Chromium', () => {
   it('serves the runs it was given on loopback', async () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     const runs = (await (await fetch(`${server.url}api/runs`)).json()) as { name: string }[];
-    expect(runs.map((r) => r.name)).toEqual(['a', 'b', 'doctored']);
+    expect(runs.map((r) => r.name)).toEqual(['a', 'b', 'doctored', 'c']);
   });
 
   it('draws every view from the run: headline, timeline, distributions, overlay, traffic, sequence, host', async () => {
@@ -277,6 +282,18 @@ describe('the visualizer in Chromium', () => {
     expect(dom).toEqual({ img: 0, handlers: 0, scripts: 0, pwned: null, malformed: 1 });
     await doctored.screenshot({ path: join(artifacts, 'viz-doctored-trace.png'), fullPage: true });
     await doctored.close();
+  });
+
+  it('draws what summary.json and metrics.csv give for a run without a trace', async () => {
+    const plain = await browser.context.newPage();
+    await openRun(plain, `${server.url}?run=3&compare=none`, 60_000, 'summary');
+    expect(await plain.locator('#headline .figure[data-key=hosts] .fig-value').textContent()).toBe('40');
+    expect(await plain.locator('#headline .figure[data-key=trace] .fig-value').textContent()).toBe('off');
+    expect(await plain.locator('#timeline g.strip').count()).toBeGreaterThan(3);
+    expect(await plain.locator('#distributions svg').count()).toBe(3);
+    expect(await plain.locator('#slot-overlay .placeholder').textContent()).toContain('no trace');
+    expect(await plain.locator('#load-status').textContent()).toContain('no trace');
+    await plain.close();
   });
 
   it('compares two runs side by side, and draws the same overlay for the same run', async () => {

@@ -31,15 +31,15 @@ export async function launch(viewport = { width: 1600, height: 1000 }): Promise<
 /** The page's window.__viz, typed, inside page.evaluate. */
 export type VizWindow = { __viz: VizHooks };
 
-/** Opens `url` and waits until the trace views are drawn (or the page reports an error). */
-export async function openRun(page: Page, url: string, timeoutMs = 60_000): Promise<void> {
+/** Opens `url` and waits until the trace views are drawn, or only the summary's for a run without trace (or until the page reports an error). */
+export async function openRun(page: Page, url: string, timeoutMs = 60_000, until: 'trace' | 'summary' = 'trace'): Promise<void> {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto(url);
-  await page.waitForFunction(() => {
+  await page.waitForFunction((what) => {
     const v = (globalThis as unknown as Partial<VizWindow>).__viz;
-    return v !== undefined && (v.ready.trace || v.error !== null);
-  }, null, { timeout: timeoutMs });
+    return v !== undefined && (v.ready[what] || v.error !== null);
+  }, until, { timeout: timeoutMs });
   const error = await page.evaluate(() => (globalThis as unknown as VizWindow).__viz.error);
   if (error !== null || errors.length > 0) throw new Error(`the page failed: ${error ?? ''} ${errors.join('; ')}`);
 }

@@ -71,7 +71,7 @@ window.__viz = {
     model && store
       ? {
           hosts: model.hosts.length,
-          supernodes: new Set(model.snIntervals.map((i) => i.host)).size,
+          supernodes: model.hosts.filter((h) => h.role === 'bootstrapSupernode' || h.role === 'supernode').length,
           loginServers: model.hosts.filter((h) => h.role === 'loginServer').length,
           logins: model.logins.length,
           hostsSeen: model.hosts.filter((h) => h.role === 'host' && model!.nodeEventsByHost.has(h.id)).length,

@@ -556,6 +556,18 @@ export class TraceStore {
     }
     snIntervals.sort((a, b) => a.host - b.host || a.start - b.start);
 
+    // In a sampled trace an SN's own events may be missing; that hosts attach to it says what it is.
+    const serving = new Set(snIntervals.map((i) => i.host));
+    for (const a of attachments) {
+      const h = hostById.get(a.sn);
+      if (!h || serving.has(a.sn) || h.role !== 'host') continue;
+      const sn: HostInfo = { ...h, role: 'supernode', group: 'sn', name: h.nameKnown ? h.name : `sn@${h.address ?? h.id}` };
+      hosts[a.sn] = sn;
+      hostById.set(a.sn, sn);
+      this.infraNames.set(a.sn, sn.name);
+      serving.add(a.sn);
+    }
+
     const overlay = new Map<number, { a: number; b: number; t: number }>();
     for (const e of this.nodeEvents) {
       if (e.event !== 'overlayLinkUp' || typeof e.detail.peer !== 'string') continue;

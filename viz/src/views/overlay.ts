@@ -273,7 +273,8 @@ export function overlayView(parent: HTMLElement, ctx: Ctx, store: TraceStore, sa
 
 function buildGraph(model: TraceModel): { nodes: ONode[]; links: OLink[]; clusterOf: Map<number, string> } {
   const nodes: ONode[] = [];
-  const snHosts = [...new Set(model.snIntervals.map((i) => i.host))].sort((a, b) => a - b);
+  // Hosts that served as SNs by their own events, or that the trace shows hosts attached to.
+  const snHosts = [...new Set([...model.snIntervals.map((i) => i.host), ...model.attachments.map((a) => a.sn).filter((h) => h >= 0)])].sort((a, b) => a - b);
   const bootstrap = new Set(model.snIntervals.filter((i) => i.bootstrap).map((i) => i.host));
   const maxClients = new Map<number, number>();
   for (const [host, events] of model.nodeEventsByHost) {
@@ -435,7 +436,7 @@ function hostTooltip(h: HostInfo | undefined, state: string, t: number): string[
 
 function infraTooltip(n: ONode, model: TraceModel, span: readonly [number, number]): string[] {
   const h = model.hostById.get(n.host);
-  const role = n.kind === 'ls' ? 'login server' : n.bootstrap ? 'bootstrap super node' : 'promoted super node';
+  const role = n.kind === 'ls' ? 'login server' : n.bootstrap ? 'bootstrap super node' : 'super node (promoted, or known by its clients in a sampled trace)';
   return [n.label, `${role} · host id ${n.host}`, h?.address ? `address ${h.address}` : '', n.kind === 'sn' ? `clients attached at ${fmtClock(span[1], true)}: see the number inside` : ''].filter((l) => l !== '');
 }
 
@@ -465,7 +466,7 @@ function drawLegend(parent: d3.Selection<HTMLDivElement, unknown, null, undefine
   appendText(legend, 'span', 'nodes:', 'legend-head');
   item((s) => void s.append('path').attr('transform', 'translate(9,7)').attr('d', d3.symbol(d3.symbolSquare, 70)()).attr('fill', ROLE_COLORS.loginServer), 'login server');
   item((s) => void s.append('path').attr('transform', 'translate(9,7)').attr('d', d3.symbol(d3.symbolDiamond, 80)()).attr('fill', ROLE_COLORS.bootstrapSupernode), 'bootstrap SN (number: clients)');
-  item((s) => void s.append('path').attr('transform', 'translate(9,7)').attr('d', d3.symbol(d3.symbolDiamond, 80)()).attr('fill', ROLE_COLORS.supernode), 'promoted SN');
+  item((s) => void s.append('path').attr('transform', 'translate(9,7)').attr('d', d3.symbol(d3.symbolDiamond, 80)()).attr('fill', ROLE_COLORS.supernode), 'other SN (promoted, or known by its clients)');
   appendText(legend, 'span', 'lines:', 'legend-head');
   item((s) => void s.append('line').attr('class', 'link attach').attr('x1', 1).attr('x2', 17).attr('y1', 7).attr('y2', 7).attr('stroke-width', 3), 'attached in window');
   item((s) => void s.append('line').attr('class', 'link overlay').attr('x1', 1).attr('x2', 17).attr('y1', 7).attr('y2', 7).attr('stroke-width', 2), 'SN overlay');

@@ -22,6 +22,8 @@ interface Series {
   /** Divide by the interval (counters) and scale (1e-3 for kB). */
   readonly perSecond: boolean;
   readonly scale: number;
+  /** Drawn as a light area behind the lines (a total the others are part of). */
+  readonly area?: boolean;
 }
 
 interface Strip {
@@ -43,13 +45,16 @@ function stripsFor(m: MetricsTable, custom: string): Strip[] {
   const s = (column: string, label: string, color = SERIES_COLORS[column] ?? '#555', scale = 1): Series => ({ column, label, color, perSecond: isCounter(column), scale });
   const drops = m.columns.filter((c) => c.startsWith('drops_') && d3.max(m.col(c)) !== 0);
   const strips: Strip[] = [
-    { id: 'hosts', title: 'Hosts', unit: 'hosts', series: [s('up_hosts', 'up (application running)'), s('online_hosts', 'online'), s('logins_in_progress', 'logging in')] },
+    { id: 'hosts', title: 'Hosts', unit: 'hosts', series: [{ ...s('up_hosts', 'up (application running)'), area: true }, s('online_hosts', 'online'), s('logins_in_progress', 'logging in')] },
     { id: 'supernodes', title: 'Super nodes', unit: 'SNs', series: [s('supernodes', 'serving SNs')] },
     { id: 'clients', title: 'Clients per super node', unit: 'clients', series: [s('sn_clients_max', 'max'), s('sn_clients_mean', 'mean')] },
     { id: 'traffic', title: 'Traffic sent, all hosts', unit: 'kB/s', series: [s('bytes_sent', 'kB/s (headers included)', SERIES_COLORS.bytes_sent, 1e-3)] },
     { id: 'drops', title: 'Packets dropped, by reason', unit: 'drops/s', series: drops.map((c) => s(c, c.slice(6), dropReasonColor(c.slice(6)))) },
   ];
-  if (custom && m.has(custom)) strips.push({ id: 'custom', title: `Column ${custom}`, unit: isCounter(custom) ? (custom.startsWith('bytes_') ? 'B/s' : '/s') : 'value', series: [s(custom, custom, '#17becf')] });
+  if (custom && m.has(custom)) {
+    const unit = custom.startsWith('bytes_') ? 'B/s' : custom.startsWith('msgs_') ? 'messages/s' : custom.startsWith('drops_') ? 'drops/s' : 'value';
+    strips.push({ id: 'custom', title: custom, unit, series: [s(custom, custom, '#17becf')] });
+  }
   return strips.filter((st) => st.series.every((x) => m.has(x.column)));
 }
 
@@ -107,8 +112,23 @@ export function timelineView(parent: HTMLElement, ctx: Ctx): TimelineView {
           .line<number>()
           .x((r) => x(m.timeS[r]))
           .y((r) => y(valueOf(s, r)))(d3.range(m.rows));
+      sg.selectAll('path.area')
+        .data(strip.series.filter((x) => x.area))
+        .join('path')
+        .attr('class', (s) => `area area-${s.column}`)
+        .attr('fill', (s) => s.color)
+        .attr('fill-opacity', 0.45)
+        .attr(
+          'd',
+          (s) =>
+            d3
+              .area<number>()
+              .x((r) => x(m.timeS[r]))
+              .y0(STRIP_HEIGHT)
+              .y1((r) => y(valueOf(s, r)))(d3.range(m.rows)) ?? '',
+        );
       sg.selectAll('path.series')
-        .data(strip.series)
+        .data(strip.series.filter((x) => !x.area))
         .join('path')
         .attr('class', (s) => `series series-${s.column}`)
         .attr('fill', 'none')
@@ -123,7 +143,13 @@ export function timelineView(parent: HTMLElement, ctx: Ctx): TimelineView {
         .data(strip.series)
         .join('g')
         .attr('class', 'item');
-      items.append('rect').attr('width', 12).attr('height', 3).attr('y', -4).attr('fill', (s) => s.color);
+      items
+        .append('rect')
+        .attr('width', 12)
+        .attr('height', (s) => (s.area ? 9 : 3))
+        .attr('y', (s) => (s.area ? -8 : -4))
+        .attr('fill', (s) => s.color)
+        .attr('fill-opacity', (s) => (s.area ? 0.45 : 1));
       const texts = items
         .append('text')
         .attr('x', 16)
