@@ -13,6 +13,12 @@ const benchmarks: readonly (readonly [name: string, args: readonly string[]])[] 
   ['phold', ['10000', '10', '10000000']],
   // 10 million pending events: memory-bound.
   ['phold', ['1000000', '10', '10000000']],
+  // 100,000 hosts, half behind NATs of mixed types, random UDP through NAT, latency and loss.
+  ['net', []],
+  // Codec and obfuscation layer: frames per second, real AES and modelled.
+  ['crypto', []],
+  // Login time and messages per login for the three Baset & Schulzrinne setups (30 logins each).
+  ['login-figures', []],
   // sim run of scenarios/churn.yaml at 100,000 hosts for one simulated hour: real, modelled and
   // real-without-memo crypto, each in its own child.
   ['churn', []],
