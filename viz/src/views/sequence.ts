@@ -164,11 +164,14 @@ export function sequenceView(parent: HTMLElement, ctx: Ctx, store: TraceStore): 
 
     // The ladder, step by step, above the diagram.
     appendText(ladder, 'span', `${store.nameOf(host)} login #${login.index + 1}, ${login.trigger}: `, 'ladder-head');
+    // Each attempt's own events: from its note to the next attempt's (file order breaks ties in time).
+    const stepAt = items.flatMap((it, i) => (it.kind === 'node' && it.step > 0 ? [i] : []));
     login.steps.forEach((s, i) => {
       const sn = store.hostAt(s.entry);
-      const last = i === login.steps.length - 1;
-      const ok = last && login.outcome === 'ok';
-      appendText(ladder, 'span', `${i + 1} ${stepLabel(s.transport, s.port, snPort)} → ${sn >= 0 ? store.nameOf(sn) : s.entry} +${fmtDuration(s.t - t0)}${ok ? ' ✓' : last ? '' : ' ✗'}`, `step-chip ${ok ? 'ok' : last ? '' : 'failed'}`);
+      const own = stepAt[i] === undefined ? [] : items.slice(stepAt[i], stepAt[i + 1] ?? items.length);
+      const o = stepOutcome(store, own, host, s, i === login.steps.length - 1 && login.outcome === 'ok');
+      const chip = appendText(ladder, 'span', `${i + 1} ${stepLabel(s.transport, s.port, snPort)} → ${sn >= 0 ? store.nameOf(sn) : s.entry} +${fmtDuration(s.t - t0)} ${o.mark}`, `step-chip ${o.cls}`);
+      chip.on('mousemove', (event: MouseEvent) => showTooltip(event, [`attempt ${i + 1}: ${stepLabel(s.transport, s.port, snPort)} to ${s.entry}`, `round ${s.round}, at +${fmtDuration(s.t - t0)}`, o.why])).on('mouseleave', hideTooltip);
     });
     appendText(ladder, 'span', login.outcome === 'ok' ? `online after ${fmtDuration(login.loginMs ?? (login.end ?? t0) - t0)} (attached to ${login.superNodeHost >= 0 ? store.nameOf(login.superNodeHost) : login.superNode})` : `${login.outcome}${login.cause ? `: ${login.cause}` : ''}`, `ladder-outcome ${login.outcome}`);
 
@@ -360,6 +363,25 @@ export function sequenceView(parent: HTMLElement, ctx: Ctx, store: TraceStore): 
     if (inside >= 0) ctx.state.setLogin(inside, view);
   });
   return view;
+}
+
+/** What became of one attempt, read from the trace up to the next attempt. */
+function stepOutcome(store: TraceStore, during: readonly Item[], host: number, step: { transport: string }, succeeded: boolean): { mark: string; cls: string; why: string } {
+  const node = during.filter((it): it is Extract<Item, { kind: 'node' }> => it.kind === 'node');
+  const failed = node.find((it) => it.event === 'loginEntryFailed');
+  const redirected = node.find((it) => it.event === 'loginRedirected');
+  if (succeeded) return { mark: '✓', cls: 'ok', why: 'the login went on from here and succeeded' };
+  if (redirected) return { mark: '↪', cls: 'redirected', why: `the SN sent the host on: ${redirected.text}` };
+  if (step.transport === 'udp') {
+    const replied = during.some((it) => it.kind === 'packet' && it.ev === DELIVER && store.to[it.row] === host && store.msgTypes[store.msg[it.row]] === 'probeReply');
+    if (failed) return { mark: '✗', cls: 'failed', why: failed.text };
+    return replied ? { mark: '✓ reply', cls: 'answered', why: 'probe answered; the host goes on to TCP (BS-9)' } : { mark: '✗ no reply', cls: 'failed', why: 'no probe reply before the timeout' };
+  }
+  const tcp = during.filter((it): it is Extract<Item, { kind: 'tcp' }> => it.kind === 'tcp');
+  if (failed) return { mark: '✗', cls: 'failed', why: failed.text };
+  if (tcp.some((it) => it.refused)) return { mark: '✗', cls: 'failed', why: tcp.filter((it) => it.refused).map((it) => it.text).join('; ') };
+  if (tcp.some((it) => it.text.startsWith('tcp-connect'))) return { mark: '→', cls: 'answered', why: 'connected; the login went on to the next entry' };
+  return { mark: '', cls: '', why: 'no outcome in the trace before the next attempt' };
 }
 
 function defaultLogin(logins: readonly Login[], window: readonly [number, number] | null): number {
