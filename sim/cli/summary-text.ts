@@ -19,7 +19,7 @@ export function summaryText(s: RunSummary): string {
     `logins       ${ok} ok, ${failed} failed${failed ? ` (${causes(l.failureCauses)})` : ''}; HC entries tried per login ${histText(l.attemptsPerLogin)}`,
     `login time   ${Object.entries(l.timeMsByNatClass)
       .map(([cls, t]) => `${cls} ${seconds(t)}`)
-      .join(', ')}  (p50/p90 s)`,
+      .join(', ')}  (p50/p90 s, user logins)`,
     `super nodes  ${sn.countMin}..${sn.countMax} (mean ${sn.countMean}), ${sn.atEnd} at the end; ${sn.promotions} promotions, ${sn.demotions} demotions; ` +
       `clients per SN at the end p50 ${sn.clientsPerSupernodeAtEnd.p50 ?? '-'} max ${sn.clientsPerSupernodeAtEnd.max ?? '-'}`,
     `traffic      ${s.traffic.bytesPerHostPerSec} B/s per host; drops ${causes(s.network.drops)}`,

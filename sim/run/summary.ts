@@ -6,9 +6,10 @@
  * Sections:
  *   hosts       population and who was up / online / serving at the end
  *   logins      outcomes, failure causes, attempts and rounds per login (histograms), login
- *               time by NAT/firewall class (summary + CDF)
- *   supernodes  SN count over the run, promotions / demotions, time from eligible to
- *               promoted, clients per SN
+ *               time by configured NAT/firewall class: user-started logins, and apart from
+ *               them the re-logins after a lost SN or a hand-off
+ *   supernodes  SN count over the run, promotions (bootstrap SNs not counted) / demotions,
+ *               time from eligible to promoted, clients per SN
  *   traffic     bytes and messages by type and by host role, per host per second
  *   network     drops by reason
  *   protocol    malformed packets and unexpected inputs counted by the nodes
@@ -85,16 +86,18 @@ export function buildSummary(
       attemptsPerLogin: m.histogramOf('loginAttempts', { outcome: 'ok' }),
       attemptsPerFailedLogin: m.histogramOf('loginAttempts', { outcome: 'failed' }),
       roundsPerLogin: m.histogramOf('loginRounds', { outcome: 'ok' }),
-      timeMsByNatClass: Object.fromEntries(
-        [...new Set(world.hosts.map((h) => h.expectedNatClass))].sort().map((cls) => [cls, summarize(loginTimesOfClass(world, cls))]),
-      ),
+      timeMsByNatClass: byClass(world, (cls) => loginTimesOfClass(world, cls, 'user')),
+      reloginTimeMsByNatClass: byClass(world, (cls) => [
+        ...loginTimesOfClass(world, cls, 'reconnect'),
+        ...loginTimesOfClass(world, cls, 'handOff'),
+      ]),
     },
     supernodes: {
       atEnd: g.supernodes,
       countMin: series.countMin,
       countMax: series.countMax,
       countMean: series.countMean,
-      promotions: m.values('promotion').length,
+      promotions: m.values('promotion').length - m.values('promotion', { trigger: 'bootstrap' }).length,
       demotions: m.values('demotion').length,
       eligibleToPromotedMs: summarize(m.values('promotion', { trigger: 'eligible' }).concat(m.values('promotion', { trigger: 'request' }))),
       servedMsAtDemotion: summarize(m.values('demotion')),
@@ -119,9 +122,16 @@ export function buildSummary(
   };
 }
 
-/** Login time samples of the hosts whose configured class is `cls`. */
-function loginTimesOfClass(world: World, cls: string): number[] {
-  return world.metrics.values('loginTimeMs', { outcome: 'ok', hostClass: cls });
+/** Successful login times of the hosts whose configured class is `cls`, for one trigger. */
+function loginTimesOfClass(world: World, cls: string, trigger: string): number[] {
+  return world.metrics.values('loginTimeMs', { outcome: 'ok', hostClass: cls, trigger });
+}
+
+/** One summary per configured NAT/firewall class present in the world. */
+function byClass(world: World, samples: (cls: string) => number[]) {
+  return Object.fromEntries(
+    [...new Set(world.hosts.map((h) => h.expectedNatClass))].sort().map((cls) => [cls, summarize(samples(cls))]),
+  );
 }
 
 function trafficByRole(world: World) {
