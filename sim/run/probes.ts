@@ -15,6 +15,7 @@
  */
 
 import { MESSAGES } from '../../protocol/wire/messages.js';
+import type { HostNode } from '../../protocol/roles/ordinary-host.js';
 import type { Probe } from '../metrics/time-series.js';
 import type { MsgTypeCounters } from '../net/index.js';
 import { DROP_REASONS } from '../trace/events.js';
@@ -53,37 +54,33 @@ export class WorldSnapshot {
 }
 
 /**
- * The gauges, from the hosts that are up (world.upHosts) and the bootstrap SNs: a sample costs
- * time in proportion to the hosts up, not to the hosts in the world.
+ * The gauges: counts from the world's HostTally (kept as inputs are delivered), client counts
+ * from the SNs - a sample costs time in proportion to the super nodes, not to the hosts.
  */
 export function gaugesOf(world: World): Gauges {
-  let online = 0;
-  let loggingIn = 0;
+  const tally = world.tally;
   let supernodes = 0;
   let clients = 0;
   let clientsMax = 0;
-  const up = world.upHosts;
+  const serving = tally.serving;
   const hosts = world.hosts;
-  for (let k = 0; k < up.size; k++) {
-    const node = hosts[up.at(k)].runtime.node;
-    if (!node) continue;
-    const state = node.state;
-    if (state === 'online') online++;
-    else if (state !== 'offline') loggingIn++;
-    const sn = node.superNode;
-    if (!sn) continue;
+  const visit = (node: HostNode | undefined): void => {
+    const sn = node?.superNode;
+    if (!sn) return;
     supernodes++;
     clients += sn.clientCount;
     if (sn.clientCount > clientsMax) clientsMax = sn.clientCount;
-  }
-  for (const b of world.bootstrapSupernodes) {
-    const sn = b.runtime.node?.superNode;
-    if (!sn) continue;
-    supernodes++;
-    clients += sn.clientCount;
-    if (sn.clientCount > clientsMax) clientsMax = sn.clientCount;
-  }
-  return { online, up: up.size, loggingIn, supernodes, snClientsMean: supernodes === 0 ? 0 : clients / supernodes, snClientsMax: clientsMax };
+  };
+  for (let k = 0; k < serving.size; k++) visit(hosts[serving.at(k)].runtime.node);
+  for (const b of world.bootstrapSupernodes) visit(b.runtime.node);
+  return {
+    online: tally.online,
+    up: tally.up,
+    loggingIn: tally.loggingIn,
+    supernodes,
+    snClientsMean: supernodes === 0 ? 0 : clients / supernodes,
+    snClientsMax: clientsMax,
+  };
 }
 
 export function worldProbes(snap: WorldSnapshot): Probe[] {

@@ -31,9 +31,9 @@ import { RngStreams, type Rng } from '../kernel/rng.js';
 import { MetricsRecorder } from '../metrics/recorder.js';
 import { Network, type HostId, type LinkSpec } from '../net/index.js';
 import { HostRuntime } from '../runtime/host-runtime.js';
-import { UpSet } from '../runtime/up-set.js';
 import type { AccessLink, HostGroup, HostNat, Mix, Scenario } from '../scenario/types.js';
 import type { TraceWriter } from '../trace/writer.js';
+import { HostTally } from './host-tally.js';
 
 /** Time between a graceful logout and the application's exit. */
 export const SHUTDOWN_GRACE_MS = 2_000;
@@ -85,8 +85,8 @@ export class World {
   readonly hosts: HostRecord[] = [];
   readonly loginServers: InfraRecord<LoginServerAction, LoginServerNode>[] = [];
   readonly bootstrapSupernodes: InfraRecord<HostAction, HostNode>[] = [];
-  /** Indices in `hosts` of the ordinary hosts whose node is up (unordered: for counting). */
-  readonly upHosts = new UpSet();
+  /** Ordinary hosts counted by state as inputs are delivered (the samplers' gauges). */
+  readonly tally = new HostTally();
   /** The network's host id -> index in `hosts`, or -1 for infrastructure. */
   private readonly hostIndexByNetHost: number[] = [];
   private readonly byName = new Map<string, number>();
@@ -306,7 +306,7 @@ export class World {
             ...this.obfuscatorOption(),
           }),
         hostRng,
-        { ...this.sinks(), labels: { hostClass: record.expectedNatClass }, upSet: this.upHosts, upIndex: index },
+        { ...this.sinks(), labels: { hostClass: record.expectedNatClass }, watch: this.tally, watchIndex: index },
       );
       (record as { runtime: HostRuntime<HostAction, HostNode> }).runtime = runtime;
       this.net.crash(netHost); // an ordinary host is down until its user starts it
