@@ -85,6 +85,21 @@ export interface ProtocolParams {
   readonly duplicateLogin: DuplicateLoginRule;
   /** PBKDF2 iterations of the LS's password records (ours; CPU per login check). */
   readonly passwordWorkFactor: number;
+  /**
+   * An online host sends a keep-alive on its LS session link this often (ours; the studies are
+   * silent). A dead link (LS crashed, restarted, partitioned) shows up as a TCP give-up or RST on
+   * a keep-alive, and the host re-validates its session (login-server.ts). LS load: one small
+   * message and its ack per online host per period.
+   */
+  readonly lsSessionKeepAliveMs: number;
+  /**
+   * Session lease (ours): a host whose session the LS has not confirmed (keep-alive ack,
+   * re-validation, login) for this long since it sent the confirmed request goes offline by
+   * itself; the LS counts a session it has not heard from for this long as over. So a newer
+   * login the LS holds for an unreachable older session is accepted only once the older host
+   * is offline. Must exceed lsSessionKeepAliveMs.
+   */
+  readonly lsSessionLeaseMs: number;
   /** Validity of a credential the LS signs (ours). A host re-uses a valid credential when it re-logs in. */
   readonly credentialLifetimeMs: number;
   /** `real` runs AES on every frame; `modelled` keeps bytes and flow, skips cipher work (PROTOCOL.md). */
@@ -194,6 +209,8 @@ export const SKYPE_2004: ProtocolParams = Object.freeze({
   lsFailureWindowMs: 10 * MINUTE_MS,
   duplicateLogin: 'replace',
   passwordWorkFactor: 1_000,
+  lsSessionKeepAliveMs: 2 * MINUTE_MS,
+  lsSessionLeaseMs: 5 * MINUTE_MS,
   credentialLifetimeMs: 24 * HOUR_MS,
   cryptoMode: 'real',
 
@@ -291,7 +308,7 @@ const PORTS = ['bootstrapPort', 'loginServerPort', 'pstnGatewayPort', 'snAlterna
 
 const RATIOS = ['overloadRatio', 'underuseRatio', 'snLoadMarginRatio', 'snRedirectAboveRatio', 'snHandOffAboveRatio'] as const;
 
-const POSITIVE_PERIODS = ['keepAliveIntervalMs', 'hostCacheRefreshIntervalMs', 'overlayMaintainIntervalMs', 'loadCheckIntervalMs', 'lsLoginsPerSec'] as const;
+const POSITIVE_PERIODS = ['lsSessionKeepAliveMs', 'lsSessionLeaseMs', 'keepAliveIntervalMs', 'hostCacheRefreshIntervalMs', 'overlayMaintainIntervalMs', 'loadCheckIntervalMs', 'lsLoginsPerSec'] as const;
 
 function checkParams(p: ProtocolParams): void {
   for (const k of POSITIVE_INTEGERS) if (!Number.isSafeInteger(p[k]) || p[k] < 1) bad(k, 'an integer >= 1', p[k]);
@@ -313,6 +330,7 @@ function checkParams(p: ProtocolParams): void {
   if (p.cryptoMode !== 'real' && p.cryptoMode !== 'modelled') bad('cryptoMode', "'real' or 'modelled'", p.cryptoMode);
   if (typeof p.honourOptOut !== 'boolean') bad('honourOptOut', 'a boolean', p.honourOptOut);
   if (typeof p.rememberFallbackPort !== 'boolean') bad('rememberFallbackPort', 'a boolean', p.rememberFallbackPort);
+  if (p.lsSessionLeaseMs <= p.lsSessionKeepAliveMs) bad('lsSessionLeaseMs', `above lsSessionKeepAliveMs (${p.lsSessionKeepAliveMs})`, p.lsSessionLeaseMs);
   if (p.overlayRetryDelayMaxMs < p.overlayRetryDelayMs) bad('overlayRetryDelayMaxMs', `at least overlayRetryDelayMs (${p.overlayRetryDelayMs})`, p.overlayRetryDelayMaxMs);
 }
 

@@ -10,8 +10,8 @@
  *
  *   mapping        to SN1 (the SN the host attached to): reply from the same address and port.
  *                  No reply: udp-blocked. Else r1 = the reflexive address.
- *   otherNode      SN1 forwards the request over the overlay to another SN (another IP), which
- *                  replies to r1. A reply: filtering lets anyone in - open if r1 is the host's
+ *   otherNode      SN1 forwards the request over the overlay to another SN (another IP), or -
+ *                  with no overlay link up - to one of its other clients, which replies to r1. A reply: filtering lets anyone in - open if r1 is the host's
  *                  own address, else full-cone.
  *   secondMapping  (only if r1 is not the host's own address, and a second SN at another IP is
  *                  known) the mapping test against SN2: a different reflexive address means the
@@ -26,7 +26,7 @@
  *
  * Design choices (the studies are silent): a public address behind a filtering firewall is
  * classed by its filter (restricted / port-restricted), not as a separate "symmetric firewall";
- * when SN1 cannot forward (no overlay link) or SN2 never answers, the test counts as failed -
+ * when SN1 cannot forward (no overlay link and no other client able to reply) or SN2 never answers, the test counts as failed -
  * the conservative reading (more filtering, never a false "open"); no second SN known means no
  * symmetric test (the host is classed by its filtering). A host already known to be UDP-blocked
  * (its login needed TCP after a UDP timeout) is not tested: it is udp-blocked and sends no UDP.

@@ -36,6 +36,26 @@
  *   Logout (user): `detach` to the SN, close SN and LS connections, stop serving if serving.
  *   The LS ending the session (`sessionEnded`, a newer login of the name): the same, cause
  *   `replaced`.
+ *   The LS session (ours; login-server.ts has the LS's side): from the credential's arrival
+ *   until offline the host sends `sessionKeepAlive` on the session link every
+ *   `lsSessionKeepAliveMs`; the LS's ack confirms the session. When the session link closes
+ *   (FIN, RST - the LS restarted - or TCP giving up on a keep-alive: the LS crashed, a
+ *   partition), the host stays online and re-validates on a new LS connection: the LS ports as
+ *   at login (the one that worked first, then its own, 80, 443), the LS's challenge, then
+ *   `sessionResume{name, credential, signature of the nonce}`. `sessionResumed`: that
+ *   connection is the session link. `sessionEnded` or `authRefused`: offline, cause `replaced`
+ *   (`refused` for a bad credential). Unreachable, closed or silent for lsReplyTimeoutMs: back
+ *   off as at login (lsRetryDelayMs x (1 + a uniform draw)) and try again, with no try limit.
+ *   Lease: when nothing the LS confirmed (the login, a keep-alive ack, a re-validation) was sent
+ *   within the last `lsSessionLeaseMs`, the host goes offline by itself, cause `lapsed` - by
+ *   then the LS counts the session as over and may have accepted a newer login of the name
+ *   elsewhere, so two machines are never online under one name. The price: an LS unreachable
+ *   for longer than the lease takes its users offline (they can log in again once it is back).
+ *   Known limit: a host whose credential expired and which loses its SN logs in to the LS
+ *   afresh - a new login, which wins over a machine that logged in elsewhere meanwhile.
+ *   Helping a NAT test: when its SN has no overlay link it may ask an online client to be the
+ *   "other node" (`natForward` on the SN link): one natProbeReply from the client's UDP port to
+ *   the tested host (not while UDP-blocked or not yet online).
  *
  * Inputs: start; user login / logout; datagrams (probeReply, natProbeReply, keepAliveAck for
  * the client; probe, natProbe, keepAlive for the SN service); connection events and data of
@@ -62,12 +82,13 @@
  * loginAttempts, loginRounds and loginRedirects (labels outcome), loginFailure (value 1; label cause:
  * noSuperNode | badCredentials | rateLimited | nameInUse | badNonce | loginServerBusy |
  * loginServerUnreachable | badCredential | replaced), natDetectionMs (label natClass),
- * snLost (value 1; label cause), sessionEnd (value 1; label cause), promotion / demotion
+ * snLost (value 1; label cause), sessionEnd (value 1; label cause logout | replaced | lapsed | refused), promotion / demotion
  * (election.ts), and the SN's snClients.
  * Traces: loginStarted, loginStep (one per UDP probe or TCP connect), loginEntryFailed, loginRoundFailed, udpBlocked,
  * fallbackPortRemembered, loginRedirected, handedOff, natReplyDiscounted,
  * natClassified, loginSucceeded, loginFailed, loginAborted, snLost, loggedOut, sessionEnded,
- * loginServerLinkClosed, promoted, demoted, promoteDeclined, notServing, plus the SN's.
+ * loginServerLinkClosed, sessionResumeStarted, sessionResumed, sessionLapsed, natForwardServed,
+ * natForwardDeclined, promoted, demoted, promoteDeclined, notServing, plus the SN's.
  */
 
 import type { KeyObject } from 'node:crypto';
@@ -108,11 +129,19 @@ export type HostTimer =
   /** fires when: online for another hostCacheRefreshIntervalMs: re-announce presence, whose reply refreshes the HC (OT-2). */
   | 'hostCacheRefresh'
   /** fires when: the host's uptime and restart-hold conditions for SN eligibility are met. */
-  | 'eligibilityCheck';
+  | 'eligibilityCheck'
+  /** fires when: the next keep-alive on the LS session link is due (every lsSessionKeepAliveMs). */
+  | 'lsKeepAlive'
+  /** fires when: lsSessionLeaseMs passed since the send of the last request the LS confirmed: the session lapsed. */
+  | 'lsLease'
+  /** fires when: the back-off before the next session re-validation try is over, or the current try had no LS answer for lsReplyTimeoutMs. */
+  | 'lsResume';
 
 export type NodeTimer = HostTimer | SuperNodeTimer;
 
-const HOST_TIMERS: readonly HostTimer[] = ['probeTimeout', 'roundDelay', 'replyTimeout', 'lsRetry', 'natTest', 'keepAlive', 'hostCacheRefresh', 'eligibilityCheck'];
+const HOST_TIMERS: readonly HostTimer[] = ['probeTimeout', 'roundDelay', 'replyTimeout', 'lsRetry', 'natTest', 'keepAlive', 'hostCacheRefresh', 'eligibilityCheck', 'lsKeepAlive', 'lsLease', 'lsResume'];
+/** Timers of the LS session (keep-alive, lease, re-validation): they run across logins, until offline. */
+const SESSION_TIMERS: readonly HostTimer[] = ['lsKeepAlive', 'lsLease', 'lsResume'];
 /** Timers of one login step: leaving a state disarms them. */
 const STEP_TIMERS: readonly HostTimer[] = ['probeTimeout', 'roundDelay', 'replyTimeout', 'lsRetry', 'natTest'];
 
@@ -185,8 +214,11 @@ interface LsLink {
   conn: ConnId;
   /** Index into the LS's port list (its port, then the fall-back ports). */
   portIndex: number;
-  /** `session`: the credential came; the connection is the session link. */
-  phase: 'connecting' | 'challenge' | 'verdict' | 'session';
+  /**
+   * `session`: the credential came; the connection is the session link. `resume*`: a new
+   * connection re-validating the session after the link was lost (connect, challenge, answer).
+   */
+  phase: 'connecting' | 'challenge' | 'verdict' | 'session' | 'resumeConnecting' | 'resumeChallenge' | 'resumeVerdict';
 }
 
 const LATE_CONNS_MAX = 1024;
@@ -225,6 +257,8 @@ export class HostNode implements ProtocolNode<HostAction> {
   private identity: KeyPair | undefined;
   private credential: { bytes: Uint8Array; expiresAtMs: number } | undefined;
   private udpBlockedFlag = false;
+  /** When the pending authRequest was sent: a new session's lease runs from there. */
+  private authSentMs = 0;
   private lsWorkingPort: number | undefined;
   /** A fall-back port that was the only way through to an SN in this process (rememberFallbackPort). */
   private fallbackPortFirst: number | undefined;
@@ -235,6 +269,12 @@ export class HostNode implements ProtocolNode<HostAction> {
   private login: LoginProcess | undefined;
   private sn: SnLink | undefined;
   private ls: LsLink | undefined;
+  /**
+   * The LS session (from the credential's arrival until offline): whether there is one, when the
+   * request the LS last confirmed was sent (the lease runs from there), the send times of the
+   * keep-alives not yet acknowledged (oldest first), and the re-validation tries in a row.
+   */
+  private session: { confirmedSentMs: number; pendingKeepAlives: number[]; resumeTries: number; resumeSentMs: number } | undefined;
 
   private service: SuperNodeService | undefined;
   private promotedAtMs = 0;
@@ -358,6 +398,12 @@ export class HostNode implements ProtocolNode<HostAction> {
         return this.onHostCacheRefreshDue(ctx);
       case 'eligibilityCheck':
         return this.onEligibilityCheck(ctx);
+      case 'lsKeepAlive':
+        return this.onLsKeepAliveDue(ctx);
+      case 'lsLease':
+        return this.onLeaseLapsed(ctx);
+      case 'lsResume':
+        return this.onResumeTimer(ctx);
       case 'clientSweep':
       case 'overlayMaintain':
       case 'loadCheck':
@@ -513,6 +559,7 @@ export class HostNode implements ProtocolNode<HostAction> {
   private startAuth(ctx: Ctx, event: LoginEvent): void {
     const login = this.login!;
     this.closeLs(ctx);
+    this.timers.cancel(ctx, 'lsResume');
     login.lsTries++;
     this.move(ctx, event, 'authenticating');
     const conn = this.openConnection(ctx, 'ls', this.lsEndpoint(0));
@@ -531,6 +578,12 @@ export class HostNode implements ProtocolNode<HostAction> {
   }
 
   private onLsConnected(ctx: Ctx): void {
+    if (this.ls?.phase === 'resumeConnecting') {
+      this.ls.phase = 'resumeChallenge';
+      this.lsWorkingPort = this.lsPorts()[this.ls.portIndex];
+      this.timers.set(ctx, 'lsResume', this.params.lsReplyTimeoutMs);
+      return;
+    }
     if (!this.accepts(ctx, 'lsConnected', this.ls?.phase === 'connecting')) return;
     this.ls!.phase = 'challenge';
     this.lsWorkingPort = this.lsPorts()[this.ls!.portIndex];
@@ -540,7 +593,11 @@ export class HostNode implements ProtocolNode<HostAction> {
 
   private onLsMessage(ctx: Ctx, msg: Message): void {
     const ls = this.ls!;
+    if (ls.phase === 'resumeChallenge' || ls.phase === 'resumeVerdict') return this.onResumeMessage(ctx, ls, msg);
     switch (msg.type) {
+      case 'sessionKeepAliveAck':
+        if (ls.phase !== 'session' || !this.session || this.session.pendingKeepAlives.length === 0) return unexpected(ctx, msg.type, 'loginServerLink');
+        return this.confirmSession(ctx, this.session.pendingKeepAlives.shift()!);
       case 'challenge':
         if (!this.accepts(ctx, 'lsChallenge', ls.phase === 'challenge' && msg.role === ROLE.loginServer)) return;
         return this.sendAuthRequest(ctx, msg.nonce);
@@ -570,6 +627,7 @@ export class HostNode implements ProtocolNode<HostAction> {
     const identity = this.ensureIdentity(ctx);
     this.transport.write(ctx, ls.conn, { type: 'authRequest', name: this.user!.name, password: this.user!.password, nonce, publicKey: identity.publicKey });
     ls.phase = 'verdict';
+    this.authSentMs = ctx.now;
     this.move(ctx, 'lsChallenge', 'authenticating');
     this.timers.set(ctx, 'replyTimeout', this.params.lsReplyTimeoutMs);
   }
@@ -586,6 +644,7 @@ export class HostNode implements ProtocolNode<HostAction> {
     }
     this.credential = { bytes: msg.credential, expiresAtMs: credential.expiresAtMs };
     this.ls!.phase = 'session';
+    this.beginSession(ctx, this.authSentMs);
     if (login.snLostDuringAuth) {
       login.snLostDuringAuth = false;
       return this.entryFailed(ctx, 'authAccepted', 'lostDuringAuth');
@@ -613,17 +672,30 @@ export class HostNode implements ProtocolNode<HostAction> {
 
   private onLsClosed(ctx: Ctx, reason: CloseReason): void {
     const ls = this.ls!;
-    if (ls.phase === 'session') {
+    if (ls.phase === 'session' || ls.phase.startsWith('resume')) {
       this.forgetConnection(ls.conn);
       this.ls = undefined;
-      ctx.out.push({ kind: 'trace', event: 'loginServerLinkClosed', detail: { reason } });
-      return;
+      ctx.out.push({ kind: 'trace', event: 'loginServerLinkClosed', detail: { reason, phase: ls.phase } });
+      if (!this.session) return;
+      if (ls.phase === 'session') return this.startResume(ctx);
+      return this.resumeBackoff(ctx);
     }
     if (!this.accepts(ctx, 'lsClosed')) return;
     this.lsBackoff(ctx, 'lsClosed', undefined);
   }
 
   private onLsConnectFailed(ctx: Ctx): void {
+    if (this.ls?.phase === 'resumeConnecting') {
+      const ls = this.ls;
+      this.forgetConnection(ls.conn);
+      if (ls.portIndex + 1 < this.lsPorts().length) {
+        ls.portIndex++;
+        ls.conn = this.openConnection(ctx, 'ls', this.lsEndpoint(ls.portIndex));
+        return;
+      }
+      this.ls = undefined;
+      return this.resumeBackoff(ctx);
+    }
     if (!this.accepts(ctx, 'lsConnectFailed')) return;
     const ls = this.ls!;
     this.forgetConnection(ls.conn);
@@ -681,6 +753,8 @@ export class HostNode implements ProtocolNode<HostAction> {
         return this.onKeepAliveAck(ctx, msg);
       case 'promoteRequest':
         return this.onPromoteRequest(ctx);
+      case 'natForward':
+        return this.onNatForward(ctx, msg);
       case 'superNodeLeaving':
         return this.onSnLost(ctx, 'superNodeLeft');
       case 'superNodeLeavingTo':
@@ -688,6 +762,20 @@ export class HostNode implements ProtocolNode<HostAction> {
       default:
         return unexpected(ctx, msg.type, 'superNodeLink');
     }
+  }
+
+  /**
+   * Our SN has no overlay link and asks us, its client, to be the "other node" of another
+   * client's NAT test: one natProbeReply from our UDP port to `target`. Not done while UDP is
+   * blocked or before our own login is complete (the SN asks only clients that announced).
+   */
+  private onNatForward(ctx: Ctx, msg: MessageOf<'natForward'>): void {
+    if (this.machine.state !== 'online' || this.udpBlockedFlag || !isUsableEndpoint(msg.target)) {
+      ctx.out.push({ kind: 'trace', event: 'natForwardDeclined', detail: { state: this.machine.state, udpBlocked: this.udpBlockedFlag } });
+      return;
+    }
+    this.transport.sendDatagram(ctx, this.portNumber, msg.target, { type: 'natProbeReply', nonce: msg.nonce, reflexive: msg.target });
+    ctx.out.push({ kind: 'trace', event: 'natForwardServed', detail: { target: formatEndpoint(msg.target) } });
   }
 
   /** The SN knows lighter SNs: they go to the front of the HC and come next in this round. */
@@ -860,7 +948,7 @@ export class HostNode implements ProtocolNode<HostAction> {
   }
 
   /** Logout by the user, or the LS ended the session: detach, close everything, offline. */
-  private endSession(ctx: Ctx, event: LoginEvent, cause: 'logout' | 'replaced'): void {
+  private endSession(ctx: Ctx, event: LoginEvent, cause: 'logout' | 'replaced' | 'lapsed' | 'refused'): void {
     if (this.login) {
       ctx.out.push({ kind: 'trace', event: 'loginAborted', detail: { cause } });
       this.login = undefined;
@@ -876,8 +964,9 @@ export class HostNode implements ProtocolNode<HostAction> {
   private goOffline(ctx: Ctx): void {
     this.dropSnLink(ctx);
     this.closeLs(ctx);
+    this.session = undefined;
     // A bootstrap SN in its restart hold keeps waiting to serve, whatever its user does.
-    this.timers.cancelAll(ctx, this.options.bootstrapSuperNode ? STEP_TIMERS.concat('keepAlive', 'hostCacheRefresh') : HOST_TIMERS);
+    this.timers.cancelAll(ctx, this.options.bootstrapSuperNode ? STEP_TIMERS.concat('keepAlive', 'hostCacheRefresh', ...SESSION_TIMERS) : HOST_TIMERS);
     if (this.service && !this.options.bootstrapSuperNode) this.demote(ctx, 'offline');
   }
 
@@ -894,6 +983,108 @@ export class HostNode implements ProtocolNode<HostAction> {
     if (!this.ls) return;
     this.closeConnection(ctx, this.ls.conn);
     this.ls = undefined;
+  }
+
+  // --- the LS session: keep-alive, lease, re-validation ---------------------------------------
+
+  /** The LS accepted a login (or a re-validation) whose request went out at `sentMs`. */
+  private beginSession(ctx: Ctx, sentMs: number): void {
+    this.session = { confirmedSentMs: sentMs, pendingKeepAlives: [], resumeTries: 0, resumeSentMs: 0 };
+    this.confirmSession(ctx, sentMs);
+  }
+
+  /** The LS confirmed a request sent at `sentMs`: the lease runs from there; keep-alives go on. */
+  private confirmSession(ctx: Ctx, sentMs: number): void {
+    const session = this.session!;
+    session.confirmedSentMs = Math.max(session.confirmedSentMs, sentMs);
+    this.timers.set(ctx, 'lsLease', Math.max(0, session.confirmedSentMs + this.params.lsSessionLeaseMs - ctx.now));
+    if (!this.timers.isSet('lsKeepAlive')) this.timers.set(ctx, 'lsKeepAlive', this.params.lsSessionKeepAliveMs);
+  }
+
+  private onLsKeepAliveDue(ctx: Ctx): void {
+    const session = this.session;
+    if (!session) return;
+    this.timers.set(ctx, 'lsKeepAlive', this.params.lsSessionKeepAliveMs);
+    if (this.ls?.phase !== 'session') return;
+    this.transport.write(ctx, this.ls.conn, { type: 'sessionKeepAlive' });
+    session.pendingKeepAlives.push(ctx.now);
+  }
+
+  /** Nothing the LS confirmed for a lease: the LS may have given the name to a newer login. */
+  private onLeaseLapsed(ctx: Ctx): void {
+    if (!this.session) return;
+    ctx.out.push({ kind: 'trace', event: 'sessionLapsed', detail: { sinceMs: ctx.now - this.session.confirmedSentMs } });
+    if (this.machine.state === 'offline') {
+      this.session = undefined;
+      return this.goOffline(ctx);
+    }
+    this.endSession(ctx, 'sessionEnded', 'lapsed');
+  }
+
+  /** The session link was lost: re-validate on a new LS connection (LS ports as at login). */
+  private startResume(ctx: Ctx): void {
+    const session = this.session!;
+    if (!this.credential || !this.user) return;
+    this.closeLs(ctx);
+    session.resumeTries++;
+    session.pendingKeepAlives = [];
+    const conn = this.openConnection(ctx, 'ls', this.lsEndpoint(0));
+    this.ls = { conn, portIndex: 0, phase: 'resumeConnecting' };
+    ctx.out.push({ kind: 'trace', event: 'sessionResumeStarted', detail: { tries: session.resumeTries } });
+  }
+
+  /** A re-validation try failed (unreachable, closed, silent): back off as at login and try again, until the lease ends. */
+  private resumeBackoff(ctx: Ctx): void {
+    this.closeLs(ctx);
+    this.timers.set(ctx, 'lsResume', this.params.lsRetryDelayMs * (1 + ctx.rng.next()));
+  }
+
+  private onResumeTimer(ctx: Ctx): void {
+    if (!this.session) return;
+    if (this.ls?.phase === 'resumeChallenge' || this.ls?.phase === 'resumeVerdict') return this.resumeBackoff(ctx);
+    if (this.ls === undefined) this.startResume(ctx);
+  }
+
+  private onResumeMessage(ctx: Ctx, ls: LsLink, msg: Message): void {
+    const session = this.session;
+    if (!session) return unexpected(ctx, msg.type, 'loginServerLink');
+    switch (msg.type) {
+      case 'challenge': {
+        if (ls.phase !== 'resumeChallenge' || msg.role !== ROLE.loginServer) return unexpected(ctx, msg.type, ls.phase);
+        const signature = signChallenge(this.ensureIdentity(ctx).privateKey, msg.nonce);
+        this.transport.write(ctx, ls.conn, { type: 'sessionResume', name: this.user!.name, credential: this.credential!.bytes, signature });
+        ls.phase = 'resumeVerdict';
+        session.resumeSentMs = ctx.now;
+        this.timers.set(ctx, 'lsResume', this.params.lsReplyTimeoutMs);
+        return;
+      }
+      case 'sessionResumed':
+        if (ls.phase !== 'resumeVerdict') return unexpected(ctx, msg.type, ls.phase);
+        this.timers.cancel(ctx, 'lsResume');
+        ls.phase = 'session';
+        ctx.out.push({ kind: 'trace', event: 'sessionResumed', detail: { tries: session.resumeTries } });
+        session.resumeTries = 0;
+        return this.confirmSession(ctx, session.resumeSentMs);
+      case 'sessionEnded':
+        if (ls.phase !== 'resumeVerdict') return unexpected(ctx, msg.type, ls.phase);
+        return this.endSessionByLs(ctx, 'replaced');
+      case 'authRefused': {
+        if (ls.phase !== 'resumeVerdict') return unexpected(ctx, msg.type, ls.phase);
+        const reason = codeName(AUTH_REFUSAL, msg.reason, 'unknownRefusal');
+        return this.endSessionByLs(ctx, reason === 'nameInUse' ? 'replaced' : 'refused');
+      }
+      default:
+        return unexpected(ctx, msg.type, ls.phase);
+    }
+  }
+
+  /** The LS ended the session (or refused its re-validation): offline, whatever the login machine is doing. */
+  private endSessionByLs(ctx: Ctx, cause: 'replaced' | 'refused'): void {
+    if (this.machine.state === 'offline') {
+      ctx.out.push({ kind: 'trace', event: 'sessionEnded', detail: { cause } });
+      return this.goOffline(ctx);
+    }
+    this.endSession(ctx, 'sessionEnded', cause);
   }
 
   // --- election -----------------------------------------------------------------------------

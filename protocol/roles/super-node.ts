@@ -15,7 +15,16 @@
  *   - NAT tests (BS-11): reply with the reflexive address from the port the probe came to,
  *     from the other port (port + snAlternatePortOffset), or ask an overlay neighbour to reply
  *     (`natForward`, the "reply from another node" test; each send goes to the next distinct
- *     neighbour, so a retransmit is answered by another node);
+ *     neighbour, so a retransmit is answered by another node). With no overlay link up (the only
+ *     SN of the network, a partition, the first moments after start) it asks one of its own
+ *     clients instead, over that client's TCP link: one that announced a NAT class other than
+ *     udp-blocked and is seen at an address other than the tested host's and its own (a client
+ *     behind a NAT sends from its NAT's address: still another node, which is all the test
+ *     needs). Ours: an SN cannot reply "from another node" from an address it owns (it has one),
+ *     and a UDP request to an SN known only from the host cache may go to a dead or cut-off SN,
+ *     while a client link is known to be alive. With neither a neighbour nor such a client (a
+ *     lone SN whose only client is the tested host) it sends nothing (`natForwardUnavailable`)
+ *     and the host's test fails: it is classed conservatively (restricted, never open);
  *   - the overlay: TCP links to `overlayDegree` other SNs taken from the host cache, accepting
  *     up to `overlayLinksMax` in all; every `overlayMaintainIntervalMs` it sends its SN list and
  *     its load (`superNodeLoad`: clients, capacity) on each link, drops links silent for
@@ -127,6 +136,8 @@ interface Client {
   readonly clientId: number;
   readonly name: string;
   readonly conn: ConnId;
+  /** The client's address as this SN sees it (its NAT's public address behind a NAT). */
+  readonly remoteIp: number;
   readonly attachedAtMs: number;
   lastSeenMs: number;
   natClass: NatClass;
@@ -295,7 +306,7 @@ export class SuperNodeService {
   /** The first message on an accepted connection. False if it is neither attach nor overlayJoin. */
   onInbound(ctx: Ctx, conn: ConnId, remote: Endpoint, nonce: Uint8Array, msg: Message): boolean {
     if (msg.type === 'attach') {
-      this.onAttach(ctx, conn, nonce, msg);
+      this.onAttach(ctx, conn, remote, nonce, msg);
       return true;
     }
     if (msg.type === 'overlayJoin' && msg.port !== 0) {
@@ -356,7 +367,7 @@ export class SuperNodeService {
 
   // --- clients ------------------------------------------------------------------------------
 
-  private onAttach(ctx: Ctx, conn: ConnId, nonce: Uint8Array, msg: MessageOf<'attach'>): void {
+  private onAttach(ctx: Ctx, conn: ConnId, remote: Endpoint, nonce: Uint8Array, msg: MessageOf<'attach'>): void {
     const known = this.clientByName.has(msg.name);
     const full = this.clients.size >= this.d.params.snClientCapacity && !known;
     if (full) {
@@ -373,7 +384,7 @@ export class SuperNodeService {
     if (old !== undefined) this.dropClient(ctx, this.clients.get(old)!, 'replaced', true);
     const clientId = this.nextClientId;
     this.nextClientId = (this.nextClientId % 0xffffffff) + 1;
-    const client: Client = { clientId, name: msg.name, conn, attachedAtMs: ctx.now, lastSeenMs: ctx.now, natClass: 'unknown', eligible: false, askedToPromote: false, announced: false };
+    const client: Client = { clientId, name: msg.name, conn, remoteIp: remote.ip, attachedAtMs: ctx.now, lastSeenMs: ctx.now, natClass: 'unknown', eligible: false, askedToPromote: false, announced: false };
     this.clients.set(clientId, client);
     this.clientByConn.set(conn, clientId);
     this.clientByName.set(msg.name, clientId);
@@ -506,7 +517,12 @@ export class SuperNodeService {
     return (this.d.self.port + this.d.params.snAlternatePortOffset) & 0xffff || 1;
   }
 
-  /** Asks the next neighbour in turn (one link per neighbour: a retransmit goes to another one, if there is one). */
+  /**
+   * Asks the next neighbour in turn (one link per neighbour: a retransmit goes to another one, if
+   * there is one). With no overlay link up, asks the next of its own clients in turn that can
+   * send UDP from another address (`natForwardViaClient`); with neither, sends nothing
+   * (`natForwardUnavailable`) and the host's test fails - the conservative reading.
+   */
   private forwardNatTest(ctx: Ctx, nonce: number, target: Endpoint): void {
     const seen = new Set<number>();
     const up = [...this.links.values()].filter((l) => {
@@ -514,12 +530,19 @@ export class SuperNodeService {
       seen.add(endpointKey(l.peer));
       return true;
     });
-    if (up.length === 0) {
-      ctx.out.push({ kind: 'trace', event: 'natForwardUnavailable', detail: { target: formatEndpoint(target) } });
+    if (up.length > 0) {
+      const link = up[this.forwardCursor++ % up.length];
+      this.d.transport.write(ctx, link.conn, { type: 'natForward', nonce, target });
       return;
     }
-    const link = up[this.forwardCursor++ % up.length];
-    this.d.transport.write(ctx, link.conn, { type: 'natForward', nonce, target });
+    const helpers = [...this.clients.values()].filter((c) => c.announced && c.remoteIp !== target.ip && c.remoteIp !== this.d.self.ip && c.natClass !== 'udp-blocked' && c.natClass !== 'unknown');
+    if (helpers.length > 0) {
+      const helper = helpers[this.forwardCursor++ % helpers.length];
+      this.d.transport.write(ctx, helper.conn, { type: 'natForward', nonce, target });
+      ctx.out.push({ kind: 'trace', event: 'natForwardViaClient', detail: { target: formatEndpoint(target), client: helper.name } });
+      return;
+    }
+    ctx.out.push({ kind: 'trace', event: 'natForwardUnavailable', detail: { target: formatEndpoint(target) } });
   }
 
   // --- overlay ------------------------------------------------------------------------------

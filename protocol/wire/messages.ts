@@ -53,7 +53,10 @@ export const MESSAGES = {
   natProbe: { id: 14, fields: { nonce: 'u32', test: 'u8' } },
   /** UDP, SN (or the node it asked) -> host: the host's address as the replier saw it. */
   natProbeReply: { id: 15, fields: { nonce: 'u32', reflexive: 'endpoint' } },
-  /** TCP overlay, SN -> SN: please send a natProbeReply with this nonce to `target` (NAT test "reply from another node"). */
+  /**
+   * TCP overlay, SN -> SN (or, with no overlay link up, SN -> one of its clients on its client
+   * link): please send a natProbeReply with this nonce to `target` (NAT test "reply from another node").
+   */
   natForward: { id: 16, fields: { nonce: 'u32', target: 'endpoint' } },
   /** TCP, host -> SN: presence announce/update (`status` see PRESENCE_STATUS, `natClass` see NAT_CLASS; `eligible` for SN promotion). */
   presence: { id: 17, fields: { status: 'u8', natClass: 'u8', eligible: 'bool' } },
@@ -94,6 +97,22 @@ export const MESSAGES = {
    * client still takes as the same with no SNs named.
    */
   superNodeLeavingTo: { id: 29, fields: { superNodes: 'endpoints' } },
+  /**
+   * TCP, host -> LS on its session link, every lsSessionKeepAliveMs: my session is alive. It
+   * renews the session's lease at the LS, and a dead link shows up as a TCP give-up or a RST.
+   */
+  sessionKeepAlive: { id: 30, fields: {} },
+  /** TCP, LS -> host on the session link: the keep-alive renewed the lease. */
+  sessionKeepAliveAck: { id: 31, fields: {} },
+  /**
+   * TCP, host -> LS, on a new connection after the LS's challenge: re-validate the session of
+   * `credential` (the one the LS signed at the login) after the session link was lost;
+   * `signature` signs the challenge nonce with the credential's key. Not a new login: it can
+   * keep the session, never take the name from a later login.
+   */
+  sessionResume: { id: 32, fields: { name: 'str', credential: 'bytes', signature: 'bytes' } },
+  /** TCP, LS -> host: the session is still yours; this connection is now the session link. */
+  sessionResumed: { id: 33, fields: {} },
 } as const;
 
 export type MessageTable = typeof MESSAGES;
