@@ -1,15 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { Kernel } from '../../sim/kernel/kernel.js';
+import { seededRandom } from '../protocol/crypto/random.js';
 import { drawBuddyLists, WorkloadDriver, type ActivityKind } from '../../sim/world/workload.js';
 
+/** Uniform draws from the tests' seeded generator. */
 function uniformFrom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = seededRandom(seed);
+  return () => r.next();
 }
 
 describe('workload', () => {
