@@ -6,6 +6,8 @@
  *   summary.json   scenario as run, seed, run number, version, headline measurements
  *   metrics.csv    one row per sampling interval (columns: see probes.ts)
  *   trace.ndjson   events at the scenario's trace level (off: not written)
+ *   trace.pcapng   with output.pcap: the packets the trace level keeps (all when it is off);
+ *                  see sim/trace/pcap.ts. Closed with the trace.
  *
  * Files go into a RunDirectory (sim/output): the caller commits it (renamed into place
  * whole) or abandons it (left flagged incomplete). An interrupted run (`shouldStop`) still
@@ -24,6 +26,7 @@ import { checkAll, formatViolations, monitorOf } from '../checkers/index.js';
 import { TimeSeries } from '../metrics/time-series.js';
 import type { RunDirectory } from '../output/run-directory.js';
 import type { Scenario } from '../scenario/types.js';
+import { ByteFileSink, PcapWriter } from '../trace/pcap.js';
 import { FileSink } from '../trace/sinks.js';
 import { TraceWriter } from '../trace/writer.js';
 import { ChurnDriver } from '../world/churn.js';
@@ -181,12 +184,14 @@ async function drive(world: World, endMs: number, options: RunOptions): Promise<
 
 function openTrace(scenario: Scenario, out: RunDirectory, run: number): TraceWriter {
   const level = scenario.output.trace;
-  if (level === 'off') return TraceWriter.off();
+  const pcap = scenario.output.pcap ? new PcapWriter(new ByteFileSink(out.pathOf('trace.pcapng'))) : undefined;
+  if (level === 'off') return TraceWriter.off(pcap);
   const saltStream = new RngStreams(scenario.seed, run).stream('trace/sample');
   return new TraceWriter(new FileSink(out.pathOf('trace.ndjson')), {
     level,
     sampleOneInN: scenario.output.traceSampleOneInN,
     sampleSalt: saltStream.int(2 ** 32 - 1),
+    ...(pcap ? { packetTap: pcap } : {}),
   });
 }
 

@@ -15,6 +15,11 @@
  *
  * Each event method takes scalars, not an object, so that a traced run allocates only the
  * line itself. The field order of each event is documented in events.ts.
+ *
+ * Packet tap: an optional second consumer of packet events (the pcapng writer, pcap.ts). It
+ * sees exactly the packets the level keeps (full: all; sampled: the sampled hosts'), and when
+ * the level is off it sees every packet while no text is written: `enabled` is then true so
+ * that the network model still reports packets, and `keeps` stays false for every host.
  */
 import { endpointToString, ipToString } from '../net/address.js';
 import type { DropReason, NatEvent, PacketEvent, Proto, TcpEvent } from './events.js';
@@ -35,14 +40,38 @@ export interface TraceOptions {
   readonly sampleSalt?: number;
   /** Text buffered before it goes to the sink. */
   readonly chunkChars?: number;
+  /** Also hands packet events to this consumer (see above); closed with the writer. */
+  readonly packetTap?: PacketTap;
+}
+
+/** Receives the packet events the trace keeps, with the same arguments as `packet`. */
+export interface PacketTap {
+  packet(
+    tMs: number,
+    ev: PacketEvent,
+    proto: Proto,
+    fromHost: number,
+    toHost: number,
+    srcIp: number,
+    srcPort: number,
+    dstIp: number,
+    dstPort: number,
+    msgType: string,
+    wireBytes: number,
+    reason: DropReason | null,
+  ): void;
+  close(): void;
 }
 
 const DEFAULT_ONE_IN_N = 100;
 const DEFAULT_CHUNK_CHARS = 1 << 16;
 
 export class TraceWriter {
-  /** False when the level is off: test it before preparing an event. */
+  /** False when the level is off and no packet tap listens: test it before preparing an event. */
   readonly enabled: boolean;
+  /** Whether text is written (the level is not off). */
+  private readonly text: boolean;
+  private readonly tap: PacketTap | null;
   private readonly sampled: boolean;
   private readonly oneInN: number;
   private readonly salt: number;
@@ -55,21 +84,23 @@ export class TraceWriter {
   ) {
     const oneInN = options.sampleOneInN ?? DEFAULT_ONE_IN_N;
     if (!(Number.isInteger(oneInN) && oneInN >= 1)) throw new RangeError(`sampleOneInN must be a positive integer, got ${oneInN}`);
-    this.enabled = options.level !== 'off';
+    this.text = options.level !== 'off';
+    this.tap = options.packetTap ?? null;
+    this.enabled = this.text || this.tap !== null;
     this.sampled = options.level === 'sampled';
     this.oneInN = oneInN;
     this.salt = (options.sampleSalt ?? 0) >>> 0;
     this.chunkChars = options.chunkChars ?? DEFAULT_CHUNK_CHARS;
   }
 
-  /** A writer that writes nothing. */
-  static off(): TraceWriter {
-    return new TraceWriter({ write() {}, close() {} }, { level: 'off' });
+  /** A writer that writes no text; with a tap, the tap still sees every packet. */
+  static off(packetTap?: PacketTap): TraceWriter {
+    return new TraceWriter({ write() {}, close() {} }, { level: 'off', ...(packetTap ? { packetTap } : {}) });
   }
 
   /** Whether events about `host` are written (never, for host -1). */
   keeps(host: number): boolean {
-    if (!this.enabled || host < 0) return false;
+    if (!this.text || host < 0) return false;
     return !this.sampled || mix32(host ^ this.salt) % this.oneInN === 0;
   }
 
@@ -87,7 +118,11 @@ export class TraceWriter {
     wireBytes: number,
     reason: DropReason | null,
   ): void {
-    if (!this.keeps(fromHost) && !this.keeps(toHost)) return;
+    const kept = this.keeps(fromHost) || this.keeps(toHost);
+    if (this.tap !== null && (kept || !this.text)) {
+      this.tap.packet(tMs, ev, proto, fromHost, toHost, srcIp, srcPort, dstIp, dstPort, msgType, wireBytes, reason);
+    }
+    if (!kept) return;
     this.emit(
       `{"t":${ms(tMs)},"ev":"${ev}","proto":"${proto}","from":${fromHost},"to":${toHost},` +
         `"src":"${endpointToString(srcIp, srcPort)}","dst":"${endpointToString(dstIp, dstPort)}",` +
@@ -153,10 +188,11 @@ export class TraceWriter {
     this.buffer = '';
   }
 
-  /** Flushes and closes the sink. */
+  /** Flushes and closes the sink, and the packet tap if there is one. */
   close(): void {
     this.flush();
     this.sink.close();
+    this.tap?.close();
   }
 
   private emit(line: string): void {

@@ -49,7 +49,6 @@ export async function runCommand(args: RunArgs, io: CliIo, engineLoader: () => P
     return EXIT_BAD_INPUT;
   }
 
-  if (scenario.output.pcap) io.stderr.write('note: packet capture export (trace.pcapng) is not built yet; the run writes no pcap\n');
   const progress = wantsProgress(io.stdout, io.env, args.quiet) ? createProgress(io.stdout, scenario.durationMs) : SILENT_PROGRESS;
   let stopRequested = false;
   const stopListening = io.onInterrupt(() => {
