@@ -91,6 +91,10 @@ export class HostRuntime<A, N extends ProtocolNode<A> = ProtocolNode<A>> impleme
   private readonly nodeToNet = new Map<ConnId, TcpConnId>();
   private readonly netToNode = new Map<TcpConnId, ConnId>();
   private nextAcceptedId = -1;
+  // Copied from `sinks` so that an input reads them from the runtime itself: one object (the
+  // runtime's) to fetch per event rather than two.
+  private readonly watch: NodeWatch | undefined;
+  private readonly watchIndex: number;
 
   constructor(
     private readonly kernel: Kernel,
@@ -101,6 +105,8 @@ export class HostRuntime<A, N extends ProtocolNode<A> = ProtocolNode<A>> impleme
     private readonly sinks: RuntimeSinks,
   ) {
     this.ctx = { now: 0, rng, out: this.out };
+    this.watch = sinks.watch;
+    this.watchIndex = sinks.watchIndex ?? host;
     net.setHandler(host, this);
   }
 
@@ -127,7 +133,7 @@ export class HostRuntime<A, N extends ProtocolNode<A> = ProtocolNode<A>> impleme
     this.net.crash(this.host);
     for (const t of this.timers) if (t !== undefined && t.eventId >= 0) this.kernel.cancel(t.eventId);
     this.timers = [];
-    this.sinks.watch?.settled(this.sinks.watchIndex ?? this.host, undefined);
+    this.watch?.settled(this.watchIndex, undefined);
     this.nodeToNet.clear();
     this.netToNode.clear();
     this.nodeObject = undefined;
@@ -186,8 +192,8 @@ export class HostRuntime<A, N extends ProtocolNode<A> = ProtocolNode<A>> impleme
     const n = out.length;
     for (let i = 0; i < n; i++) this.apply(out[i]);
     out.length = 0;
-    const watch = this.sinks.watch;
-    if (watch !== undefined) watch.settled(this.sinks.watchIndex ?? this.host, node);
+    const watch = this.watch;
+    if (watch !== undefined) watch.settled(this.watchIndex, node);
   }
 
   private apply(o: Output): void {
