@@ -91,8 +91,12 @@ export class HostRuntime<A, N extends ProtocolNode<A> = ProtocolNode<A>> impleme
   private readonly nodeToNet = new Map<ConnId, TcpConnId>();
   private readonly netToNode = new Map<TcpConnId, ConnId>();
   private nextAcceptedId = -1;
-  // Copied from `sinks` so that an input reads them from the runtime itself: one object (the
-  // runtime's) to fetch per event rather than two.
+  // The sinks, copied into the runtime so that an input reads them from one object (the
+  // runtime's, fetched anyway) rather than two.
+  private readonly trace: TraceWriter;
+  private readonly metrics: MetricsRecorder;
+  private readonly labels: Readonly<Record<string, string>> | undefined;
+  private readonly onNodeEvent: RuntimeSinks['onNodeEvent'];
   private readonly watch: NodeWatch | undefined;
   private readonly watchIndex: number;
 
@@ -102,9 +106,13 @@ export class HostRuntime<A, N extends ProtocolNode<A> = ProtocolNode<A>> impleme
     readonly host: HostId,
     private readonly makeNode: () => N,
     rng: Rng,
-    private readonly sinks: RuntimeSinks,
+    sinks: RuntimeSinks,
   ) {
     this.ctx = { now: 0, rng, out: this.out };
+    this.trace = sinks.trace;
+    this.metrics = sinks.metrics;
+    this.labels = sinks.labels;
+    this.onNodeEvent = sinks.onNodeEvent;
     this.watch = sinks.watch;
     this.watchIndex = sinks.watchIndex ?? host;
     net.setHandler(host, this);
@@ -245,11 +253,11 @@ export class HostRuntime<A, N extends ProtocolNode<A> = ProtocolNode<A>> impleme
         net.listenTcp(this.host, o.port);
         return;
       case 'trace':
-        this.sinks.trace.node(this.kernel.now, this.host, o.event, o.detail);
-        this.sinks.onNodeEvent?.(this.host, o.event, o.detail);
+        this.trace.node(this.kernel.now, this.host, o.event, o.detail);
+        this.onNodeEvent?.(this.host, o.event, o.detail);
         return;
       case 'metric':
-        this.sinks.metrics.record(o.name, o.value, this.sinks.labels ? { ...o.labels, ...this.sinks.labels } : o.labels);
+        this.metrics.record(o.name, o.value, this.labels ? { ...o.labels, ...this.labels } : o.labels);
         return;
     }
   }
