@@ -41,7 +41,8 @@ export type CloseReason = 'closed' | 'reset' | 'timeout';
 export type Input<A = unknown> =
   /** The host came up (fresh boot or restart); the node listens and starts its work. */
   | { readonly kind: 'start' }
-  | { readonly kind: 'datagram'; readonly localPort: number; readonly from: Endpoint; readonly bytes: Uint8Array }
+  /** `packets`: how many of the datagrams an aggregate stood for got through (see Output `sendDatagram`); absent means 1. */
+  | { readonly kind: 'datagram'; readonly localPort: number; readonly from: Endpoint; readonly bytes: Uint8Array; readonly packets?: number }
   /** An outbound `connect` succeeded. */
   | { readonly kind: 'connected'; readonly conn: ConnId }
   | { readonly kind: 'connectFailed'; readonly conn: ConnId; readonly reason: ConnectFailure }
@@ -57,10 +58,16 @@ export type Input<A = unknown> =
 export type Output =
   | { readonly kind: 'listenUdp'; readonly port: number }
   | { readonly kind: 'listenTcp'; readonly port: number }
-  /** `msgType` names the message for traffic accounting: the bytes themselves are obfuscated. */
-  | { readonly kind: 'sendDatagram'; readonly fromPort: number; readonly to: Endpoint; readonly bytes: Uint8Array; readonly msgType: string }
+  /**
+   * `msgType` names the message for traffic accounting: the bytes themselves are obfuscated.
+   * `packets` (default 1) makes the datagram an aggregate standing for that many datagrams of
+   * its size (media in `flow` mode): the network counts their bytes and loses them one by one,
+   * and delivers the aggregate once if any got through, telling how many (Input `datagram`).
+   */
+  | { readonly kind: 'sendDatagram'; readonly fromPort: number; readonly to: Endpoint; readonly bytes: Uint8Array; readonly msgType: string; readonly packets?: number }
   | { readonly kind: 'connect'; readonly conn: ConnId; readonly to: Endpoint }
-  | { readonly kind: 'write'; readonly conn: ConnId; readonly bytes: Uint8Array; readonly msgType: string }
+  /** `packets` (default 1): the write stands for that many writes of its size (byte accounting); TCP delivers it whole. */
+  | { readonly kind: 'write'; readonly conn: ConnId; readonly bytes: Uint8Array; readonly msgType: string; readonly packets?: number }
   | { readonly kind: 'close'; readonly conn: ConnId }
   /** Setting a timer that is already set replaces it. `tag` tells instances of one name apart. */
   | { readonly kind: 'setTimer'; readonly name: string; readonly tag: number; readonly delayMs: number }

@@ -14,6 +14,12 @@ import type { CryptoMode } from './crypto/keystream.js';
 /** How ordinary hosts become super nodes and stop being ones (roles/election.ts). */
 export type ElectionPolicy = 'promote-when-eligible' | 'promote-on-demand';
 
+/** How a caller picks the relay of a call that needs one (roles/relay-selection.ts). */
+export type RelayPolicy = 'random-public' | 'lowest-rtt' | 'least-loaded';
+
+/** `packets` simulates every voice frame; `flow` sends one aggregate per interval that the network counts as that many frames (roles/call.ts). */
+export type MediaMode = 'packets' | 'flow';
+
 /** What the LS does when a name that already has a session logs in again (roles/login-server.ts). */
 export type DuplicateLoginRule = 'replace' | 'refuse';
 
@@ -167,8 +173,61 @@ export interface ProtocolParams {
   /** promote-on-demand: an SN underused for this long demotes itself (ours). */
   readonly underuseDemoteAfterMs: number;
 
-  // --- Later features (kept here so every number lives in one place) -----------------------
-  /** PSTN gateway port (seed). */
+  /** An SN's signalling budget per client session, about 5 KB/s (OT-2); recorded, not enforced. */
+  readonly snSignallingBitsPerSec: number;
+
+  // --- User search (BS-16 - BS-20) -----------------------------------------------------------
+  /** A user who logged in within this long is found (BS-16: 72 hours); index records live this long. */
+  readonly searchRetentionMs: number;
+  /** SNs that hold each user's index record besides the user's own SN (ours). */
+  readonly searchReplicas: number;
+  /** Nodes asked per search round (ours). */
+  readonly searchFanout: number;
+  /** Widening rounds before the LS is asked (ours; BS-17). */
+  readonly searchRounds: number;
+  /** Wait for the replies of one search round (ours). */
+  readonly searchRoundTimeoutMs: number;
+  /** How long a node that relayed a search answer keeps it to answer the next search of the name (ours; BS-20 "cached"). */
+  readonly searchCacheMs: number;
+
+  // --- Calls, relays and media (BS-21 - BS-28) ----------------------------------------------
+  /** A call not answered (accepted or refused) this long after the user placed it fails, cause `timeout` (ours). */
+  readonly callSetupTimeoutMs: number;
+  /** UDP hole punching between NATed peers (off in 2004, PROTOCOL.md); symmetric NATs still need a relay. */
+  readonly holePunching: boolean;
+  /** Wait for the first punched packet from the peer before falling back to a relay (ours). */
+  readonly holePunchTimeoutMs: number;
+  readonly relayPolicy: RelayPolicy;
+  /** Candidates a caller takes from its host cache for relay selection (and probes, for lowest-rtt and least-loaded) (ours). */
+  readonly relayCandidates: number;
+  /** Wait for the probe replies of a relay selection (ours). */
+  readonly relayProbeTimeoutMs: number;
+  /** Wait for a relay's answer to an allocation before trying the next candidate (ours). */
+  readonly relayReplyTimeoutMs: number;
+  /** Calls one relay forwards at once; beyond it the relay refuses (ours). */
+  readonly relayCapacity: number;
+  /** A party that hears nothing from the relay (media, hold packets, keep-alive answers) for this long declares it failed (ours). */
+  readonly relayFailureTimeoutMs: number;
+  /** On relay failure mid-call: select another relay (true) or drop the call (false) (ours; the research question). */
+  readonly relayReselect: boolean;
+  readonly mediaMode: MediaMode;
+  /** One voice frame this often per direction (PROTOCOL.md: 20 ms). */
+  readonly voiceFrameMs: number;
+  /** Voice bits per second per direction on the wire, IP and UDP headers included (BS-25: about 3 kB/s). */
+  readonly voiceBitsPerSec: number;
+  /** On hold, one packet this often per direction (BS-27: about 3 s). */
+  readonly holdPacketIntervalMs: number;
+  /** In `flow` mode, one aggregate datagram stands for this long of frames (ours). */
+  readonly flowIntervalMs: number;
+
+  // --- Chat and presence ----------------------------------------------------------------------
+  /** A chat message not acknowledged by the buddy this long after sending is sent again, same sequence number (ours). */
+  readonly chatRetryMs: number;
+  /** Sends of one chat message before it counts as undelivered (ours). */
+  readonly chatSendsMax: number;
+
+  // --- PSTN gateway (seed) ---------------------------------------------------------------------
+  /** PSTN gateway port, TCP signalling and UDP media (seed). */
   readonly pstnGatewayPort: number;
 }
 
@@ -245,11 +304,42 @@ export const SKYPE_2004: ProtocolParams = Object.freeze({
   underuseRatio: 0.05,
   underuseDemoteAfterMs: 30 * MINUTE_MS,
 
+  snSignallingBitsPerSec: 40_000,
+
+  searchRetentionMs: 72 * HOUR_MS,
+  searchReplicas: 3,
+  searchFanout: 4,
+  searchRounds: 3,
+  searchRoundTimeoutMs: 2_000,
+  searchCacheMs: 10 * MINUTE_MS,
+
+  callSetupTimeoutMs: 30_000,
+  holePunching: false,
+  holePunchTimeoutMs: 2_000,
+  relayPolicy: 'lowest-rtt',
+  relayCandidates: 4,
+  relayProbeTimeoutMs: 1_000,
+  relayReplyTimeoutMs: 3_000,
+  relayCapacity: 20,
+  relayFailureTimeoutMs: 5_000,
+  relayReselect: true,
+  mediaMode: 'packets',
+  voiceFrameMs: 20,
+  voiceBitsPerSec: 24_000,
+  holdPacketIntervalMs: 3_000,
+  flowIntervalMs: 1_000,
+
+  chatRetryMs: 10_000,
+  chatSendsMax: 3,
+
   pstnGatewayPort: 12340,
 });
 
 /** Named profiles a scenario can start from. */
-export const PROFILES: Readonly<Record<string, ProtocolParams>> = Object.freeze({ 'skype-2004': SKYPE_2004 });
+/** The later client PROTOCOL.md names: it punches holes through NATs and honours the "never be a super node" flag; everything else as 2004. */
+export const SKYPE_2006: ProtocolParams = Object.freeze({ ...SKYPE_2004, profile: 'skype-2006', honourOptOut: true, holePunching: true });
+
+export const PROFILES: Readonly<Record<string, ProtocolParams>> = Object.freeze({ 'skype-2004': SKYPE_2004, 'skype-2006': SKYPE_2006 });
 
 /**
  * `base` (default SKYPE_2004) with `overrides`, checked. Throws RangeError naming the first
@@ -274,6 +364,11 @@ const POSITIVE_INTEGERS = [
   'passwordWorkFactor',
   'snClientCapacity',
   'overlayLinksMax',
+  'searchFanout',
+  'searchRounds',
+  'relayCandidates',
+  'relayCapacity',
+  'chatSendsMax',
 ] as const;
 
 const NON_NEGATIVE_NUMBERS = [
@@ -300,15 +395,37 @@ const NON_NEGATIVE_NUMBERS = [
   'overlayRetryDelayMaxMs',
   'snReferralSettleMs',
   'natContactMemoryMs',
+  'snSignallingBitsPerSec',
+  'searchCacheMs',
 ] as const;
 
-const NON_NEGATIVE_INTEGERS = ['snReferralsMax', 'snHandOffPerCheck'] as const;
+const NON_NEGATIVE_INTEGERS = ['snReferralsMax', 'snHandOffPerCheck', 'searchReplicas'] as const;
 
 const PORTS = ['bootstrapPort', 'loginServerPort', 'pstnGatewayPort', 'snAlternatePortOffset'] as const;
 
 const RATIOS = ['overloadRatio', 'underuseRatio', 'snLoadMarginRatio', 'snRedirectAboveRatio', 'snHandOffAboveRatio'] as const;
 
-const POSITIVE_PERIODS = ['lsSessionKeepAliveMs', 'lsSessionLeaseMs', 'keepAliveIntervalMs', 'hostCacheRefreshIntervalMs', 'overlayMaintainIntervalMs', 'loadCheckIntervalMs', 'lsLoginsPerSec'] as const;
+const POSITIVE_PERIODS = [
+  'searchRetentionMs',
+  'searchRoundTimeoutMs',
+  'callSetupTimeoutMs',
+  'holePunchTimeoutMs',
+  'relayProbeTimeoutMs',
+  'relayReplyTimeoutMs',
+  'relayFailureTimeoutMs',
+  'voiceFrameMs',
+  'voiceBitsPerSec',
+  'holdPacketIntervalMs',
+  'flowIntervalMs',
+  'chatRetryMs',
+  'lsSessionKeepAliveMs',
+  'lsSessionLeaseMs',
+  'keepAliveIntervalMs',
+  'hostCacheRefreshIntervalMs',
+  'overlayMaintainIntervalMs',
+  'loadCheckIntervalMs',
+  'lsLoginsPerSec',
+] as const;
 
 function checkParams(p: ProtocolParams): void {
   for (const k of POSITIVE_INTEGERS) if (!Number.isSafeInteger(p[k]) || p[k] < 1) bad(k, 'an integer >= 1', p[k]);
@@ -329,6 +446,10 @@ function checkParams(p: ProtocolParams): void {
   if (p.duplicateLogin !== 'replace' && p.duplicateLogin !== 'refuse') bad('duplicateLogin', "'replace' or 'refuse'", p.duplicateLogin);
   if (p.cryptoMode !== 'real' && p.cryptoMode !== 'modelled') bad('cryptoMode', "'real' or 'modelled'", p.cryptoMode);
   if (typeof p.honourOptOut !== 'boolean') bad('honourOptOut', 'a boolean', p.honourOptOut);
+  for (const k of ['holePunching', 'relayReselect'] as const) if (typeof p[k] !== 'boolean') bad(k, 'a boolean', p[k]);
+  if (!['random-public', 'lowest-rtt', 'least-loaded'].includes(p.relayPolicy)) bad('relayPolicy', "'random-public', 'lowest-rtt' or 'least-loaded'", p.relayPolicy);
+  if (p.mediaMode !== 'packets' && p.mediaMode !== 'flow') bad('mediaMode', "'packets' or 'flow'", p.mediaMode);
+  if (p.flowIntervalMs < p.voiceFrameMs) bad('flowIntervalMs', `at least voiceFrameMs (${p.voiceFrameMs})`, p.flowIntervalMs);
   if (typeof p.rememberFallbackPort !== 'boolean') bad('rememberFallbackPort', 'a boolean', p.rememberFallbackPort);
   if (p.lsSessionLeaseMs <= p.lsSessionKeepAliveMs) bad('lsSessionLeaseMs', `above lsSessionKeepAliveMs (${p.lsSessionKeepAliveMs})`, p.lsSessionLeaseMs);
   if (p.overlayRetryDelayMaxMs < p.overlayRetryDelayMs) bad('overlayRetryDelayMaxMs', `at least overlayRetryDelayMs (${p.overlayRetryDelayMs})`, p.overlayRetryDelayMaxMs);

@@ -8,8 +8,14 @@
  *   UDP   probe, probeReply, keepAlive*, keepAliveAck*, natProbe, natProbeReply
  *   TCP   everything else (* over TCP too when the host's UDP is blocked, BS-10)
  *
- * Ids 1..63 are the login and overlay core (this table). Ids 64 and up are kept for calls,
- * chat, user search and PSTN (a later issue).
+ * Ids 1..63 are the login and overlay core; 64..79 user search; 80..111 calls, relays and media;
+ * 112..127 signalling routed through SNs, chat and presence; 128..143 the PSTN gateway.
+ *
+ * Routed signalling (roles/routing.ts): a message for a user who is not directly reachable
+ * travels inside `routed` - its `payload` is that message, encoded by this same codec - from
+ * the sender to its SN, on to the SN the recipient is attached to, and down its client link
+ * (the seed: "A's SN tells B's SN tells B"). Messages marked "routed" below travel that way
+ * (or directly over TCP between two public peers, BS-22).
  *
  * Small enumerations carried as `u8` fields (roles, refusal reasons, NAT classes) are listed
  * below the table. A peer may send any byte there: readers map an unknown code to a named
@@ -113,6 +119,78 @@ export const MESSAGES = {
   sessionResume: { id: 32, fields: { name: 'str', credential: 'bytes', signature: 'bytes' } },
   /** TCP, LS -> host: the session is still yours; this connection is now the session link. */
   sessionResumed: { id: 33, fields: {} },
+
+  // --- calls, relays and media (80..111) ---------------------------------------------------
+  /**
+   * Routed or direct TCP, caller -> callee: a call. `credential` is the caller's LS-signed key,
+   * `signature` signs (callId, callee, keyShare) with it, so a forged or foreign credential is
+   * refused. `keyShare` is the caller's X25519 public key (crypto/media.ts). `path` see
+   * CALL_PATH; `media` is where the caller receives media (its public media endpoint on a
+   * direct path, the relay on a relayed one; 0.0.0.0:0 while a hole-punched path is tried).
+   */
+  callInvite: { id: 80, fields: { callId: 'u32', caller: 'str', callee: 'str', credential: 'bytes', signature: 'bytes', keyShare: 'bytes', path: 'u8', media: 'endpoint', natClass: 'u8' } },
+  /** Routed or direct, callee -> caller: answered; the same proofs the other way, and where the callee receives media. */
+  callAccept: { id: 81, fields: { callId: 'u32', credential: 'bytes', signature: 'bytes', keyShare: 'bytes', media: 'endpoint' } },
+  /** Routed or direct, either side: no call (`reason`, see CALL_REFUSAL). */
+  callRefused: { id: 82, fields: { callId: 'u32', reason: 'u8' } },
+  /** Routed or direct, either side: the call is over (`reason`, see CALL_END). */
+  callEnd: { id: 83, fields: { callId: 'u32', reason: 'u8' } },
+  /** Routed or direct, either side: put on hold or taken off it (BS-27). */
+  callHold: { id: 84, fields: { callId: 'u32', held: 'bool' } },
+  /** Routed or direct, caller -> callee: the media now goes through `relay` (re-selection after a relay failed). */
+  callRelayChanged: { id: 85, fields: { callId: 'u32', relay: 'endpoint' } },
+  /** UDP (TCP when UDP is blocked), caller -> relay candidate: are you there, how loaded? */
+  relayProbe: { id: 86, fields: { nonce: 'u32' } },
+  /** UDP (TCP), candidate -> caller: calls it forwards now and its capacity. */
+  relayProbeReply: { id: 87, fields: { nonce: 'u32', calls: 'u32', capacity: 'u32' } },
+  /** UDP from the media port (TCP when UDP is blocked), party -> relay: forward media of `callId`; `party` 0 caller, 1 callee. */
+  relayJoin: { id: 88, fields: { callId: 'u32', party: 'u8' } },
+  /** Relay -> party, the same way: joined; media of the call is forwarded. Also the relay's answer to a keep-alive join. */
+  relayJoined: { id: 89, fields: { callId: 'u32' } },
+  /** Relay -> party: not joined (`reason`, see RELAY_REFUSAL). */
+  relayRefused: { id: 90, fields: { callId: 'u32', reason: 'u8' } },
+  /** Party -> relay: the call is over; forget it. */
+  relayLeave: { id: 91, fields: { callId: 'u32' } },
+  /** UDP, peer -> peer media endpoint, hole punching: open my NAT towards you (sent by both sides at once). */
+  punch: { id: 92, fields: { callId: 'u32' } },
+  /**
+   * Media, party -> party or relay (UDP from the media port; TCP when UDP is blocked), payload
+   * type media. `voice` is AES-256 encrypted end to end (crypto/media.ts) with the call's key,
+   * so a relay forwards it unread. `frames` is 1 in `packets` mode; in `flow` mode one datagram
+   * stands for that many frames (the network counts and loses them one by one). `sentAtMs` is
+   * the send time of the first frame; `hold` marks the one-every-3-s packets on hold (BS-27).
+   */
+  mediaFrame: { id: 93, fields: { callId: 'u32', seq: 'u32', sentAtMs: 'f64', frames: 'u16', hold: 'bool', voice: 'bytes' } },
+
+  // --- signalling routed through SNs, chat, presence (112..127) -----------------------------
+  /**
+   * TCP: host -> its SN -> the recipient's SN -> recipient. `payload` is one encoded message of
+   * this table. `toSuperNode` is the recipient's SN when the sender knows it (0.0.0.0:0: the SN
+   * looks the name up); `fromSuperNode` is filled in by the sender's SN, so an answer or a
+   * `routeFailed` can go back without a search. `hops` counts SN-to-SN forwards (a loop guard).
+   */
+  routed: { id: 112, fields: { from: 'str', fromSuperNode: 'endpoint', to: 'str', toSuperNode: 'endpoint', hops: 'u8', payload: 'bytes' } },
+  /** Routed back to the sender: `to` could not be reached (`reason`, see ROUTE_FAILURE); `payloadType` names the message that was dropped. */
+  routeFailed: { id: 113, fields: { to: 'str', reason: 'u8', payloadType: 'u8' } },
+  /** Routed, sender -> buddy: a chat message; `seq` numbers the messages of this sender to this buddy from 1. */
+  chatMessage: { id: 114, fields: { seq: 'u32', text: 'str' } },
+  /** Routed, buddy -> sender: `seq` arrived (a repeat is acknowledged again and not delivered again). */
+  chatAck: { id: 115, fields: { seq: 'u32' } },
+  /** Routed, user -> each online buddy: my status (PRESENCE_STATUS) and where I am now (my SN, my address, my NAT class). */
+  presenceNotify: { id: 116, fields: { status: 'u8', superNode: 'endpoint', address: 'endpoint', natClass: 'u8' } },
+
+  // --- PSTN gateway (128..143) ----------------------------------------------------------------
+  /** TCP, host -> its SN -> gateway (port 12340): SkypeOut to `number`; `media` where the host receives media. */
+  pstnDial: { id: 128, fields: { callId: 'u32', caller: 'str', number: 'str', credential: 'bytes', keyShare: 'bytes', media: 'endpoint' } },
+  /**
+   * TCP, gateway -> SN -> host (SkypeOut answered), or host -> SN -> gateway (SkypeIn answered):
+   * media goes to `media`; `keyShare` completes the X25519 agreement of the call's media key.
+   */
+  pstnAnswer: { id: 129, fields: { callId: 'u32', keyShare: 'bytes', media: 'endpoint' } },
+  /** TCP, gateway -> an SN -> the callee (routed): SkypeIn from `number`; `media` is the gateway's media endpoint. */
+  pstnIncoming: { id: 130, fields: { callId: 'u32', number: 'str', callee: 'str', keyShare: 'bytes', media: 'endpoint' } },
+  /** TCP, either side of a PSTN call, through the same path as its set-up: the call is over (`reason`, see CALL_END). */
+  pstnHangUp: { id: 131, fields: { callId: 'u32', reason: 'u8' } },
 } as const;
 
 export type MessageTable = typeof MESSAGES;
@@ -159,8 +237,23 @@ export const NAT_CLASS = {
   'udp-blocked': 6,
 } as const;
 
-/** `presence.status`. More states (away, busy) come with chat and presence propagation. */
-export const PRESENCE_STATUS = { online: 1 } as const;
+/** `presence.status`, `presenceNotify.status`. */
+export const PRESENCE_STATUS = { online: 1, offline: 2 } as const;
+
+/** `callInvite.path`: how the call's media travels (BS-22 - BS-24). */
+export const CALL_PATH = { direct: 1, relayedUdp: 2, relayedTcp: 3, holePunched: 4 } as const;
+
+/** `callRefused.reason`. */
+export const CALL_REFUSAL = { busy: 1, badCredential: 2, badSignature: 3, noRelay: 4, unreachable: 5 } as const;
+
+/** `callEnd.reason`. */
+export const CALL_END = { hangUp: 1, relayFailed: 2, peerLost: 3, loggedOut: 4 } as const;
+
+/** `relayRefused.reason`. */
+export const RELAY_REFUSAL = { full: 1, notPublic: 2, unknownCall: 3, notServing: 4 } as const;
+
+/** `routeFailed.reason`. */
+export const ROUTE_FAILURE = { notFound: 1, offline: 2, unreachable: 3, loop: 4, malformed: 5 } as const;
 
 /** The name of `code` in `codes`, or `fallback` for a byte the table does not know (peer input). */
 export function codeName<T extends Readonly<Record<string, number>>, F extends string>(codes: T, code: number, fallback: F): (keyof T & string) | F {

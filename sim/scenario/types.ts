@@ -184,30 +184,8 @@ export interface Workload {
 
 // ---- protocol ----
 
-/**
- * Protocol numbers PROTOCOL.md names that protocol/params.ts does not hold yet (search,
- * relaying, media, hole punching, SN signalling budget). Named in its style, so each can move
- * into ProtocolParams as its feature is built; the scenario section takes either alike.
- */
-export interface ProtocolExtensions {
-  readonly holePunching: boolean;
-  readonly snSignallingBitsPerSec: number;
-  readonly searchRetentionMs: number;
-  readonly searchFanout: number;
-  readonly searchRounds: number;
-  readonly searchRoundTimeoutMs: number;
-  readonly relayPolicy: RelayPolicy;
-  readonly relayCandidates: number;
-  readonly mediaMode: 'packets' | 'flow';
-  readonly voiceFrameMs: number;
-  readonly voiceBitsPerSec: number;
-  readonly holdPacketIntervalMs: number;
-}
-
-export type RelayPolicy = 'random-public' | 'lowest-rtt' | 'least-loaded';
-
-/** What the protocol nodes get (`ProtocolParams`, checked by its `makeParams`) and the rest. */
-export type ScenarioProtocol = ProtocolParams & ProtocolExtensions;
+/** What the protocol nodes get, checked by protocol/params.ts's `makeParams`. */
+export type ScenarioProtocol = ProtocolParams;
 
 // ---- scheduled events ----
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { SKYPE_2004 } from '../../protocol/params.js';
 import { natPresets } from '../../sim/net/index.js';
-import { formatError, loadScenarioText, PROFILES, type Scenario } from '../../sim/scenario/index.js';
+import { formatError, loadScenarioText, type Scenario } from '../../sim/scenario/index.js';
 
 function load(yaml: string, file = 'minimal.yaml'): Scenario {
   const result = loadScenarioText(yaml, file);
@@ -103,7 +103,7 @@ describe('defaults', () => {
   });
 
   it('take every protocol number from the profile', () => {
-    expect(s.protocol).toEqual({ ...SKYPE_2004, ...PROFILES['skype-2004'].extensions });
+    expect(s.protocol).toEqual(SKYPE_2004);
     expect(s.protocol).toMatchObject({ hostCacheMax: 200, bootstrapPort: 33033, probeTimeoutMs: 5000, fallbackTcpPorts: [80, 443], loginRoundDelayMs: 6000, loginRounds: 5, keepAliveIntervalMs: 60_000 });
     expect(s.protocol).toMatchObject({ searchRetentionMs: 72 * 3_600_000, voiceFrameMs: 20, voiceBitsPerSec: 24_000, holdPacketIntervalMs: 3000, holePunching: false });
   });

@@ -12,7 +12,7 @@
  *     electionPolicy: promote-on-demand
  *     overload: 90%
  *
- * The keys are those of protocol/params.ts (plus ProtocolExtensions), derived, not listed:
+ * The keys are those of protocol/params.ts, derived, not listed:
  * a parameter whose name ends in a unit drops it here and takes the unit in its value
  * (`probeTimeoutMs` is written `probeTimeout: 5s`, `snMinUplinkBitsPerSec` is `snMinUplink:
  * 256kbit`, `overloadRatio` is `overload: 90%`); any other keeps its name. A new parameter in
@@ -24,7 +24,7 @@ import { z } from 'zod';
 import { makeParams } from '../../../protocol/params.js';
 import { bandwidth, choice, duration, flag, number, percent, port, ratio } from '../fields.js';
 import { PROFILES } from '../profiles.js';
-import type { ProfileName, ScenarioProtocol } from '../types.js';
+import type { ProfileName, ProtocolParams, ScenarioProtocol } from '../types.js';
 import { formatBandwidth, formatDuration } from '../units.js';
 
 /** Parameters whose value is one of a few words, so a typo gets a did-you-mean. */
@@ -71,7 +71,7 @@ function valueOf(key: string, suffix: string | undefined, example: unknown): { s
 }
 
 const base = PROFILES['skype-2004'];
-const PARAMS: readonly Param[] = Object.entries({ ...base.params, ...base.extensions })
+const PARAMS: readonly Param[] = Object.entries(base)
   .filter(([key]) => !NOT_SETTABLE.includes(key))
   .map(([key, example]) => paramOf(key, example));
 
@@ -91,10 +91,9 @@ export type ProtocolResult = { readonly ok: true; readonly protocol: ScenarioPro
 
 /** The profile with the file's values in place, as `makeParams` accepts it (or why not). */
 export function protocolFor(profile: ProfileName, overrides: ProtocolOverrides): ProtocolResult {
-  const { params, extensions } = PROFILES[profile];
-  const own = (source: object) => Object.fromEntries(Object.entries(overrides).filter(([key]) => key in source));
+  const params = PROFILES[profile];
   try {
-    return { ok: true, protocol: { ...makeParams(own(params), params), ...extensions, ...own(extensions) } };
+    return { ok: true, protocol: makeParams(overrides as Partial<ProtocolParams>, params) };
   } catch (e) {
     if (!(e instanceof RangeError)) throw e;
     // makeParams names the field as "protocol parameter <key>: <what was wrong>".
