@@ -9,8 +9,14 @@
  * destination it addressed; a `deliver` shows the source as translated by any NATs on the way
  * (what the receiver sees) and the receiver's own address.
  *
- *   send|deliver|drop  {"t","ev","proto","from","to","src","dst","msg","bytes"[,"reason"]}
+ *   send|deliver|drop  {"t","ev","proto","from","to","src","dst","msg","bytes"[,"packets"][,"reason"]}
+ *                      [,"packets"]
  *                      bytes are on the wire, headers included; reason only on drop.
+ *                      packets only on an aggregate (a datagram or TCP write standing for
+ *                      N > 1 packets of `bytes` each, e.g. a second of voice frames): one
+ *                      record for all of them, so the traffic is bytes x packets. A `drop`
+ *                      with packets counts the ones lost there; the rest go on, and their
+ *                      `deliver` tells how many got through.
  *   nat-map|nat-expire {"t","ev","nat","proto","int","ext","rem"}
  *                      rem is the remote a mapping is bound to: "*" (endpoint-independent),
  *                      "a.b.c.d:*" (address-dependent) or "a.b.c.d:port".

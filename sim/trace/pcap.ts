@@ -14,6 +14,11 @@
  * Every packet carries its message type as the Enhanced Packet Block's comment
  * (`frame.comment` in Wireshark).
  *
+ * Aggregates (a trace event standing for N > 1 packets of one size, media in `flow` mode) are
+ * written once, as one packet of that size, with "; packets: N" in the comment: the capture
+ * shows the aggregate as the simulation handled it, not N synthesized frames, so Wireshark's
+ * packet and byte totals count an aggregate once.
+ *
  * Link type LINKTYPE_IPV4 (228): each packet is an IPv4 header, then a UDP or TCP header,
  * then the payload. The payload's bytes are not in the trace events: it is written as zero
  * bytes of the right length, so that frame length = IPv4 total length = the trace's `bytes`
@@ -148,11 +153,13 @@ export class PcapWriter implements PacketTap {
     msgType: string,
     wireBytes: number,
     reason: DropReason | null,
+    packets = 1,
   ): void {
     const iface = ev === 'send' ? 0 : ev === 'deliver' ? 1 : 2;
     const l4 = proto === 'udp' ? UDP_HEADER : TCP_HEADER;
     const len = Math.min(IPV4_MAX, Math.max(IP_HEADER + l4, wireBytes));
-    const comment = this.comment(reason === null ? msgType : `${msgType}; dropped: ${reason}`);
+    const what = packets === 1 ? msgType : `${msgType}; packets: ${packets}`;
+    const comment = this.comment(reason === null ? what : `${what}; dropped: ${reason}`);
     const optBytes = 4 + pad4(comment.length) + 4;
     const total = 28 + pad4(len) + optBytes + 4;
     this.reserve(total);

@@ -59,6 +59,8 @@ export interface PacketTap {
     msgType: string,
     wireBytes: number,
     reason: DropReason | null,
+    /** How many packets of `wireBytes` the event stands for (an aggregate); 1 for a plain packet. */
+    packets: number,
   ): void;
   close(): void;
 }
@@ -117,16 +119,19 @@ export class TraceWriter {
     msgType: string,
     wireBytes: number,
     reason: DropReason | null,
+    packets = 1,
   ): void {
     const kept = this.keeps(fromHost) || this.keeps(toHost);
     if (this.tap !== null && (kept || !this.text)) {
-      this.tap.packet(tMs, ev, proto, fromHost, toHost, srcIp, srcPort, dstIp, dstPort, msgType, wireBytes, reason);
+      this.tap.packet(tMs, ev, proto, fromHost, toHost, srcIp, srcPort, dstIp, dstPort, msgType, wireBytes, reason, packets);
     }
     if (!kept) return;
+    // `packets` only on aggregates, so that traces without them read as they always did.
     this.emit(
       `{"t":${ms(tMs)},"ev":"${ev}","proto":"${proto}","from":${fromHost},"to":${toHost},` +
         `"src":"${endpointToString(srcIp, srcPort)}","dst":"${endpointToString(dstIp, dstPort)}",` +
-        `"msg":${JSON.stringify(msgType)},"bytes":${wireBytes}${reason === null ? '' : `,"reason":"${reason}"`}}\n`,
+        `"msg":${JSON.stringify(msgType)},"bytes":${wireBytes}${packets === 1 ? '' : `,"packets":${packets}`}` +
+        `${reason === null ? '' : `,"reason":"${reason}"`}}\n`,
     );
   }
 
