@@ -188,7 +188,8 @@ export function resolveNat(spec: NatSpec): NatParams {
 
 /** What a host's handler is told; one object per host or shared, as the runtime likes. */
 export interface NetHostHandler {
-  onDatagram(host: HostId, localPort: number, fromIp: number, fromPort: number, bytes: Uint8Array): void;
+  /** `packets`: how many packets of an aggregate got through (udp.ts); the network always passes it, 1 for a plain datagram. */
+  onDatagram(host: HostId, localPort: number, fromIp: number, fromPort: number, bytes: Uint8Array, packets?: number): void;
   onConnected(host: HostId, conn: TcpConnId): void;
   onConnectFailed(host: HostId, conn: TcpConnId, reason: ConnectFailure): void;
   onAccepted(host: HostId, conn: TcpConnId, localPort: number, remoteIp: number, remotePort: number): void;

@@ -10,6 +10,9 @@
  * - per message type: sent (as above), delivered (to a listening socket or an open
  *   connection) and dropped (anywhere, for any reason). TCP's own segments count under
  *   `tcp-syn`, `tcp-syn-ack`, `tcp-ack`, `tcp-fin` and `tcp-rst`.
+ * An aggregate of N packets (a datagram or write with `packets` N) counts as N packets and
+ * N times its wire bytes wherever it counts; when only some of its packets are lost, the lost
+ * ones count as dropped and the rest go on (udp.ts).
  */
 import { DROP_REASONS } from '../trace/index.js';
 import type { DropReason } from '../trace/index.js';
@@ -87,6 +90,33 @@ export class Counters {
   dropped(msg: number, reason: DropReason): void {
     this.msgDroppedPackets[msg]++;
     this.drops[DROP_CODE.get(reason)!]++;
+  }
+
+  // The same four for `packets` packets of `wireBytes` each (an aggregate, or part of one):
+  // exactly what that many calls of the single-packet method would add.
+
+  sentMany(host: HostId, msg: number, wireBytes: number, packets: number): void {
+    const f = this.hosts.f;
+    f[host * STRIDE + SENT_BYTES] += wireBytes * packets;
+    f[host * STRIDE + SENT_PACKETS] += packets;
+    this.msgSentBytes[msg] += wireBytes * packets;
+    this.msgSentPackets[msg] += packets;
+  }
+
+  receivedMany(host: HostId, wireBytes: number, packets: number): void {
+    const f = this.hosts.f;
+    f[host * STRIDE + RECEIVED_BYTES] += wireBytes * packets;
+    f[host * STRIDE + RECEIVED_PACKETS] += packets;
+  }
+
+  deliveredMany(msg: number, wireBytes: number, packets: number): void {
+    this.msgDeliveredBytes[msg] += wireBytes * packets;
+    this.msgDeliveredPackets[msg] += packets;
+  }
+
+  droppedMany(msg: number, reason: DropReason, packets: number): void {
+    this.msgDroppedPackets[msg] += packets;
+    this.drops[DROP_CODE.get(reason)!] += packets;
   }
 
   host(host: HostId): HostCounters {

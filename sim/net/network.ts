@@ -109,13 +109,17 @@ export class Network {
     this.fabric.listen(host, TCP, port);
   }
 
-  /** Sends a datagram of `bytes` (not copied: do not change it afterwards) from `fromPort`. */
-  sendUdp(host: HostId, fromPort: number, toIp: number, toPort: number, bytes: Uint8Array, msgType: string): void {
+  /**
+   * Sends a datagram of `bytes` (not copied: do not change it afterwards) from `fromPort`; with
+   * `packets` N > 1, an aggregate standing for N such datagrams (udp.ts says how it is treated).
+   */
+  sendUdp(host: HostId, fromPort: number, toIp: number, toPort: number, bytes: Uint8Array, msgType: string, packets = 1): void {
     this.checkUp(host);
     checkPort(fromPort);
     checkPort(toPort);
     checkIp(toIp);
-    this.udp.send(host, fromPort, toIp, toPort, bytes, msgType);
+    checkPackets(packets);
+    this.udp.send(host, fromPort, toIp, toPort, bytes, msgType, packets);
   }
 
   /** Opens a connection; the host's handler hears onConnected or onConnectFailed later. */
@@ -126,9 +130,14 @@ export class Network {
     return this.tcp.connect(host, toIp, toPort);
   }
 
-  /** Sends one message (`bytes`, not copied) on an open connection; throws if it is not open. */
-  write(conn: TcpConnId, bytes: Uint8Array, msgType: string): void {
-    this.tcp.write(conn, bytes, msgType);
+  /**
+   * Sends one message (`bytes`, not copied) on an open connection; throws if it is not open.
+   * With `packets` N > 1 it stands for N messages of its size (tcp.ts: counted N times,
+   * delivered once).
+   */
+  write(conn: TcpConnId, bytes: Uint8Array, msgType: string, packets = 1): void {
+    checkPackets(packets);
+    this.tcp.write(conn, bytes, msgType, packets);
   }
 
   /** Closes a connection after what was written; the peer hears onClosed('closed'). */
@@ -215,6 +224,15 @@ export class Network {
 
 function checkPort(port: number): void {
   if (!(Number.isInteger(port) && port >= 1 && port <= 65535)) throw new RangeError(`port must be an integer in 1-65535, got ${port}`);
+}
+
+/** Loss is drawn per packet of an aggregate (links.ts), so its size is bounded to keep that cheap. */
+const MAX_PACKETS = 1_000_000;
+
+function checkPackets(packets: number): void {
+  if (!(Number.isInteger(packets) && packets >= 1 && packets <= MAX_PACKETS)) {
+    throw new RangeError(`packets must be an integer in 1-${MAX_PACKETS}, got ${packets}`);
+  }
 }
 
 function checkIp(ip: number): void {

@@ -33,6 +33,15 @@
  * - A host that crashes says nothing: its endpoints vanish. A peer notices only when it sends
  *   (retransmissions time out) or when the host is back up and answers with a RST.
  *
+ * - Aggregates: a `write` with `packets` N > 1 stands for N messages of its size (media in
+ *   `flow` mode). Counters count N messages, N x its wire bytes and N ACKs; the uplink queue is
+ *   busy for all N (all or none fit: a message is not split). It travels as one message: one
+ *   loss draw per link per transmission, a loss resends (and counts) all N, and it is
+ *   delivered whole, as one `data`, after one message's serialization. So the expected bytes
+ *   resent match N separate messages (each lost with the same probability), but the delay
+ *   spread does not, and giving up needs the whole aggregate lost dataRetries + 1 times in a
+ *   row, not any one of N messages.
+ *
  * Not modelled: windows, slow start and congestion control (a message's duration is its
  * serialization on the uplink, nothing more), delayed ACKs, TIME_WAIT, half-close (a FIN ends
  * the connection for both sides), simultaneous open, SYN cookies and backlogs, keep-alive
@@ -94,7 +103,10 @@ class Segment {
     readonly kind: number,
     readonly bytes: Uint8Array,
     readonly msg: number,
+    /** Of one message: an aggregate's N messages are `packets` x this on the wire. */
     readonly wireBytes: number,
+    /** How many messages of this size it stands for (1, or N for an aggregate write). */
+    readonly packets: number,
   ) {}
 }
 
@@ -160,12 +172,12 @@ export class Tcp {
     return client.id;
   }
 
-  write(conn: TcpConnId, bytes: Uint8Array, msgType: string): void {
+  write(conn: TcpConnId, bytes: Uint8Array, msgType: string, packets: number): void {
     const ep = this.endpoints.get(conn);
     if (ep === undefined || ep.state !== OPEN) throw new RangeError(`connection ${conn} is not open`);
     const mss = this.params.mssBytes;
     const segments = bytes.length === 0 ? 1 : Math.ceil(bytes.length / mss);
-    this.sendSegment(ep, DATA, bytes, this.fabric.counters.msgType(msgType), bytes.length + segments * TCP_HEADER_BYTES);
+    this.sendSegment(ep, DATA, bytes, this.fabric.counters.msgType(msgType), bytes.length + segments * TCP_HEADER_BYTES, packets);
   }
 
   /** Closes `conn` from its own side; a connection already gone is left as it is. */
@@ -179,7 +191,7 @@ export class Tcp {
     if (ep.state !== OPEN) return;
     ep.state = CLOSING;
     this.traceTcp('tcp-close', ep, 'closed');
-    this.sendSegment(ep, FIN, EMPTY, this.msgFin, TCP_HEADER_BYTES);
+    this.sendSegment(ep, FIN, EMPTY, this.msgFin, TCP_HEADER_BYTES, 1);
   }
 
   /** Resets `conn`: the peer learns `reset`; this side hears nothing more. */
@@ -363,7 +375,7 @@ export class Tcp {
       this.cancelTimer(to);
       this.traceTcp('tcp-connect', to, null);
       // The ACK goes first so that it precedes anything the app writes when it hears.
-      this.sendSegment(to, HANDSHAKE_ACK, EMPTY, this.msgAck, TCP_HEADER_BYTES);
+      this.sendSegment(to, HANDSHAKE_ACK, EMPTY, this.msgAck, TCP_HEADER_BYTES, 1);
       f.handler(to.host).onConnected(to.host, to.id);
       return;
     }
@@ -382,8 +394,8 @@ export class Tcp {
 
   // --- streams -------------------------------------------------------------------------
 
-  private sendSegment(from: Endpoint, kind: number, bytes: Uint8Array, msg: number, wireBytes: number): void {
-    this.transmit(new Segment(from, from.nextSendSeq++, kind, bytes, msg, wireBytes));
+  private sendSegment(from: Endpoint, kind: number, bytes: Uint8Array, msg: number, wireBytes: number, packets: number): void {
+    this.transmit(new Segment(from, from.nextSendSeq++, kind, bytes, msg, wireBytes, packets));
   }
 
   private transmit(seg: Segment): void {
@@ -393,11 +405,11 @@ export class Tcp {
     const nowMs = f.kernel.now;
     const srcIp = f.ip(from.host);
     seg.sentMs = nowMs;
-    const departMs = f.links.enqueue(from.host, seg.wireBytes, nowMs);
+    const departMs = f.links.enqueueBurst(from.host, seg.wireBytes, seg.packets, nowMs, true);
     if (departMs < 0) return this.lose(seg, 'queue-overflow');
-    f.counters.sent(from.host, seg.msg, seg.wireBytes);
+    f.counters.sentMany(from.host, seg.msg, seg.wireBytes, seg.packets);
     if (f.trace.enabled) {
-      f.trace.packet(nowMs, 'send', 'tcp', from.host, to.host, srcIp, from.localPort, from.remoteIp, from.remotePort, f.counters.msgName(seg.msg), seg.wireBytes, null);
+      f.trace.packet(nowMs, 'send', 'tcp', from.host, to.host, srcIp, from.localPort, from.remoteIp, from.remotePort, f.counters.msgName(seg.msg), seg.wireBytes, null, seg.packets);
     }
     const toRegion = f.region(to.host);
     if (from.viaCore && f.core.isCut(f.region(from.host), toRegion)) return this.lose(seg, 'partition');
@@ -410,7 +422,7 @@ export class Tcp {
     const f = this.fabric;
     const from = seg.from;
     const to = from.peer!;
-    this.drop(from.host, to.host, f.ip(from.host), from.localPort, from.remoteIp, from.remotePort, seg.msg, seg.wireBytes, reason);
+    this.drop(from.host, to.host, f.ip(from.host), from.localPort, from.remoteIp, from.remotePort, seg.msg, seg.wireBytes, reason, seg.packets);
     const retryMs = seg.sentMs + from.rtoMs * 2 ** seg.attempt;
     f.kernel.at(Math.max(retryMs, f.kernel.now), this.onRetransmit, seg);
   }
@@ -435,9 +447,9 @@ export class Tcp {
     const to = from.peer!;
     if (!f.isUp(to.host)) return this.lose(seg, 'dead-host');
     if (f.links.lostDown(to.host)) return this.lose(seg, 'loss');
-    f.counters.received(to.host, seg.wireBytes);
+    f.counters.receivedMany(to.host, seg.wireBytes, seg.packets);
     if (to.state === DEAD || (to.state === CLOSING && seg.kind === DATA)) {
-      this.drop(from.host, to.host, to.remoteIp, to.remotePort, f.ip(to.host), to.localPort, seg.msg, seg.wireBytes, 'no-listener');
+      this.drop(from.host, to.host, to.remoteIp, to.remotePort, f.ip(to.host), to.localPort, seg.msg, seg.wireBytes, 'no-listener', seg.packets);
       if (to.state === CLOSING) this.die(to);
       if (from.state !== DEAD) this.sendControl('tcp-rst', to.host, from, f.ip(to.host), to.localPort, to.remoteIp, to.remotePort);
       return;
@@ -459,13 +471,14 @@ export class Tcp {
     const f = this.fabric;
     const from = seg.from;
     to.nextDeliverSeq++;
-    f.counters.delivered(seg.msg, seg.wireBytes);
+    f.counters.deliveredMany(seg.msg, seg.wireBytes, seg.packets);
     if (f.trace.enabled) {
-      f.trace.packet(f.kernel.now, 'deliver', 'tcp', from.host, to.host, to.remoteIp, to.remotePort, f.ip(to.host), to.localPort, f.counters.msgName(seg.msg), seg.wireBytes, null);
+      f.trace.packet(f.kernel.now, 'deliver', 'tcp', from.host, to.host, to.remoteIp, to.remotePort, f.ip(to.host), to.localPort, f.counters.msgName(seg.msg), seg.wireBytes, null, seg.packets);
     }
     if (seg.kind !== HANDSHAKE_ACK) {
-      f.counters.sent(to.host, this.msgAck, TCP_HEADER_BYTES);
-      f.counters.received(from.host, TCP_HEADER_BYTES);
+      // One ACK per message, so an aggregate's N messages are acknowledged N times.
+      f.counters.sentMany(to.host, this.msgAck, TCP_HEADER_BYTES, seg.packets);
+      f.counters.receivedMany(from.host, TCP_HEADER_BYTES, seg.packets);
     }
     const handler = f.handler(to.host);
     switch (seg.kind) {
@@ -534,10 +547,10 @@ export class Tcp {
     return port;
   }
 
-  private drop(from: HostId, to: HostId, srcIp: number, srcPort: number, dstIp: number, dstPort: number, msg: number, wire: number, reason: DropReason): void {
+  private drop(from: HostId, to: HostId, srcIp: number, srcPort: number, dstIp: number, dstPort: number, msg: number, wire: number, reason: DropReason, packets = 1): void {
     const f = this.fabric;
-    f.counters.dropped(msg, reason);
-    if (f.trace.enabled) f.trace.packet(f.kernel.now, 'drop', 'tcp', from, to, srcIp, srcPort, dstIp, dstPort, f.counters.msgName(msg), wire, reason);
+    f.counters.droppedMany(msg, reason, packets);
+    if (f.trace.enabled) f.trace.packet(f.kernel.now, 'drop', 'tcp', from, to, srcIp, srcPort, dstIp, dstPort, f.counters.msgName(msg), wire, reason, packets);
   }
 
   private traceTcp(ev: 'tcp-connect' | 'tcp-accept' | 'tcp-refuse' | 'tcp-timeout' | 'tcp-close', ep: Endpoint, reason: string | null): void {

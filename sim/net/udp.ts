@@ -11,6 +11,30 @@
  * NAT mappings and filters, whether the receiver is up, its firewall, downlink loss, and
  * whether anything listens on the port.
  *
+ * Aggregates. A datagram sent with `packets` N > 1 stands for N datagrams of its size sent
+ * back to back (media in `flow` mode: one datagram per second for 50 voice frames). The model
+ * keeps one record and one arrival event for it, and otherwise treats it as its N packets:
+ * - counters (per host, per message type, drops per reason) count N packets and N x (size +
+ *   28) bytes, split between what is dropped where and what is delivered;
+ * - the uplink queue takes all N back to back and is busy for N x size, so the link's
+ *   bandwidth use is right; a bounded queue admits as many as fit and drops the rest
+ *   (`queue-overflow`) - a burst, so a queue smaller than the aggregate loses packets that
+ *   frames spread over the interval would not;
+ * - loss is drawn per packet on each link (links.ts: the draws N single packets in a row would
+ *   make; for Bernoulli an exact binomial count, for Gilbert-Elliott the chain stepped N times);
+ * - what happens to the whole path (firewalls, NAT routing and filtering, partitions, a dead
+ *   host, no listener) happens to all its packets at once, as it would to N packets sent
+ *   within the same instant;
+ * - if any packet survives both links, the aggregate is delivered once, with `packets` the
+ *   survivors, after the delay of ONE packet: queueing behind earlier traffic, its own
+ *   serialization, access and core delay, one jitter draw, its downlink serialization. That
+ *   is the difference to simulating the frames one by one, where the k-th frame would also
+ *   wait for the k - 1 before it (and each would draw its own jitter). Zero survivors:
+ *   nothing is delivered.
+ * - the trace has one `send` and one `deliver` record for it with a `packets` field, and a
+ *   `drop` record (with `packets`) for each place where some of its packets were lost.
+ * A datagram with `packets` 1 takes exactly the draws and steps it always did.
+ *
  * Not modelled: ICMP (port unreachable and the like are silent drops), MTU and fragmentation,
  * checksum errors, duplication.
  */
@@ -23,7 +47,7 @@ import { grown } from './grow.js';
 import { UDP } from './nat.js';
 
 // Fields of an in-flight datagram's record.
-const RECORD = 8;
+const RECORD = 9;
 /** The node it turned down towards, and its source as seen there. */
 const NODE = 0;
 const SRC_IP = 1;
@@ -35,6 +59,8 @@ const FROM = 4;
 const TO = 5;
 const MAPPING = 6;
 const WIRE_BYTES = 7;
+/** How many packets of an aggregate are still on their way (1 for a plain datagram). */
+const PACKETS = 8;
 
 export class Udp {
   // In-flight datagrams, by slot: a record of numbers, the payload and message type beside it.
@@ -47,18 +73,23 @@ export class Udp {
 
   constructor(private readonly fabric: Fabric) {}
 
-  send(host: HostId, fromPort: number, toIp: number, toPort: number, bytes: Uint8Array, msgType: string): void {
+  /** Sends a datagram, or with `packets` N > 1 an aggregate of N (see the file's header). */
+  send(host: HostId, fromPort: number, toIp: number, toPort: number, bytes: Uint8Array, msgType: string, packets: number): void {
     const f = this.fabric;
     const nowMs = f.kernel.now;
     const wire = bytes.length + UDP_HEADER_BYTES;
     const msg = f.counters.msgType(msgType);
     const srcIp = f.ip(host);
     if (!f.firewalls.udpOut(host, toIp, toPort, nowMs)) {
-      return this.dropOut(host, -1, srcIp, fromPort, toIp, toPort, msg, wire, 'firewall');
+      return this.dropOut(host, -1, srcIp, fromPort, toIp, toPort, msg, wire, 'firewall', packets);
     }
-    const departMs = f.links.enqueue(host, wire, nowMs);
-    if (departMs < 0) return this.dropOut(host, -1, srcIp, fromPort, toIp, toPort, msg, wire, 'queue-overflow');
-    f.counters.sent(host, msg, wire);
+    const departMs = f.links.enqueueBurst(host, wire, packets, nowMs, false);
+    const queued = f.links.admitted;
+    if (queued < packets) {
+      this.dropOut(host, -1, srcIp, fromPort, toIp, toPort, msg, wire, 'queue-overflow', packets - queued);
+      if (departMs < 0) return;
+    }
+    f.counters.sentMany(host, msg, wire, queued);
     const routed = f.routeUp(host, UDP, fromPort, toIp, toPort, null);
     const node = f.routeNode;
     const viaSrcIp = f.routeSrcIp;
@@ -76,12 +107,16 @@ export class Udp {
         dstRegion = f.downRegion;
       }
     }
-    if (f.trace.enabled) f.trace.packet(nowMs, 'send', 'udp', host, dst, srcIp, fromPort, toIp, toPort, msgType, wire, null);
-    if (!routed) return this.dropOut(host, -1, srcIp, fromPort, toIp, toPort, msg, wire, f.routeReason);
+    if (f.trace.enabled) f.trace.packet(nowMs, 'send', 'udp', host, dst, srcIp, fromPort, toIp, toPort, msgType, wire, null, queued);
+    if (!routed) return this.dropOut(host, -1, srcIp, fromPort, toIp, toPort, msg, wire, f.routeReason, queued);
     if (viaCore && f.core.isCut(f.region(host), dstRegion)) {
-      return this.dropOut(host, dst, srcIp, fromPort, toIp, toPort, msg, wire, 'partition');
+      return this.dropOut(host, dst, srcIp, fromPort, toIp, toPort, msg, wire, 'partition', queued);
     }
-    if (f.links.lostUp(host)) return this.dropOut(host, dst, srcIp, fromPort, toIp, toPort, msg, wire, 'loss');
+    const lost = f.links.lostUpOf(host, queued);
+    if (lost > 0) {
+      this.dropOut(host, dst, srcIp, fromPort, toIp, toPort, msg, wire, 'loss', lost);
+      if (lost === queued) return;
+    }
 
     const slot = this.alloc();
     const r = this.records;
@@ -94,6 +129,7 @@ export class Udp {
     r[at + TO] = dst;
     r[at + MAPPING] = mapping;
     r[at + WIRE_BYTES] = wire;
+    r[at + PACKETS] = queued - lost;
     this.msg[slot] = msg;
     this.payload[slot] = bytes;
     f.kernel.at(f.arrivalMs(host, dst, dstRegion, wire, departMs, viaCore), this.onArrival, slot);
@@ -113,6 +149,7 @@ export class Udp {
     let to = r[at + TO];
     const mapping = r[at + MAPPING];
     const wire = r[at + WIRE_BYTES];
+    let packets = r[at + PACKETS];
     const msg = this.msg[slot];
     const bytes = this.payload[slot]!;
 
@@ -145,20 +182,29 @@ export class Udp {
       dstIp = f.ip(to);
       if (!f.isUp(to)) reason = 'dead-host';
       else if (!f.firewalls.udpIn(to, srcIp, srcPort, nowMs)) reason = 'firewall';
-      else if (f.links.lostDown(to)) reason = 'loss';
       else {
-        f.counters.received(to, wire);
-        if (!f.isListening(to, UDP, dstPort)) reason = 'no-listener';
+        const lost = f.links.lostDownOf(to, packets);
+        if (lost === packets) reason = 'loss';
+        else {
+          if (lost > 0) {
+            // Part of an aggregate lost on the downlink: counted and traced, the rest goes on.
+            f.counters.droppedMany(msg, 'loss', lost);
+            if (f.trace.enabled) f.trace.packet(nowMs, 'drop', 'udp', from, to, srcIp, srcPort, dstIp, dstPort, f.counters.msgName(msg), wire, 'loss', lost);
+            packets -= lost;
+          }
+          f.counters.receivedMany(to, wire, packets);
+          if (!f.isListening(to, UDP, dstPort)) reason = 'no-listener';
+        }
       }
     }
     if (reason !== null) {
-      f.counters.dropped(msg, reason);
-      if (f.trace.enabled) f.trace.packet(nowMs, 'drop', 'udp', from, to, srcIp, srcPort, dstIp, dstPort, f.counters.msgName(msg), wire, reason);
+      f.counters.droppedMany(msg, reason, packets);
+      if (f.trace.enabled) f.trace.packet(nowMs, 'drop', 'udp', from, to, srcIp, srcPort, dstIp, dstPort, f.counters.msgName(msg), wire, reason, packets);
       return;
     }
-    f.counters.delivered(msg, wire);
-    if (f.trace.enabled) f.trace.packet(nowMs, 'deliver', 'udp', from, to, srcIp, srcPort, dstIp, dstPort, f.counters.msgName(msg), wire, null);
-    f.handler(to).onDatagram(to, dstPort, srcIp, srcPort, bytes);
+    f.counters.deliveredMany(msg, wire, packets);
+    if (f.trace.enabled) f.trace.packet(nowMs, 'deliver', 'udp', from, to, srcIp, srcPort, dstIp, dstPort, f.counters.msgName(msg), wire, null, packets);
+    f.handler(to).onDatagram(to, dstPort, srcIp, srcPort, bytes, packets);
   };
 
   private dropOut(
@@ -171,10 +217,11 @@ export class Udp {
     msg: number,
     wire: number,
     reason: DropReason,
+    packets: number,
   ): void {
     const f = this.fabric;
-    f.counters.dropped(msg, reason);
-    if (f.trace.enabled) f.trace.packet(f.kernel.now, 'drop', 'udp', host, to, srcIp, srcPort, dstIp, dstPort, f.counters.msgName(msg), wire, reason);
+    f.counters.droppedMany(msg, reason, packets);
+    if (f.trace.enabled) f.trace.packet(f.kernel.now, 'drop', 'udp', host, to, srcIp, srcPort, dstIp, dstPort, f.counters.msgName(msg), wire, reason, packets);
   }
 
   private alloc(): number {
