@@ -28,6 +28,10 @@
  * states (the world's HostTally) updates them when they may change instead of visiting every
  * host at every sample. A node's state changes only inside `handle`, so nothing is missed.
  *
+ * Aggregates: `packets` on a `sendDatagram` or `write` goes to the network as it is (absent
+ * means 1); a datagram the network delivers with `packets` other than 1 becomes an Input
+ * `datagram` with that `packets`, and every other one an Input without the field.
+ *
  * Crash: the host's sockets die silently (peers notice by timeout), its pending timers are
  * cancelled and the node object is dropped; only the `disk` the world keeps for the host
  * survives. Restart builds a fresh node from that disk.
@@ -156,8 +160,10 @@ export class HostRuntime<A, N extends ProtocolNode<A> = ProtocolNode<A>> impleme
 
   // --- NetHostHandler ------------------------------------------------------------------------
 
-  onDatagram(_host: HostId, localPort: number, fromIp: number, fromPort: number, bytes: Uint8Array): void {
-    this.deliver({ kind: 'datagram', localPort, from: { ip: fromIp, port: fromPort }, bytes });
+  onDatagram(_host: HostId, localPort: number, fromIp: number, fromPort: number, bytes: Uint8Array, packets?: number): void {
+    // `packets` only on an aggregate, so that every other datagram input is what it always was.
+    if (packets === undefined || packets === 1) this.deliver({ kind: 'datagram', localPort, from: { ip: fromIp, port: fromPort }, bytes });
+    else this.deliver({ kind: 'datagram', localPort, from: { ip: fromIp, port: fromPort }, bytes, packets });
   }
 
   onConnected(_host: HostId, conn: TcpConnId): void {
@@ -208,12 +214,12 @@ export class HostRuntime<A, N extends ProtocolNode<A> = ProtocolNode<A>> impleme
     const net = this.net;
     switch (o.kind) {
       case 'sendDatagram':
-        net.sendUdp(this.host, o.fromPort, o.to.ip, o.to.port, o.bytes, o.msgType);
+        net.sendUdp(this.host, o.fromPort, o.to.ip, o.to.port, o.bytes, o.msgType, o.packets);
         return;
       case 'write': {
         const conn = this.nodeToNet.get(o.conn);
         if (conn === undefined) throw new Error(`host ${this.host}: write on unknown connection ${o.conn}`);
-        net.write(conn, o.bytes, o.msgType);
+        net.write(conn, o.bytes, o.msgType, o.packets);
         return;
       }
       case 'connect': {
