@@ -96,21 +96,34 @@ import type { ConnId, CloseReason, Ctx, Endpoint, Input, ProtocolNode, Random } 
 import { decodeCredential, signChallenge } from '../crypto/credentials.js';
 import { deriveSigningKeyPair, randomBytesFrom, SEED_BYTES, signingPublicKey, type KeyPair } from '../crypto/keys.js';
 import type { ProtocolParams } from '../params.js';
-import { ATTACH_REFUSAL, AUTH_REFUSAL, NAT_CLASS, PRESENCE_STATUS, ROLE, OVERLAY_REFUSAL, codeName, type Message, type MessageOf } from '../wire/messages.js';
-import { isDecodeError } from '../wire/codec.js';
+import { ATTACH_REFUSAL, AUTH_REFUSAL, MESSAGES, NAT_CLASS, PRESENCE_STATUS, ROLE, ROUTE_FAILURE, OVERLAY_REFUSAL, codeName, type Message, type MessageOf } from '../wire/messages.js';
+import { decodeMessage, encodeMessage, isDecodeError } from '../wire/codec.js';
 import type { Obfuscator } from '../wire/obfuscation.js';
 import { checkEligibility, eligibleFromMs, type EligibilityState, type HostConfig } from './election.js';
 import { HostCache, type HostCacheDisk } from './host-cache.js';
 import { CHALLENGE_NONCE_BYTES } from './login-server.js';
 import { LoginLadder, LoginMachine, type LadderStep, type LoginEvent, type LoginState } from './login.js';
 import { NatDetector, type NatClass, type NatStep } from './nat-detection.js';
+import { CALL_TIMERS, CallService, type CallIdentity, type CallTimer, type Contact } from './calls.js';
+import { CHAT_TIMERS, ChatService, type ChatTimer, type OwnPresence } from './chat.js';
+import { RELAY_TIMERS, RelayService, type RelayTimer } from './relay.js';
+import { NOWHERE } from './routing.js';
 import { SUPER_NODE_TIMERS, SuperNodeService, type SuperNodeTimer } from './super-node.js';
 import { formatEndpoint, isUsableEndpoint, randomInt, randomU32, unexpected } from './support.js';
 import { Timers } from './timers.js';
 import { sharedObfuscator, Transport } from './transport.js';
 
-/** What the user (the workload, churn) does. Calls, chat, search and PSTN extend this later. */
-export type HostAction = { readonly type: 'login'; readonly name: string; readonly password: string } | { readonly type: 'logout' };
+/** What the user (the workload, churn) does. */
+export type HostAction =
+  | { readonly type: 'login'; readonly name: string; readonly password: string }
+  | { readonly type: 'logout' }
+  /** Call user `callee`; hang up after `durationMs` (0: only when told, `hangUp`). */
+  | { readonly type: 'call'; readonly callee: string; readonly durationMs: number }
+  | { readonly type: 'hangUp' }
+  | { readonly type: 'hold'; readonly held: boolean }
+  | { readonly type: 'chat'; readonly to: string; readonly text: string }
+  /** SkypeOut: call a phone number through the PSTN gateway. */
+  | { readonly type: 'pstnCall'; readonly number: string; readonly durationMs: number };
 
 /** The ordinary host's own timers; with SuperNodeTimer they form the node's closed set. */
 export type HostTimer =
@@ -137,13 +150,18 @@ export type HostTimer =
   /** fires when: the back-off before the next session re-validation try is over, or the current try had no LS answer for lsReplyTimeoutMs. */
   | 'lsResume';
 
-export type NodeTimer = HostTimer | SuperNodeTimer;
+export type NodeTimer = HostTimer | SuperNodeTimer | CallTimer | ChatTimer | RelayTimer;
+
+/** Chat sequence numbers one process may use (chat.ts: numbers never repeat across restarts). */
+const CHAT_SEQ_PER_START = 1_000_000;
 
 const HOST_TIMERS: readonly HostTimer[] = ['probeTimeout', 'roundDelay', 'replyTimeout', 'lsRetry', 'natTest', 'keepAlive', 'hostCacheRefresh', 'eligibilityCheck', 'lsKeepAlive', 'lsLease', 'lsResume'];
 /** Timers of the LS session (keep-alive, lease, re-validation): they run across logins, until offline. */
 const SESSION_TIMERS: readonly HostTimer[] = ['lsKeepAlive', 'lsLease', 'lsResume'];
 /** Timers of one login step: leaving a state disarms them. */
 const STEP_TIMERS: readonly HostTimer[] = ['probeTimeout', 'roundDelay', 'replyTimeout', 'lsRetry', 'natTest'];
+
+const ALL_TIMERS: readonly NodeTimer[] = [...HOST_TIMERS, ...SUPER_NODE_TIMERS, ...CALL_TIMERS, ...CHAT_TIMERS, ...RELAY_TIMERS];
 
 /** What the host keeps across crashes and restarts (the runtime keeps the object alive). */
 export interface HostDisk extends HostCacheDisk {
@@ -155,6 +173,8 @@ export interface HostDisk extends HostCacheDisk {
   wasSuperNode?: boolean;
   /** Starts so far. */
   starts?: number;
+  /** The UDP port media uses (BS-28), drawn at install. */
+  mediaPort?: number;
 }
 
 export interface HostOptions {
@@ -173,9 +193,13 @@ export interface HostOptions {
   /** Serve as a (bootstrap) SN from the first start; never elected, never demoted. Its address must be public. */
   readonly bootstrapSuperNode?: boolean;
   readonly obfuscator?: Obfuscator;
+  /** The user's buddies (presence goes to them, chat comes from them). */
+  readonly buddies?: readonly string[];
+  /** The PSTN gateway (SkypeOut); none: PSTN calls fail. */
+  readonly pstnGateway?: Endpoint;
 }
 
-type ConnOwner = 'sn' | 'ls' | 'inbound' | 'service';
+type ConnOwner = 'sn' | 'ls' | 'inbound' | 'service' | 'call' | 'relay';
 
 type LoginTrigger = 'user' | 'reconnect' | 'handOff';
 
@@ -279,6 +303,13 @@ export class HostNode implements ProtocolNode<HostAction> {
   private service: SuperNodeService | undefined;
   private promotedAtMs = 0;
 
+  private mediaPortNumber = 0;
+  /** Where users are, as presence notices and searches told (calls go there without a search). */
+  private readonly contacts = new Map<string, Contact>();
+  private readonly calls: CallService;
+  private readonly chat: ChatService;
+  private readonly relay: RelayService;
+
   constructor(private readonly options: HostOptions) {
     this.params = options.params;
     this.disk = options.disk;
@@ -287,6 +318,47 @@ export class HostNode implements ProtocolNode<HostAction> {
     const key = options.lsPublicKey instanceof Uint8Array ? signingPublicKey(options.lsPublicKey) : options.lsPublicKey;
     if (isDecodeError(key)) throw new RangeError(`lsPublicKey: ${key.error}`);
     this.lsKey = key;
+    const p = this.params;
+    this.calls = new CallService({
+      params: p,
+      transport: this.transport,
+      timers: this.timers,
+      lsPublicKey: key,
+      get mediaPort() {
+        return host.mediaPortNumber;
+      },
+      pstnGateway: options.pstnGateway,
+      me: () => this.callIdentity(),
+      hostCacheEntries: () => this.hostCache.entries(),
+      tcpPorts: (to) => this.tcpPortsTo(to),
+      locate: (c, name, done) => this.locate(c, name, done),
+      sendRouted: (c, to, toSuperNode, msg) => this.sendRouted(c, to, toSuperNode, msg),
+      openConnection: (c, to) => this.openConnection(c, 'call', to),
+      closeConnection: (c, conn) => this.closeConnection(c, conn),
+      probeMediaMapping: (c) => this.probeMediaMapping(c),
+    });
+    const host = this;
+    this.chat = new ChatService({
+      chatRetryMs: p.chatRetryMs,
+      chatSendsMax: p.chatSendsMax,
+      timers: this.timers,
+      buddies: options.buddies ?? [],
+      get firstSeq() {
+        return 1 + ((host.disk.starts ?? 1) - 1) * CHAT_SEQ_PER_START;
+      },
+      contact: (name) => this.contacts.get(name),
+      learn: (name, contact) => (contact ? this.contacts.set(name, contact) : this.contacts.delete(name)),
+      sendRouted: (c, to, toSuperNode, msg) => this.sendRouted(c, to, toSuperNode, msg),
+    });
+    this.relay = new RelayService({
+      params: p,
+      transport: this.transport,
+      timers: this.timers,
+      get self() {
+        return { ip: options.localIp, port: host.portNumber };
+      },
+      isPublic: () => this.natClassValue === 'open' && (this.machine.state === 'online' || this.service !== undefined),
+    });
   }
 
   // --- observation (tests, checkers, the runtime's samplers) --------------------------------
@@ -316,6 +388,19 @@ export class HostNode implements ProtocolNode<HostAction> {
   hostCacheEntries(): readonly Endpoint[] {
     return this.hostCache.entries();
   }
+  get mediaPort(): number {
+    return this.mediaPortNumber;
+  }
+  /** The call in progress, if any. */
+  get call(): CallService['current'] {
+    return this.calls.current;
+  }
+  get relayService(): RelayService {
+    return this.relay;
+  }
+  contactOf(name: string): Contact | undefined {
+    return this.contacts.get(name);
+  }
 
   // --- the entry point ----------------------------------------------------------------------
 
@@ -329,7 +414,7 @@ export class HostNode implements ProtocolNode<HostAction> {
       case 'user':
         return this.onAction(ctx, input.action);
       case 'datagram':
-        return this.onDatagram(ctx, input.localPort, input.from, input.bytes);
+        return this.onDatagram(ctx, input.localPort, input.from, input.bytes, input.packets ?? 1);
       case 'accepted':
         return this.onAccepted(ctx, input.conn, input.remote);
       case 'connected':
@@ -352,6 +437,9 @@ export class HostNode implements ProtocolNode<HostAction> {
     this.disk.starts = (this.disk.starts ?? 0) + 1;
     this.portNumber = this.options.port ?? this.disk.port ?? 1024 + randomInt(ctx.rng, 65534 - 1024);
     this.disk.port = this.portNumber;
+    this.mediaPortNumber = this.disk.mediaPort ?? drawMediaPort(ctx.rng, this.portNumber, this.params.snAlternatePortOffset);
+    this.disk.mediaPort = this.mediaPortNumber;
+    this.listenUdp(ctx, this.mediaPortNumber);
     this.holdUntilMs = this.disk.wasSuperNode ? ctx.now + this.params.snRestartDelayMs : ctx.now;
     this.listenUdp(ctx, this.portNumber);
     this.listenTcp(ctx, this.portNumber);
@@ -371,6 +459,20 @@ export class HostNode implements ProtocolNode<HostAction> {
       case 'logout':
         if (!this.accepts(ctx, 'logout')) return;
         return this.endSession(ctx, 'logout', 'logout');
+      case 'call':
+        return this.calls.place(ctx, action.callee, action.durationMs);
+      case 'hangUp':
+        return this.calls.hangUp(ctx);
+      case 'hold':
+        return this.calls.hold(ctx, action.held);
+      case 'pstnCall':
+        return this.calls.dialPstn(ctx, action.number, action.durationMs);
+      case 'chat':
+        if (this.machine.state !== 'online') {
+          ctx.out.push({ kind: 'metric', name: 'chatOutcome', value: 1, labels: { outcome: 'undelivered' } });
+          return;
+        }
+        return this.chat.send(ctx, action.to, action.text);
       default:
         throw new RangeError(`host: unknown action ${(action as { type: unknown }).type}`);
     }
@@ -378,7 +480,7 @@ export class HostNode implements ProtocolNode<HostAction> {
 
   /** The one dispatch point of the node's timers. */
   private onTimer(ctx: Ctx, name: string, tag: number): void {
-    if (!HOST_TIMERS.includes(name as HostTimer) && !SUPER_NODE_TIMERS.includes(name as SuperNodeTimer)) throw new RangeError(`host: unknown timer ${name}`);
+    if (!ALL_TIMERS.includes(name as NodeTimer)) throw new RangeError(`host: unknown timer ${name}`);
     const timer = name as NodeTimer;
     if (!this.timers.take(timer, tag)) return;
     switch (timer) {
@@ -409,6 +511,17 @@ export class HostNode implements ProtocolNode<HostAction> {
       case 'loadCheck':
         if (this.service?.onTimer(ctx, timer)) this.demote(ctx, 'underused');
         return;
+      case 'callSetup':
+      case 'callDuration':
+      case 'mediaTick':
+      case 'mediaWatch':
+      case 'relayWait':
+      case 'holePunch':
+        return this.calls.onTimer(ctx, timer);
+      case 'chatRetry':
+        return this.chat.onTimer(ctx);
+      case 'relaySweep':
+        return this.relay.onTimer(ctx, timer);
     }
   }
 
@@ -759,6 +872,8 @@ export class HostNode implements ProtocolNode<HostAction> {
         return this.onSnLost(ctx, 'superNodeLeft');
       case 'superNodeLeavingTo':
         return this.onSnLost(ctx, 'superNodeLeft', msg.superNodes.filter(isUsableEndpoint));
+      case 'routed':
+        return this.onRouted(ctx, msg);
       default:
         return unexpected(ctx, msg.type, 'superNodeLink');
     }
@@ -877,6 +992,7 @@ export class HostNode implements ProtocolNode<HostAction> {
     this.timers.set(ctx, 'hostCacheRefresh', this.params.hostCacheRefreshIntervalMs);
     this.finishLogin(ctx, 'ok', undefined);
     this.scheduleEligibilityCheck(ctx);
+    this.chat.announce(ctx, this.ownPresence());
   }
 
   /** Login over (online, or failed - already offline): metrics and, on failure, cleanup. */
@@ -953,6 +1069,8 @@ export class HostNode implements ProtocolNode<HostAction> {
       ctx.out.push({ kind: 'trace', event: 'loginAborted', detail: { cause } });
       this.login = undefined;
     }
+    this.calls.stop(ctx);
+    if (this.sn?.clientId !== undefined && this.machine.state === 'online') this.chat.goodbye(ctx, this.ownPresence());
     if (this.sn?.clientId !== undefined) this.transport.write(ctx, this.sn.conn, { type: 'detach' });
     this.move(ctx, event, 'offline');
     ctx.out.push({ kind: 'trace', event: cause === 'logout' ? 'loggedOut' : 'sessionEnded', detail: { cause } });
@@ -962,6 +1080,9 @@ export class HostNode implements ProtocolNode<HostAction> {
 
   /** Closes the SN and LS connections, disarms the host's timers, stops serving. */
   private goOffline(ctx: Ctx): void {
+    this.calls.stop(ctx);
+    this.chat.stop(ctx);
+    this.relay.stop(ctx);
     this.dropSnLink(ctx);
     this.closeLs(ctx);
     this.session = undefined;
@@ -1087,6 +1208,68 @@ export class HostNode implements ProtocolNode<HostAction> {
     this.endSession(ctx, 'sessionEnded', cause);
   }
 
+  // --- routed signalling: calls, chat, presence, PSTN ------------------------------------------
+
+  /** Sends `msg` to user `to` through our SN (routing.ts); false when there is no SN link to send on. */
+  private sendRouted(ctx: Ctx, to: string, toSuperNode: Endpoint, msg: Message): boolean {
+    const sn = this.sn;
+    if (!sn || sn.clientId === undefined) {
+      ctx.out.push({ kind: 'trace', event: 'routeUnavailable', detail: { to, msgType: msg.type, state: this.machine.state } });
+      return false;
+    }
+    this.transport.write(ctx, sn.conn, { type: 'routed', from: this.user?.name ?? '', fromSuperNode: NOWHERE, to, toSuperNode, hops: 0, payload: encodeMessage(msg) });
+    return true;
+  }
+
+  /** A routed message for us, down our SN link: the SN vouches for `from` (it stamped the sender's authenticated name). */
+  private onRouted(ctx: Ctx, msg: MessageOf<'routed'>): void {
+    const inner = decodeMessage(msg.payload);
+    if (isDecodeError(inner)) {
+      ctx.out.push({ kind: 'trace', event: 'malformed', detail: { transport: 'routed', source: msg.from, error: inner.error, detail: inner.detail ?? '' } });
+      return;
+    }
+    if (inner.type === 'routeFailed') return this.onRouteFailed(ctx, inner);
+    const via = { from: msg.from, fromSuperNode: msg.fromSuperNode };
+    if (this.chat.onMessage(ctx, msg.from, msg.fromSuperNode, inner, this.machine.state === 'online' ? this.ownPresence() : undefined)) return;
+    if (!this.calls.onSignal(ctx, inner, via)) unexpected(ctx, inner.type, 'routed');
+  }
+
+  private onRouteFailed(ctx: Ctx, msg: MessageOf<'routeFailed'>): void {
+    const reason = codeName(ROUTE_FAILURE, msg.reason, 'unknown');
+    const payload = Object.entries(MESSAGES).find(([, spec]) => spec.id === msg.payloadType)?.[0] ?? 'unknown';
+    ctx.out.push({ kind: 'trace', event: 'routeFailedBack', detail: { to: msg.to, reason, payload } });
+    if (reason === 'offline' || reason === 'notFound') this.contacts.delete(msg.to);
+    if (payload.startsWith('call') || payload.startsWith('pstn')) this.calls.onRouteFailed(ctx, reason);
+  }
+
+  /** Where `name` is: a contact (presence, an earlier search), else not known. */
+  private locate(ctx: Ctx, name: string, done: (ctx: Ctx, contact: Contact | undefined) => void): void {
+    done(ctx, this.contacts.get(name));
+  }
+
+  private callIdentity(): CallIdentity | undefined {
+    if (this.machine.state !== 'online' || !this.sn || !this.credential || !this.user || !this.identity) return undefined;
+    return { name: this.user.name, credential: this.credential.bytes, identity: this.identity, natClass: this.natClassValue, udpBlocked: this.udpBlockedFlag, superNode: this.sn.entry, localIp: this.options.localIp };
+  }
+
+  private ownPresence(): OwnPresence {
+    const address = this.natClassValue === 'open' ? { ip: this.options.localIp, port: this.portNumber } : NOWHERE;
+    return { superNode: this.sn?.entry ?? NOWHERE, address, natClass: this.natClassValue };
+  }
+
+  /** TCP ports to reach `to` on, in the login ladder's order: a remembered fall-back port first, its own, then the fall-backs. */
+  private tcpPortsTo(to: Endpoint): number[] {
+    const ports = [this.fallbackPortFirst ?? to.port, to.port, ...this.params.fallbackTcpPorts];
+    return ports.filter((p, i) => ports.indexOf(p) === i);
+  }
+
+  /** Hole punching: the media port's public mapping, by the NAT test "mapping" against our SN. */
+  private probeMediaMapping(ctx: Ctx): void {
+    const sn = this.sn;
+    if (!sn) return;
+    this.transport.sendDatagram(ctx, this.mediaPortNumber, sn.entry, { type: 'natProbe', nonce: this.drawNonce(ctx.rng), test: 1 });
+  }
+
   // --- election -----------------------------------------------------------------------------
 
   private eligibilityState(): EligibilityState {
@@ -1190,10 +1373,20 @@ export class HostNode implements ProtocolNode<HostAction> {
 
   // --- datagrams ----------------------------------------------------------------------------
 
-  private onDatagram(ctx: Ctx, localPort: number, from: Endpoint, bytes: Uint8Array): void {
+  private onDatagram(ctx: Ctx, localPort: number, from: Endpoint, bytes: Uint8Array, packets: number): void {
     const msg = this.transport.readDatagram(ctx, bytes, from);
     if (!msg) return;
+    if (localPort === this.mediaPortNumber) return this.onMediaPortDatagram(ctx, from, msg, packets);
+    const via = { localPort, from };
     switch (msg.type) {
+      case 'relayProbe':
+        return this.relay.onProbe(ctx, via, msg);
+      case 'relayJoin':
+        return this.relay.onJoin(ctx, via, msg);
+      case 'relayLeave':
+        return this.relay.onLeave(ctx, via, msg);
+      case 'mediaFrame':
+        return this.relay.onMedia(ctx, via, msg, packets);
       case 'probeReply':
         return this.onProbeReply(ctx, msg);
       case 'natProbeReply':
@@ -1213,6 +1406,15 @@ export class HostNode implements ProtocolNode<HostAction> {
       default:
         return unexpected(ctx, msg.type, 'udp');
     }
+  }
+
+  /** The media port: the call's media, relay answers, punches, and the media port's NAT mapping test. */
+  private onMediaPortDatagram(ctx: Ctx, from: Endpoint, msg: Message, packets: number): void {
+    if (msg.type === 'natProbeReply') {
+      if (!this.sentNonces.has(msg.nonce)) return unexpected(ctx, msg.type, 'mediaPort');
+      return this.calls.onMappingReply(ctx, msg.reflexive);
+    }
+    if (!this.calls.onMediaDatagram(ctx, from, msg, packets)) unexpected(ctx, msg.type, 'mediaPort');
   }
 
   /** An SN request to a host that does not serve (a stale HC entry elsewhere): counted, no answer. */
@@ -1271,7 +1473,10 @@ export class HostNode implements ProtocolNode<HostAction> {
         return this.onLsConnected(ctx);
       case 'service':
         return this.service?.onConnected(ctx, conn);
+      case 'call':
+        return this.calls.onConnected(ctx, conn);
       case 'inbound':
+      case 'relay':
         return unexpected(ctx, 'connected', 'inbound');
     }
   }
@@ -1285,7 +1490,11 @@ export class HostNode implements ProtocolNode<HostAction> {
       case 'service':
         this.forgetConnection(conn);
         return this.service?.onConnectFailed(ctx, conn);
+      case 'call':
+        this.forgetConnection(conn);
+        return this.calls.onConnectFailed(ctx, conn);
       case 'inbound':
+      case 'relay':
         return unexpected(ctx, 'connectFailed', 'inbound');
     }
   }
@@ -1296,6 +1505,12 @@ export class HostNode implements ProtocolNode<HostAction> {
     const msg = this.transport.readData(ctx, bytes, conn);
     if (!msg) return;
     switch (owner) {
+      case 'call':
+        if (msg.type === 'challenge') return this.calls.onChallenge(ctx, conn);
+        if (!this.calls.onData(ctx, conn, msg)) unexpected(ctx, msg.type, 'callConnection');
+        return;
+      case 'relay':
+        return this.onRelayConnMessage(ctx, conn, msg);
       case 'sn':
         return this.onSnMessage(ctx, msg);
       case 'ls':
@@ -1308,9 +1523,39 @@ export class HostNode implements ProtocolNode<HostAction> {
     }
   }
 
+  /** A message on a connection a relay party opened to us (BS-24). TCP loses nothing: an aggregate arrives with all its frames. */
+  private onRelayConnMessage(ctx: Ctx, conn: ConnId, msg: Message): void {
+    const via = { conn };
+    switch (msg.type) {
+      case 'relayProbe':
+        return this.relay.onProbe(ctx, via, msg);
+      case 'relayJoin':
+        return this.relay.onJoin(ctx, via, msg);
+      case 'relayLeave':
+        return this.relay.onLeave(ctx, via, msg);
+      case 'mediaFrame':
+        return this.relay.onMedia(ctx, via, msg, Math.max(1, msg.frames));
+      default:
+        return unexpected(ctx, msg.type, 'relayConnection');
+    }
+  }
+
   /** The first message on an accepted connection. */
   private onInboundMessage(ctx: Ctx, conn: ConnId, msg: Message): void {
     const pending = this.inbound.get(conn)!;
+    if (msg.type === 'relayProbe' || msg.type === 'relayJoin') {
+      this.inbound.delete(conn);
+      this.conns.set(conn, 'relay');
+      return this.onRelayConnMessage(ctx, conn, msg);
+    }
+    if (msg.type === 'callInvite') {
+      this.calls.onSignal(ctx, msg, { conn });
+      if (this.calls.owns(conn)) {
+        this.inbound.delete(conn);
+        this.conns.set(conn, 'call');
+      }
+      return;
+    }
     if (this.service) {
       if (!this.service.onInbound(ctx, conn, pending.remote, pending.nonce, msg)) return unexpected(ctx, msg.type, 'inbound');
       this.inbound.delete(conn);
@@ -1336,6 +1581,12 @@ export class HostNode implements ProtocolNode<HostAction> {
       case 'service':
         this.forgetConnection(conn);
         return this.service?.onClosed(ctx, conn);
+      case 'call':
+        this.forgetConnection(conn);
+        return this.calls.onClosed(ctx, conn);
+      case 'relay':
+        this.forgetConnection(conn);
+        return this.relay.onConnClosed(ctx, conn);
     }
   }
 
@@ -1349,6 +1600,14 @@ export class HostNode implements ProtocolNode<HostAction> {
     if (this.listeningUdp.has(port)) return;
     this.listeningUdp.add(port);
     ctx.out.push({ kind: 'listenUdp', port });
+  }
+}
+
+/** The media port drawn at install: not the host's port, nor the one after it (an SN's second UDP port). */
+function drawMediaPort(rng: Random, port: number, alternateOffset: number): number {
+  for (;;) {
+    const candidate = 1024 + randomInt(rng, 65534 - 1024);
+    if (candidate !== port && candidate !== ((port + alternateOffset) & 0xffff)) return candidate;
   }
 }
 

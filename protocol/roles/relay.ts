@@ -260,22 +260,17 @@ export class RelayService {
     });
   }
 
-  /**
-   * Sends `msg` to a leg with the aggregate's `packets` kept; returns the bytes it stands for.
-   * The Transport takes no packet count, so the count is set on the output it just appended.
-   */
+  /** Sends `msg` to a leg with the aggregate's `packets` kept; returns the bytes it stands for. */
   private forward(ctx: Ctx, to: RelayVia, msg: MessageOf<'mediaFrame'>, packets: number): number {
     const at = ctx.out.length;
-    this.send(ctx, to, msg);
-    const o = ctx.out.length === at + 1 ? ctx.out[at] : undefined;
-    if (!o || (o.kind !== 'sendDatagram' && o.kind !== 'write')) throw new Error('relay: the transport did not append exactly one send');
-    if (packets !== 1) ctx.out[at] = { ...o, packets };
-    return o.bytes.length * packets;
+    this.send(ctx, to, msg, packets);
+    const o = ctx.out[at];
+    return o.kind === 'sendDatagram' || o.kind === 'write' ? o.bytes.length * packets : 0;
   }
 
-  private send(ctx: Ctx, via: RelayVia, msg: Message): void {
-    if ('conn' in via) this.d.transport.write(ctx, via.conn, msg);
-    else this.d.transport.sendDatagram(ctx, via.localPort, via.from, msg);
+  private send(ctx: Ctx, via: RelayVia, msg: Message, packets = 1): void {
+    if ('conn' in via) this.d.transport.write(ctx, via.conn, msg, packets);
+    else this.d.transport.sendDatagram(ctx, via.localPort, via.from, msg, packets);
   }
 
   private refuse(ctx: Ctx, via: RelayVia, callId: number, reason: keyof typeof RELAY_REFUSAL): void {

@@ -95,6 +95,7 @@ import { ATTACH_REFUSAL, NAT_CLASS, NAT_TEST, OVERLAY_REFUSAL, ROLE, codeName, t
 import { decideLoad } from './election.js';
 import type { HostCache } from './host-cache.js';
 import type { NatClass } from './nat-detection.js';
+import { SignalRouter } from './routing.js';
 import { endpointKey, formatEndpoint, sameEndpoint } from './support.js';
 import type { Transport } from './transport.js';
 
@@ -203,7 +204,26 @@ export class SuperNodeService {
   /** Names this SN redirected, and when (taken if they come back within an overlay period). */
   private readonly redirectedAtMs = new Map<string, number>();
 
-  constructor(private readonly d: SuperNodeDeps) {}
+  /** Routed signalling (routing.ts): calls, chat, presence and PSTN legs between users. */
+  private readonly router: SignalRouter;
+
+  constructor(private readonly d: SuperNodeDeps) {
+    this.router = new SignalRouter({
+      transport: d.transport,
+      self: d.self,
+      clientConn: (name) => {
+        const id = this.clientByName.get(name);
+        return id === undefined ? undefined : this.clients.get(id)!.conn;
+      },
+      overlayConn: (peer) => {
+        for (const l of this.links.values()) if (l.state === 'up' && l.peer && sameEndpoint(l.peer, peer)) return l.conn;
+        return undefined;
+      },
+      locate: (ctx, name, done) => done(ctx, this.clientByName.has(name) ? d.self : undefined),
+      openConnection: (ctx, to) => d.openConnection(ctx, to),
+      closeConnection: (ctx, conn) => d.closeConnection(ctx, conn),
+    });
+  }
 
   get clientCount(): number {
     return this.clients.size;
@@ -228,7 +248,7 @@ export class SuperNodeService {
 
   /** Owns `conn` (a client or a link)? */
   owns(conn: ConnId): boolean {
-    return this.clientByConn.has(conn) || this.links.has(conn);
+    return this.clientByConn.has(conn) || this.links.has(conn) || this.router.owns(conn);
   }
 
   start(ctx: Ctx): void {
@@ -256,6 +276,7 @@ export class SuperNodeService {
       this.d.closeConnection(ctx, c.conn);
     }
     for (const l of this.links.values()) this.d.closeConnection(ctx, l.conn);
+    this.router.stop(ctx);
     this.clients.clear();
     this.clientByConn.clear();
     this.clientByName.clear();
@@ -313,7 +334,7 @@ export class SuperNodeService {
       this.onOverlayJoin(ctx, conn, remote, msg);
       return true;
     }
-    return false;
+    return this.router.onInbound(ctx, conn, msg);
   }
 
   /** A message on a client connection or an overlay link. False if it has no entry there. */
@@ -322,10 +343,11 @@ export class SuperNodeService {
     if (clientId !== undefined) return this.onClientMessage(ctx, this.clients.get(clientId)!, msg);
     const link = this.links.get(conn);
     if (link) return this.onLinkMessage(ctx, link, msg);
-    return false;
+    return this.router.onData(ctx, conn, msg);
   }
 
   onConnected(ctx: Ctx, conn: ConnId): void {
+    if (this.router.owns(conn)) return this.router.onConnected(ctx, conn);
     const link = this.links.get(conn);
     if (link && link.state === 'connecting') {
       link.state = 'greeting';
@@ -334,6 +356,7 @@ export class SuperNodeService {
   }
 
   onConnectFailed(ctx: Ctx, conn: ConnId): void {
+    if (this.router.owns(conn)) return this.router.onConnectFailed(ctx, conn);
     const link = this.links.get(conn);
     if (!link) return;
     this.endLink(ctx, link, 'unreachable', { close: false, markPeerFailed: true });
@@ -346,7 +369,8 @@ export class SuperNodeService {
       return;
     }
     const link = this.links.get(conn);
-    if (link) this.endLink(ctx, link, 'closed', { close: false, markPeerFailed: false });
+    if (link) return this.endLink(ctx, link, 'closed', { close: false, markPeerFailed: false });
+    this.router.onClosed(ctx, conn);
   }
 
   /** One of the SN timers fired (already checked live by the host). Returns true if the SN should demote. */
@@ -354,6 +378,7 @@ export class SuperNodeService {
     switch (name) {
       case 'clientSweep':
         this.sweepClients(ctx);
+        this.router.sweep(ctx);
         this.d.timers.set(ctx, 'clientSweep', this.d.params.keepAliveIntervalMs);
         return false;
       case 'overlayMaintain':
@@ -471,6 +496,9 @@ export class SuperNodeService {
         return true;
       case 'detach':
         this.dropClient(ctx, c, 'detached', true);
+        return true;
+      case 'routed':
+        this.router.fromClient(ctx, c.name, msg);
         return true;
       default:
         return false;
@@ -617,6 +645,10 @@ export class SuperNodeService {
         if (link.state !== 'up') return false;
         this.d.transport.sendDatagram(ctx, this.d.self.port, msg.target, { type: 'natProbeReply', nonce: msg.nonce, reflexive: msg.target });
         return true;
+      case 'routed':
+        if (link.state !== 'up') return false;
+        link.lastHeardMs = ctx.now;
+        return this.router.fromOverlay(ctx, msg);
       default:
         return false;
     }

@@ -18,15 +18,16 @@
  * for both addresses. The keystream still changes with the frame id, the byte counts and the
  * cipher work are those of the real layer - only the address binding is dropped.
  *
- * Media frames (payload type media) belong to calls, a later issue; until then a media frame
- * is counted as malformed like any other frame this node cannot use.
+ * Media frames travel with payload type media (OT-12's reading of the real format); every other
+ * message with payload type message. A frame whose payload type does not match its message is
+ * counted as malformed.
  */
 
 import type { ConnId, Ctx, Endpoint } from '../node.js';
 import type { CryptoMode } from '../crypto/keystream.js';
 import { decodeMessage, encodeMessage, isDecodeError } from '../wire/codec.js';
 import type { Message } from '../wire/messages.js';
-import { Obfuscator, PAYLOAD_MESSAGE } from '../wire/obfuscation.js';
+import { Obfuscator, PAYLOAD_MEDIA, PAYLOAD_MESSAGE } from '../wire/obfuscation.js';
 import { formatEndpoint } from './support.js';
 
 /** The address pair every frame is keyed with (see the header). */
@@ -49,14 +50,18 @@ export class Transport {
 
   constructor(private readonly obfuscator: Obfuscator) {}
 
-  /** Sends `msg` as one UDP datagram from our `fromPort` to `to`. */
-  sendDatagram(ctx: Ctx, fromPort: number, to: Endpoint, msg: Message): void {
-    ctx.out.push({ kind: 'sendDatagram', fromPort, to, bytes: this.frame(msg), msgType: msg.type });
+  /** Sends `msg` as one UDP datagram from our `fromPort` to `to`; `packets` > 1 makes it an aggregate (protocol/node.ts). */
+  sendDatagram(ctx: Ctx, fromPort: number, to: Endpoint, msg: Message, packets = 1): void {
+    const bytes = this.frame(msg);
+    if (packets === 1) ctx.out.push({ kind: 'sendDatagram', fromPort, to, bytes, msgType: msg.type });
+    else ctx.out.push({ kind: 'sendDatagram', fromPort, to, bytes, msgType: msg.type, packets });
   }
 
-  /** Writes `msg` as one modelled TCP message on `conn`. */
-  write(ctx: Ctx, conn: ConnId, msg: Message): void {
-    ctx.out.push({ kind: 'write', conn, bytes: this.frame(msg), msgType: msg.type });
+  /** Writes `msg` as one modelled TCP message on `conn`; `packets` > 1 makes it stand for that many writes. */
+  write(ctx: Ctx, conn: ConnId, msg: Message, packets = 1): void {
+    const bytes = this.frame(msg);
+    if (packets === 1) ctx.out.push({ kind: 'write', conn, bytes, msgType: msg.type });
+    else ctx.out.push({ kind: 'write', conn, bytes, msgType: msg.type, packets });
   }
 
   /** The message in a datagram from `from`, or undefined (counted as malformed). */
@@ -72,17 +77,21 @@ export class Transport {
   private frame(msg: Message): Uint8Array {
     const frameId = this.nextFrameId;
     this.nextFrameId = (this.nextFrameId + 1) & 0xffff;
-    return this.obfuscator.wrap(frameId, PAYLOAD_MESSAGE, encodeMessage(msg), FRAME_ADDRESS, FRAME_ADDRESS);
+    return this.obfuscator.wrap(frameId, payloadTypeOf(msg.type), encodeMessage(msg), FRAME_ADDRESS, FRAME_ADDRESS);
   }
 
   private read(ctx: Ctx, bytes: Uint8Array, transport: 'udp' | 'tcp', source: string): Message | undefined {
     const frame = this.obfuscator.unwrap(bytes, FRAME_ADDRESS, FRAME_ADDRESS);
     if (isDecodeError(frame)) return malformed(ctx, transport, source, frame.error, frame.detail);
-    if (frame.payloadType !== PAYLOAD_MESSAGE) return malformed(ctx, transport, source, 'unexpected-payload-type', `payload type ${frame.payloadType}`);
     const msg = decodeMessage(frame.payload);
     if (isDecodeError(msg)) return malformed(ctx, transport, source, msg.error, msg.detail);
+    if (frame.payloadType !== payloadTypeOf(msg.type)) return malformed(ctx, transport, source, 'unexpected-payload-type', `payload type ${frame.payloadType} for ${msg.type}`);
     return msg;
   }
+}
+
+function payloadTypeOf(type: Message['type']): number {
+  return type === 'mediaFrame' ? PAYLOAD_MEDIA : PAYLOAD_MESSAGE;
 }
 
 function malformed(ctx: Ctx, transport: 'udp' | 'tcp', source: string, error: string, detail: string | undefined): undefined {

@@ -202,7 +202,7 @@ export type MessageOf<N extends MessageName> = Extract<Message, { type: N }>;
 // Codes carried in u8 fields. Each map is name -> code; `codeName` reads a peer's byte back.
 
 /** `challenge.role`: what the accepting side of a connection is. */
-export const ROLE = { loginServer: 1, superNode: 2, host: 3 } as const;
+export const ROLE = { loginServer: 1, superNode: 2, host: 3, pstnGateway: 4 } as const;
 
 /** `authRefused.reason`. `badCredentials` covers an unknown name too (no name probing). */
 export const AUTH_REFUSAL = { badCredentials: 1, rateLimited: 2, nameInUse: 3, badNonce: 4 } as const;
@@ -238,7 +238,7 @@ export const NAT_CLASS = {
 } as const;
 
 /** `presence.status`, `presenceNotify.status`. */
-export const PRESENCE_STATUS = { online: 1, offline: 2 } as const;
+export const PRESENCE_STATUS = { online: 1, offline: 2, alsoOnline: 3 } as const;
 
 /** `callInvite.path`: how the call's media travels (BS-22 - BS-24). */
 export const CALL_PATH = { direct: 1, relayedUdp: 2, relayedTcp: 3, holePunched: 4 } as const;

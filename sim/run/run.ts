@@ -32,7 +32,7 @@ import { TraceWriter } from '../trace/writer.js';
 import { ChurnDriver } from '../world/churn.js';
 import { parseChurnTrace, scheduleChurnTrace } from '../world/churn-trace.js';
 import { scheduleEvents } from '../world/scheduled-events.js';
-import { drawBuddyLists, WorkloadDriver, type Activity } from '../world/workload.js';
+import { WorkloadDriver, type Activity } from '../world/workload.js';
 import { World } from '../world/world.js';
 import { WorldSnapshot, worldProbes } from './probes.js';
 import { buildSummary, type RunStatus } from './summary.js';
@@ -236,7 +236,6 @@ function startChurn(world: World): void {
 function startWorkload(world: World): void {
   const w = world.scenario.workload;
   const rng = world.rngs.stream('workload');
-  const buddies = drawBuddyLists(world.hosts.length, w.buddiesPerHost, () => world.rngs.stream('buddies').next());
   const callDuration = makeSampler(w.calls.durationMs);
   const pstnDuration = makeSampler(w.pstnCalls.durationMs);
   const activities: Activity[] = [
@@ -247,9 +246,31 @@ function startWorkload(world: World): void {
   ];
   new WorkloadDriver(world.kernel, world.hosts.length, activities, () => rng.next(), {
     isOnline: (h) => world.hosts[h].runtime.node?.state === 'online',
-    buddiesOf: (h) => buddies[h],
-    // The protocol nodes do not take calls, chat, search or PSTN actions yet: the demand is
-    // generated and counted so that its volume is visible, and nothing is sent.
-    act: (_h, kind) => world.metrics.count(`workload.${kind}.notSupportedByProtocol`),
+    buddiesOf: (h) => world.buddies[h],
+    act: (h, kind, peer, durationMs) => {
+      const host = world.hosts[h];
+      const other = world.hosts[peer].name;
+      world.metrics.count(`workload.${kind}`);
+      switch (kind) {
+        case 'call':
+          host.runtime.act({ type: 'call', callee: other, durationMs });
+          return;
+        case 'chat':
+          host.runtime.act({ type: 'chat', to: other, text: 'x'.repeat(w.chat.messageBytes) });
+          return;
+        case 'search':
+          world.metrics.count('workload.search.notSupportedByProtocol');
+          return;
+        case 'pstnCall':
+          if (rng.next() < w.pstnCalls.inboundRatio) world.pstnIncoming(h, phoneNumber(rng), durationMs);
+          else host.runtime.act({ type: 'pstnCall', number: phoneNumber(rng), durationMs });
+          return;
+      }
+    },
   }).start();
+}
+
+/** A made-up phone number for a PSTN call (the gateway does not look at it). */
+function phoneNumber(rng: { next(): number }): string {
+  return `+1${String(Math.floor(rng.next() * 1e10)).padStart(10, '0')}`;
 }

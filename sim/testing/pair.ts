@@ -84,7 +84,7 @@ export class DroppingNetwork extends Network {
   override setHandler(host: HostId, handler: NetHostHandler): void {
     const owners = this.owners;
     super.setHandler(host, {
-      onDatagram: (h, localPort, fromIp, fromPort, bytes) => handler.onDatagram(h, localPort, fromIp, fromPort, bytes),
+      onDatagram: (h, localPort, fromIp, fromPort, bytes, packets) => handler.onDatagram(h, localPort, fromIp, fromPort, bytes, packets),
       onConnected: (h, conn) => handler.onConnected(h, conn),
       onConnectFailed: (h, conn, reason) => handler.onConnectFailed(h, conn, reason),
       onAccepted: (h, conn, localPort, remoteIp, remotePort) => {
@@ -96,8 +96,8 @@ export class DroppingNetwork extends Network {
     });
   }
 
-  override sendUdp(host: HostId, fromPort: number, toIp: number, toPort: number, bytes: Uint8Array, msgType: string): void {
-    this.dropping(host, () => super.sendUdp(host, fromPort, toIp, toPort, bytes, msgType));
+  override sendUdp(host: HostId, fromPort: number, toIp: number, toPort: number, bytes: Uint8Array, msgType: string, packets = 1): void {
+    this.dropping(host, () => super.sendUdp(host, fromPort, toIp, toPort, bytes, msgType, packets));
   }
 
   override connectTcp(host: HostId, toIp: number, toPort: number): TcpConnId {
@@ -106,10 +106,10 @@ export class DroppingNetwork extends Network {
     return conn;
   }
 
-  override write(conn: TcpConnId, bytes: Uint8Array, msgType: string): void {
+  override write(conn: TcpConnId, bytes: Uint8Array, msgType: string, packets = 1): void {
     const host = this.owners.get(conn);
-    if (host === undefined) return super.write(conn, bytes, msgType);
-    this.dropping(host, () => super.write(conn, bytes, msgType));
+    if (host === undefined) return super.write(conn, bytes, msgType, packets);
+    this.dropping(host, () => super.write(conn, bytes, msgType, packets));
   }
 
   private dropping<T>(host: HostId, send: () => T): T {

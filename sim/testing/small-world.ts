@@ -27,7 +27,7 @@
  */
 
 import type { Endpoint } from '../../protocol/node.js';
-import type { HostNode } from '../../protocol/roles/ordinary-host.js';
+import type { HostAction, HostNode } from '../../protocol/roles/ordinary-host.js';
 import type { LoginState } from '../../protocol/roles/login.js';
 import { formatViolations, InvariantMonitor, viewOf, type Violation, type WorldView } from '../checkers/index.js';
 import type { FirewallKind, HostId } from '../net/index.js';
@@ -67,6 +67,10 @@ export interface SmallWorldOptions {
   readonly protocol?: Readonly<Record<string, unknown>>;
   /** Further keys of the scenario's network section (tcp, jitter, loss, bandwidthClasses, natTypes). */
   readonly network?: Readonly<Record<string, unknown>>;
+  /** Buddies each host draws (made mutual by the world; default 0). */
+  readonly buddiesPerHost?: number;
+  /** PSTN gateways (default 0). */
+  readonly pstnGateways?: number;
   /** Keep a full trace in memory (default true). */
   readonly trace?: boolean;
   /** Run the safety checkers after every kernel event (default true). */
@@ -199,6 +203,11 @@ export class SmallWorld {
     h.runtime.act({ type: 'login', name: user, password });
   }
 
+  /** Hands the user action `action` to the host (a call, a chat message, a search ...). */
+  act(name: string, action: HostAction): void {
+    this.record(name).runtime.act(action);
+  }
+
   /** The user logs out; the application keeps running. */
   logout(name: string): void {
     const h = this.record(name);
@@ -325,14 +334,14 @@ export class SmallWorld {
     const got: { tMs: number; bytes: Uint8Array }[] = [];
     const net = this.world.net;
     const sendUdp = net.sendUdp.bind(net);
-    net.sendUdp = (host, fromPort, toIp, toPort, bytes, type) => {
+    net.sendUdp = (host, fromPort, toIp, toPort, bytes, type, packets) => {
       if (type === msgType) got.push({ tMs: this.nowMs, bytes: bytes.slice() });
-      sendUdp(host, fromPort, toIp, toPort, bytes, type);
+      sendUdp(host, fromPort, toIp, toPort, bytes, type, packets);
     };
     const write = net.write.bind(net);
-    net.write = (conn, bytes, type) => {
+    net.write = (conn, bytes, type, packets) => {
       if (type === msgType) got.push({ tMs: this.nowMs, bytes: bytes.slice() });
-      write(conn, bytes, type);
+      write(conn, bytes, type, packets);
     };
     return got;
   }
@@ -415,9 +424,10 @@ export function smallScenarioText(o: SmallWorldOptions): string {
     roles: {
       loginServers: { count: 1, regions: [o.loginServerRegion ?? regions[0]] },
       bootstrapSupernodes: { regions: o.superNodeRegions ?? regions },
-      pstnGateways: { count: 0 },
+      pstnGateways: { count: o.pstnGateways ?? 0 },
     },
     churn: { mode: 'off', initialOnline: 0 },
+    workload: { buddiesPerHost: o.buddiesPerHost ?? 0 },
     protocol: { bootstrapSuperNodeCount: o.superNodes ?? 3, passwordWorkFactor: 1, ...o.protocol },
     output: { trace: 'off' },
   };

@@ -4,6 +4,10 @@
  * - Infrastructure: the login server(s) and the bootstrap super nodes (BS-7), public and
  *   unfirewalled, spread round-robin over their regions. Hosts learn the first LS's address
  *   and key; further LSs are built but idle (the protocol knows one LS, BS-8).
+ * - PSTN gateways (seed: outside the overlay), public and unfirewalled like the LS, built after
+ *   the hosts so that adding one leaves every host's address unchanged. They know the LS key
+ *   and the bootstrap SNs (SkypeIn goes through one); `pstnIncoming` hands a SkypeIn call to the
+ *   first gateway.
  * - Ordinary hosts, group by group, named `<group>-<index>`. Each draws its region, NAT,
  *   firewall, access link and machine from the group's mixes (stream `world/<group>`). A NATed
  *   host sits behind a NAT box of its own (a home router) in its region.
@@ -17,7 +21,7 @@
  * for the goodbye to leave the host); a crash kills it at once.
  *
  * Streams: `world/<group>` (attributes), `host/<name>` (each node's own draws), `ls/<i>`,
- * `sn/<i>`, `ls/key`, `churn`, `workload`, `events`, `buddies` - so adding hosts to one group
+ * `sn/<i>`, `pstn/<i>`, `ls/key`, `churn`, `workload`, `events`, `buddies` - so adding hosts to one group
  * leaves the draws of another unchanged.
  */
 
@@ -25,6 +29,7 @@ import { deriveSigningKeyPair, type KeyPair } from '../../protocol/crypto/keys.j
 import type { Endpoint, ProtocolNode } from '../../protocol/node.js';
 import { HostNode, type HostAction, type HostDisk } from '../../protocol/roles/ordinary-host.js';
 import { LoginServerNode, type LoginServerAction, type LoginServerDisk } from '../../protocol/roles/login-server.js';
+import { PstnGatewayNode, type PstnGatewayAction } from '../../protocol/roles/pstn-gateway.js';
 import type { Obfuscator } from '../../protocol/wire/obfuscation.js';
 import { Kernel } from '../kernel/kernel.js';
 import { RngStreams, type Rng } from '../kernel/rng.js';
@@ -34,6 +39,7 @@ import { HostRuntime } from '../runtime/host-runtime.js';
 import type { AccessLink, HostGroup, HostNat, Mix, Scenario } from '../scenario/types.js';
 import type { TraceWriter } from '../trace/writer.js';
 import { HostTally } from './host-tally.js';
+import { drawBuddyLists } from './workload.js';
 
 /** Time between a graceful logout and the application's exit. */
 export const SHUTDOWN_GRACE_MS = 2_000;
@@ -85,12 +91,15 @@ export class World {
   readonly hosts: HostRecord[] = [];
   readonly loginServers: InfraRecord<LoginServerAction, LoginServerNode>[] = [];
   readonly bootstrapSupernodes: InfraRecord<HostAction, HostNode>[] = [];
+  readonly pstnGateways: InfraRecord<PstnGatewayAction, PstnGatewayNode>[] = [];
   /** Ordinary hosts counted by state as inputs are delivered (the samplers' gauges). */
   readonly tally = new HostTally();
   /** The network's host id -> index in `hosts`, or -1 for infrastructure. */
   private readonly hostIndexByNetHost: number[] = [];
   private readonly byName = new Map<string, number>();
   private readonly lsKey: KeyPair;
+  /** Each host's buddies by index: drawn once (stream `buddies`), made mutual (a buddy list needs both users' consent). */
+  readonly buddies: readonly (readonly number[])[];
   private readonly onShutdown = (payload: { host: HostRecord; generation: number }): void => {
     if (payload.host.generation === payload.generation) payload.host.runtime.crash();
   };
@@ -117,9 +126,22 @@ export class World {
       options.trace,
     );
     this.lsKey = deriveSigningKeyPair(this.rngs.stream('ls/key'));
+    const hostCount = scenario.hosts.reduce((n, g) => n + g.count, 0);
+    const buddyRng = this.rngs.stream('buddies');
+    this.buddies = mutual(drawBuddyLists(hostCount, scenario.workload.buddiesPerHost, () => buddyRng.next()));
     this.buildLoginServers();
     this.buildBootstrapSupernodes();
     for (const group of scenario.hosts) this.buildGroup(group);
+    this.buildPstnGateways();
+  }
+
+  /** The name of host `i`, also before the host is built (groups in order, `<group>-<n>`). */
+  private hostNameAt(i: number): string {
+    for (const g of this.scenario.hosts) {
+      if (i < g.count) return `${g.name}-${i}`;
+      i -= g.count;
+    }
+    throw new RangeError(`no host ${i}`);
   }
 
   /** Index in `hosts` of a host by name. */
@@ -137,7 +159,7 @@ export class World {
   nameOf(netHost: HostId): string {
     const h = this.hostOnNet(netHost);
     if (h) return h.name;
-    const infra = [...this.loginServers, ...this.bootstrapSupernodes].find((r) => r.runtime.host === netHost);
+    const infra = [...this.loginServers, ...this.bootstrapSupernodes, ...this.pstnGateways].find((r) => r.runtime.host === netHost);
     return infra ? infra.name : `host-${netHost}`;
   }
 
@@ -157,6 +179,16 @@ export class World {
   startInfrastructure(): void {
     for (const ls of this.loginServers) ls.runtime.start();
     for (const sn of this.bootstrapSupernodes) sn.runtime.start();
+    for (const gw of this.pstnGateways) gw.runtime.start();
+  }
+
+  /** A phone calls the user of host `i` (SkypeIn) through the first gateway; ignored with no gateway. */
+  pstnIncoming(calleeHostIndex: number, number: string, durationMs: number): void {
+    const gw = this.pstnGateways[0];
+    if (!gw) return;
+    const callee = this.hosts[calleeHostIndex];
+    if (!callee) throw new RangeError(`pstnIncoming: no host ${calleeHostIndex}`);
+    gw.runtime.act({ type: 'incoming', callee: callee.name, number, durationMs });
   }
 
   /** The user of host `i` starts the application (if needed) and logs in. */
@@ -239,6 +271,33 @@ export class World {
     }
   }
 
+  private buildPstnGateways(): void {
+    const roles = this.scenario.roles.pstnGateways;
+    const p = this.scenario.protocol;
+    for (let i = 0; i < roles.count; i++) {
+      const region = roles.regions[i % roles.regions.length];
+      const netHost = this.addInfraHost(region, roles.link);
+      const ip = this.net.ipOf(netHost);
+      const runtime = new HostRuntime<PstnGatewayAction, PstnGatewayNode>(
+        this.kernel,
+        this.net,
+        netHost,
+        () =>
+          new PstnGatewayNode({
+            params: p,
+            localIp: ip,
+            lsPublicKey: this.lsKey.publicKeyObject,
+            superNodes: this.bootstrapEndpoints(),
+            port: p.pstnGatewayPort,
+            ...this.obfuscatorOption(),
+          }),
+        this.rngs.stream(`pstn/${i}`),
+        this.sinks(),
+      );
+      this.pstnGateways.push({ name: `pstn-${i}`, region, endpoint: { ip, port: p.pstnGatewayPort }, runtime });
+    }
+  }
+
   /** The bootstrap list (BS-7); read when a node starts, after the whole world is built. */
   private bootstrapEndpoints(): Endpoint[] {
     return this.bootstrapSupernodes.map((s) => s.endpoint);
@@ -303,6 +362,8 @@ export class World {
             // The key object, not its 32 bytes: a node given bytes parses them on every start.
             lsPublicKey: this.lsKey.publicKeyObject,
             config,
+            buddies: this.buddies[index].map((b) => this.hostNameAt(b)),
+            pstnGateway: this.pstnGateways[0]?.endpoint,
             ...this.obfuscatorOption(),
           }),
         hostRng,
@@ -329,6 +390,13 @@ export class World {
   private sinks() {
     return { trace: this.options.trace, metrics: this.metrics, onNodeEvent: this.options.onNodeEvent };
   }
+}
+
+/** Lists with every pair in both: `b` in `a`'s list iff `a` in `b`'s. */
+function mutual(lists: readonly (readonly number[])[]): number[][] {
+  const sets = lists.map((l) => new Set(l));
+  lists.forEach((l, a) => l.forEach((b) => sets[b].add(a)));
+  return sets.map((s) => [...s].sort((x, y) => x - y));
 }
 
 function drawFrom<T>(mix: Mix<T>, rng: Rng): T {
