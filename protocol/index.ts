@@ -52,6 +52,7 @@ export { HostNode } from './roles/ordinary-host.js';
 export type { HostAction, HostDisk, HostOptions, HostTimer, NodeTimer } from './roles/ordinary-host.js';
 export { LoginServerNode } from './roles/login-server.js';
 export type { Account, LoginServerAction, LoginServerDisk, LoginServerOptions, LoginServerTimer } from './roles/login-server.js';
+export { PstnGatewayNode, type PstnGatewayAction, type PstnGatewayOptions, type PstnGatewayTimer } from './roles/pstn-gateway.js';
 export type { SuperNodeService, SuperNodeTimer } from './roles/super-node.js';
 export { checkEligibility, decideLoad, eligibleFromMs } from './roles/election.js';
 export type { Eligibility, HostConfig, Ineligibility } from './roles/election.js';
