@@ -238,7 +238,7 @@ export const NAT_CLASS = {
 } as const;
 
 /** `presence.status`, `presenceNotify.status`. */
-export const PRESENCE_STATUS = { online: 1, offline: 2 } as const;
+export const PRESENCE_STATUS = { online: 1, offline: 2, alsoOnline: 3 } as const;
 
 /** `callInvite.path`: how the call's media travels (BS-22 - BS-24). */
 export const CALL_PATH = { direct: 1, relayedUdp: 2, relayedTcp: 3, holePunched: 4 } as const;
