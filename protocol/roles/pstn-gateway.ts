@@ -82,7 +82,8 @@
  * Metrics and traces:
  *   pstnCallMs   {direction: out|in, outcome: ok|failed|refused}: ok - answer to end (talk
  *                time); failed - start (dial arrived, or the action) to failure; refused - 0
- *   pstnSetupMs  {direction}: SkypeIn: action to answer; SkypeOut: dial to answer (answerDelayMs)
+ *   pstnSetupMs  {direction: in}: SkypeIn, action to answer. (SkypeOut's set-up is the host's to
+ *                measure, as its user sees it: the gateway's part is just answerDelayMs.)
  *   trace        pstnDialed (ringing), pstnAnswered, pstnEnded (an answered call is over),
  *                pstnRefused (bad credential or key share), pstnFailed (over before an answer;
  *                cause timeout | unreachable | declined | cancelled | peerLost | badKeyShare),
@@ -428,7 +429,7 @@ export class PstnGatewayNode implements ProtocolNode<PstnGatewayAction> {
     call.answeredAtMs = ctx.now;
     call.lastHeardMs = ctx.now;
     ctx.out.push({ kind: 'trace', event: 'pstnAnswered', detail: { callId: call.callId, direction: call.direction, user: call.user, media } });
-    ctx.out.push({ kind: 'metric', name: 'pstnSetupMs', value: ctx.now - call.startedAtMs, labels: { direction: call.direction } });
+    if (call.direction === 'in') ctx.out.push({ kind: 'metric', name: 'pstnSetupMs', value: ctx.now - call.startedAtMs, labels: { direction: 'in' } });
     if (!this.timers.isSet('media')) this.timers.set(ctx, 'media', this.mediaTickMs());
   }
 
