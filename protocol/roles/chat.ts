@@ -16,8 +16,8 @@
  * Presence: when the host is online (login done) it sends `presenceNotify{online, its SN, its
  * address, its NAT class}` to each buddy; a buddy that is online answers with its own notice
  * (status `alsoOnline`, which is not answered). Logging out it sends `offline`. A notice is
- * where calls learn a buddy's location without a search (calls.ts `Contact`). A notice to an
- * offline buddy fails in the SNs (`routeFailed`): counted, nothing else.
+ * where calls learn a buddy's location without a search (calls.ts `Contact`). A notice to an offline buddy
+ * ends in the SNs (a `routeFailed` trace there; the sender is not told).
  *
  * Metrics: chatOutcome (value 1; label outcome delivered|undelivered), chatAckMs (send to
  * acknowledgement), presenceSent (value: buddies told; label status). Traces: chatSent,

@@ -217,7 +217,9 @@ export class SignalRouter {
   private fail(ctx: Ctx, msg: Routed, reason: keyof typeof ROUTE_FAILURE): void {
     const payloadType = msg.payload.length > 0 ? msg.payload[0] : 0;
     ctx.out.push({ kind: 'trace', event: 'routeFailed', detail: { to: msg.to, from: msg.from, reason, payload: payloadName(msg.payload) } });
-    if (payloadType === MESSAGES.routeFailed.id || msg.from === '') return;
+    // Nobody acts on a failed failure report or presence notice (the buddy is offline: that is
+    // all it says), and a user going offline would not even read it: no report for those.
+    if (payloadType === MESSAGES.routeFailed.id || payloadType === MESSAGES.presenceNotify.id || msg.from === '') return;
     const back: Message = { type: 'routeFailed', to: msg.to, reason: ROUTE_FAILURE[reason], payloadType };
     this.route(ctx, { type: 'routed', from: '', fromSuperNode: this.d.self, to: msg.from, toSuperNode: msg.fromSuperNode, hops: 0, payload: encodeMessage(back) });
   }
