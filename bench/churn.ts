@@ -39,7 +39,11 @@
  * max, mean), logins.
  *
  * Usage: node dist/bench/churn.js [--scale=20] [--duration=1h] [--modes=real,modelled,real-nomemo]
- *          [--repeat=1] [--pwf=1] [--seed=N]
+ *          [--repeat=1] [--pwf=1] [--seed=N] [--set='protocol.mediaMode=flow;...']
+ * The calls benchmark of "Calls, relays, chat, user search and the PSTN gateway" is
+ *   npm run bench:churn -- --modes=modelled --set=protocol.mediaMode=flow
+ * (churn.yaml's workload places calls, chat and PSTN calls; `flow` sends one media aggregate
+ * per second per direction instead of 50 frames).
  * With --repeat=N each mode runs N times and the line of the fastest run is printed (with
  * `"of": N`): on a busy machine the best of a few runs is the least disturbed.
  */
@@ -70,6 +74,8 @@ const options = new Map(
       return eq < 0 ? ([a.slice(2), 'true'] as const) : ([a.slice(2, eq), a.slice(eq + 1)] as const);
     }),
 );
+/** Extra `--set`-style overrides, `;`-separated (e.g. `--set=protocol.mediaMode=flow`). */
+const extraSets = (options.get('set') ?? '').split(';').filter((x) => x !== '');
 const scale = Number(options.get('scale') ?? 20);
 const duration = options.get('duration') ?? '1h';
 const passwordWorkFactor = Number(options.get('pwf') ?? 1);
@@ -164,6 +170,9 @@ async function runChild(mode: Mode): Promise<void> {
       supernodesMax: summary.supernodes.countMax,
       supernodesMean: summary.supernodes.countMean,
       logins: summary.logins.outcomes,
+      callsPlaced: summary.counters['workload.call'] ?? 0,
+      callsAnswered: summary.protocol.nodeEvents.callAnswered ?? 0,
+      mediaFrameDatagrams: summary.traffic.byType.mediaFrame?.sentPackets ?? 0,
     }),
   );
 }
@@ -178,6 +187,7 @@ function loadScenario(cryptoMode: 'real' | 'modelled') {
     `protocol.cryptoMode=${cryptoMode}`,
     `protocol.passwordWorkFactor=${passwordWorkFactor}`,
     ...(seed === undefined ? [] : [`seed=${seed}`]),
+    ...extraSets,
   ];
   const overrides = sets.map(parseSetOption);
   const bad = overrides.find((o) => !isOverride(o));
