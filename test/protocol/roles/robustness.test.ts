@@ -115,8 +115,9 @@ describe('robustness: peer bytes never throw', () => {
         const t = all[which % all.length];
         const bytes = wire.bytes(msg as unknown as Message);
         const outs = feed(t.node, t.inputs[input % t.inputs.length](bytes));
-        // Our own encoding is never malformed to us.
-        expect(outs.filter((o) => o.kind === 'trace' && o.event === 'malformed')).toEqual([]);
+        // Our own encoding is never malformed to us. A `routed` message's payload is a message of
+        // its own, here arbitrary bytes: that inner message may be malformed (transport 'routed').
+        expect(outs.filter((o) => o.kind === 'trace' && o.event === 'malformed' && o.detail?.transport !== 'routed')).toEqual([]);
       }),
       { numRuns: 2000 },
     );
