@@ -23,8 +23,48 @@ export function summaryText(s: RunSummary): string {
     `super nodes  ${sn.countMin}..${sn.countMax} (mean ${sn.countMean}), ${sn.atEnd} at the end; ${sn.promotions} promotions, ${sn.demotions} demotions; ` +
       `clients per SN at the end p50 ${sn.clientsPerSupernodeAtEnd.p50 ?? '-'} max ${sn.clientsPerSupernodeAtEnd.max ?? '-'}`,
     `traffic      ${s.traffic.bytesPerHostPerSec} B/s per host; drops ${causes(s.network.drops)}`,
+    ...callLines(s),
   ];
   return lines.join('\n') + '\n';
+}
+
+/** The calls / relays / chat block: only when users placed calls (older summaries have none). */
+export function callLines(s: Pick<RunSummary, 'calls' | 'relays' | 'chat'>): string[] {
+  const c = s.calls as RunSummary['calls'] | undefined;
+  if (!c || (c.placed === 0 && c.answered === 0)) return [];
+  const r = s.relays;
+  const paths = c.paths.all;
+  const shares = (['direct', 'holePunched', 'relayedUdp', 'relayedTcp'] as const)
+    .filter((p) => (paths[p] ?? 0) > 0)
+    .map((p) => `${p} ${percent(paths[p])}`)
+    .join(', ');
+  const mos = c.quality.mos.byPath;
+  const lines = [
+    `calls        ${c.placed} placed, ${c.answered} answered, ${c.failed} failed${c.failed ? ` (${causes(c.failuresByCause)})` : ''}; ` +
+      `setup ${seconds(c.setupMs.all)} s (p50/p90)${shares ? `; ${shares}` : ''}`,
+  ];
+  const mosText = Object.entries(mos)
+    .filter(([, q]) => q.count > 0)
+    .map(([path, q]) => `${path} ${q.p50?.toFixed(2)}/${q.p10?.toFixed(2)}`)
+    .join(', ');
+  if (mosText) lines.push(`call MOS     ${mosText}  (p50/p10 per direction)`);
+  if (r.load.relaysUsed > 0) {
+    const st = r.rttStretch.relayed;
+    lines.push(
+      `relays       ${r.load.relaysUsed} used, calls per relay max ${r.load.callsPerRelay.max} mean ${r.load.callsPerRelay.mean}; ` +
+        `RTT stretch p50 ${st.p50 ?? '-'} (direct ${r.rttStretch.direct.p50 ?? '-'}); ${r.reselections} reselections, ` +
+        `${r.droppedRelayFailed.caller + r.droppedRelayFailed.callee} ends for relay failure`,
+    );
+  }
+  const chat = s.chat;
+  if (chat.sent > 0) {
+    lines.push(`chat         ${chat.sent} sent, ${chat.delivered} delivered, ${chat.undelivered} undelivered; ack ${seconds(chat.ackMs)} s (p50/p90)`);
+  }
+  return lines;
+}
+
+function percent(x: number | null | undefined): string {
+  return x === null || x === undefined ? '-' : `${Math.round(x * 100)}%`;
 }
 
 function seconds(t: SampleSummary): string {

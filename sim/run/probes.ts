@@ -10,6 +10,8 @@
  *   msgs_sent, bytes_sent                 all traffic in the interval, headers included
  *   bytes_<type>, msgs_<type>             per message type, in the interval
  *   drops_<reason>                        packets dropped in the interval, per reason
+ *   calls_in_progress          answered calls (user-to-user and PSTN) not yet over, each once
+ *   relayed_calls_in_progress  of those, the ones on a relayed path (UDP or TCP) right now
  *
  * Counters are deltas over the interval, gauges are values at the sampling instant.
  */
@@ -20,6 +22,7 @@ import type { Probe } from '../metrics/time-series.js';
 import type { MsgTypeCounters } from '../net/index.js';
 import { DROP_REASONS } from '../trace/events.js';
 import type { World } from '../world/world.js';
+import type { CallGauges, CallStats } from './call-stats.js';
 
 interface Gauges {
   online: number;
@@ -35,13 +38,18 @@ export class WorldSnapshot {
   gauges: Gauges = { online: 0, up: 0, loggingIn: 0, supernodes: 0, snClientsMean: 0, snClientsMax: 0 };
   byType = new Map<string, MsgTypeCounters>();
   drops: Record<string, number> = {};
+  calls: CallGauges = { inProgress: 0, relayedInProgress: 0 };
 
-  constructor(private readonly world: World) {
+  constructor(
+    private readonly world: World,
+    private readonly callStats?: CallStats,
+  ) {
     this.refresh();
   }
 
   refresh(): void {
     this.gauges = gaugesOf(this.world);
+    if (this.callStats) this.calls = this.callStats.gauges(this.world);
     this.byType = new Map(this.world.net.msgTypeCounters().map((c) => [c.msgType, c]));
     this.drops = this.world.net.drops();
   }
@@ -99,5 +107,8 @@ export function worldProbes(snap: WorldSnapshot): Probe[] {
     ...types.map((t) => delta(`bytes_${t}`, () => snap.byType.get(t)?.sentBytes ?? 0)),
     ...types.map((t) => delta(`msgs_${t}`, () => snap.byType.get(t)?.sentPackets ?? 0)),
     ...DROP_REASONS.map((r) => delta(`drops_${r}`, () => snap.drops[r] ?? 0)),
+    // Appended after the older columns so that readers by position keep working.
+    { column: 'calls_in_progress', mode: 'gauge', read: () => snap.calls.inProgress },
+    { column: 'relayed_calls_in_progress', mode: 'gauge', read: () => snap.calls.relayedInProgress },
   ];
 }

@@ -34,6 +34,7 @@ import { parseChurnTrace, scheduleChurnTrace } from '../world/churn-trace.js';
 import { scheduleEvents } from '../world/scheduled-events.js';
 import { WorkloadDriver, type Activity } from '../world/workload.js';
 import { World } from '../world/world.js';
+import { CallStats } from './call-stats.js';
 import { WorldSnapshot, worldProbes } from './probes.js';
 import { buildSummary, type RunStatus } from './summary.js';
 
@@ -78,19 +79,21 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const out = options.out;
   const trace = openTrace(scenario, out, options.run);
   const nodeEvents = new Map<string, number>();
+  const callStats = new CallStats();
   const world = new World(scenario, {
     run: options.run,
     trace,
     ...(options.obfuscator ? { obfuscator: options.obfuscator } : {}),
     onNodeEvent: (host, event, detail) => {
       nodeEvents.set(event, (nodeEvents.get(event) ?? 0) + 1);
+      callStats.note(host, event, detail);
       if (options.checkInvariants) monitorOf(world).noteNodeEvent(world.nameOf(host), event, detail);
     },
   });
   const invariants: InvariantReport = { checks: 0, violations: 0, byInvariant: {}, first: [] };
 
   const csv = new FileSink(out.pathOf('metrics.csv'));
-  const snapshot = new WorldSnapshot(world);
+  const snapshot = new WorldSnapshot(world, callStats);
   const series = new TimeSeries(worldProbes(snapshot), (line) => csv.write(line + '\n'));
   const snStats = { min: Infinity, max: 0, sum: 0, n: 0, onlineMin: Infinity, onlineMax: 0 };
   const sample = (): void => {
@@ -153,6 +156,7 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
       onlineMax: snStats.onlineMax,
     },
     Object.fromEntries([...nodeEvents.entries()].sort(([a], [b]) => (a < b ? -1 : 1))),
+    callStats,
     {
       startedAt: startedAt.toISOString(),
       wallTimeS: Math.round(wallTimeS * 1000) / 1000,

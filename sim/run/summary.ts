@@ -13,6 +13,14 @@
  *   traffic     bytes and messages by type and by host role, per host per second
  *   network     drops by reason
  *   protocol    malformed packets and unexpected inputs counted by the nodes
+ *   calls       user-to-user calls: placed, answered, failures by cause, set-up time overall
+ *               and by path, path shares overall and by NAT-class pair, quality per direction
+ *               by path and relay policy; PSTN calls by direction (call-stats.ts)
+ *   relays      load per relay (calls, bytes), RTT stretch of relayed calls, selection time
+ *               and probes, MOS by policy, reselections and calls lost to relay failure
+ *   chat        messages sent, delivered / undelivered, send-to-ack time
+ *   search      searches by outcome and searcher class, latency, messages (null until the
+ *               nodes report searchMs)
  *   distributions  every metric the nodes reported, by label set
  */
 
@@ -20,6 +28,7 @@ import type { HostNode } from '../../protocol/roles/ordinary-host.js';
 import { histogram, summarize } from '../metrics/summary-stats.js';
 import type { Scenario } from '../scenario/types.js';
 import type { World } from '../world/world.js';
+import { callsSection, chatSection, relaysSection, searchSection, type CallStats } from './call-stats.js';
 import { gaugesOf } from './probes.js';
 
 export interface RunStatus {
@@ -54,6 +63,7 @@ export function buildSummary(
   status: RunStatus,
   series: SupernodeSeries,
   nodeEvents: Readonly<Record<string, number>>,
+  callStats: CallStats,
   wall: WallClock,
 ) {
   const m = world.metrics;
@@ -116,6 +126,10 @@ export function buildSummary(
     },
     network: { drops: world.net.drops() },
     protocol: { nodeEvents: nodeEvents },
+    calls: callsSection(m),
+    relays: relaysSection(m, callStats, world),
+    chat: chatSection(m),
+    search: searchSection(m),
     distributions: m.distributions(),
     counters: m.counterTotals(),
     wall,
