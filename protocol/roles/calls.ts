@@ -168,6 +168,8 @@ interface RelayState {
   portIndex: number;
   joined: boolean;
   reselections: number;
+  /** Callee: this relay went silent and the caller has not named another yet (a second silence ends the call). */
+  silent: boolean;
   probeConns: Map<ConnId, { to: Endpoint; nonce: number; open: boolean }>;
 }
 
@@ -516,7 +518,7 @@ export class CallService {
     const skip = [me.superNode, call.contact?.superNode ?? NOWHERE, ...exclude];
     const candidates = this.d.hostCacheEntries().filter((e) => !skip.some((s) => sameEndpoint(s, e)));
     const selection = new RelaySelection({ policy: p.relayPolicy, candidates, probeCount: p.relayCandidates, probeTimeoutMs: p.relayProbeTimeoutMs, nextNonce: () => randomU32(ctx.rng), random: ctx.rng });
-    call.relay = { endpoint: NOWHERE, order: [], index: 0, selection, selectionStartedMs: ctx.now, conn: undefined, portIndex: 0, joined: false, reselections: call.relay ? call.relay.reselections + 1 : 0, probeConns: new Map() };
+    call.relay = { endpoint: NOWHERE, order: [], index: 0, selection, selectionStartedMs: ctx.now, conn: undefined, portIndex: 0, joined: false, reselections: call.relay ? call.relay.reselections + 1 : 0, silent: false, probeConns: new Map() };
     call.phase = 'selecting';
     this.applySelection(ctx, call, selection.start(ctx.now));
   }
@@ -687,7 +689,7 @@ export class CallService {
       call.phase = 'punching';
       return this.d.probeMediaMapping(ctx);
     }
-    call.relay = { endpoint: msg.media, order: [msg.media], index: 0, selection: undefined, selectionStartedMs: ctx.now, conn: undefined, portIndex: 0, joined: false, reselections: 0, probeConns: new Map() };
+    call.relay = { endpoint: msg.media, order: [msg.media], index: 0, selection: undefined, selectionStartedMs: ctx.now, conn: undefined, portIndex: 0, joined: false, reselections: 0, silent: false, probeConns: new Map() };
     this.joinRelay(ctx, call);
   }
 
@@ -788,7 +790,7 @@ export class CallService {
     if (call.path === 'holePunched') call.path = 'relayedUdp';
     const reselections = call.relay ? call.relay.reselections + 1 : 0;
     if (call.relay?.conn !== undefined) this.d.closeConnection(ctx, call.relay.conn);
-    call.relay = { endpoint: relay, order: [relay], index: 0, selection: undefined, selectionStartedMs: ctx.now, conn: undefined, portIndex: 0, joined: false, reselections, probeConns: new Map() };
+    call.relay = { endpoint: relay, order: [relay], index: 0, selection: undefined, selectionStartedMs: ctx.now, conn: undefined, portIndex: 0, joined: false, reselections, silent: false, probeConns: new Map() };
     this.joinRelay(ctx, call);
   }
 
@@ -852,11 +854,12 @@ export class CallService {
     const p = this.d.params;
     const relay = call.relay!;
     ctx.out.push({ kind: 'trace', event: 'callRelayFailed', detail: { callId: call.id, role: call.role, relay: formatEndpoint(relay.endpoint) } });
-    if (!p.relayReselect || relay.reselections >= RESELECTIONS_MAX) return this.end(ctx, 'relayFailed', true);
+    if (!p.relayReselect || relay.reselections >= RESELECTIONS_MAX || relay.silent) return this.end(ctx, 'relayFailed', true);
     if (call.role === 'callee') {
-      // The caller notices too and names a new relay; if it does not, the call is lost.
+      // The caller notices too and names a new relay; if it does not, the call is lost. (The
+      // count of reselections stays the caller's, so the callee allows the same number.)
       this.d.timers.set(ctx, 'mediaWatch', p.relayFailureTimeoutMs + p.relayProbeTimeoutMs + p.relayReplyTimeoutMs);
-      relay.reselections = RESELECTIONS_MAX;
+      relay.silent = true;
       return;
     }
     ctx.out.push({ kind: 'metric', name: 'relayReselections', value: 1, labels: { policy: p.relayPolicy } });
