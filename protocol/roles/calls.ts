@@ -35,9 +35,10 @@
  * IP and UDP headers included, is `voiceBitsPerSec` (BS-25: about 3 kB/s), no silence
  * suppression (BS-26); on hold one packet every `holdPacketIntervalMs` (BS-27). Signalling is
  * TCP on the host's port, media UDP on its own media port (BS-28). `mediaMode: flow` sends one
- * aggregate every `flowIntervalMs` standing for that interval's frames (the network counts and
- * loses them one by one, protocol/node.ts): the same bytes and loss; the delay and jitter are
- * sampled once per aggregate instead of per frame.
+ * aggregate every `flowIntervalMs` standing for the frames due since the last one (the network
+ * counts and loses them one by one, protocol/node.ts), and the rest when the voice stops (hold, the
+ * end): the same bytes and loss as packets mode; the delay and jitter are sampled once per
+ * aggregate instead of per frame.
  * Relay failure: nothing heard for `relayFailureTimeoutMs` (media, or hold packets) on a relayed
  * call. The caller selects another relay if `relayReselect` (at most RESELECTIONS_MAX times),
  * joins it and tells the callee (`callRelayChanged`), which joins it too; else the call ends,
@@ -197,6 +198,9 @@ interface Call {
   punchTo: Endpoint | undefined;
   ownMapping: Endpoint | undefined;
   seqOut: number;
+  /** Flow mode: when the current run of voice began (NaN: none), and the frames of it sent so far. */
+  runFromMs: number;
+  runFrames: number;
   held: boolean;
   readonly stats: ReceiverStats;
   /** The peer's SN as its last routed message said (answers go there directly). */
@@ -271,6 +275,7 @@ export class CallService {
   hold(ctx: Ctx, held: boolean): void {
     const c = this.call;
     if (!c || c.phase !== 'active' || c.held === held) return;
+    this.flushRun(ctx, c);
     c.held = held;
     if (c.kind === 'peer') this.signal(ctx, c, { type: 'callHold', callId: c.id, held });
     this.scheduleMedia(ctx, c);
@@ -308,6 +313,7 @@ export class CallService {
         return true;
       case 'callHold':
         if (!c || c.id !== msg.callId || c.phase !== 'active') return this.stale(ctx, msg);
+        this.flushRun(ctx, c);
         c.held = msg.held;
         this.scheduleMedia(ctx, c);
         return true;
@@ -484,6 +490,8 @@ export class CallService {
       punchTo: undefined,
       ownMapping: undefined,
       seqOut: 0,
+      runFromMs: Number.NaN,
+      runFrames: 0,
       held: false,
       stats: new ReceiverStats(),
       peerSuperNode: NOWHERE,
@@ -796,8 +804,10 @@ export class CallService {
 
   // --- media ------------------------------------------------------------------------------------
 
+  /** Media (re)starts: at the answer, on (un)hold, on a new relay. Frames missed in between are not sent. */
   private scheduleMedia(ctx: Ctx, call: Call): void {
     if (call.phase !== 'active') return;
+    call.runFromMs = Number.NaN;
     this.onMediaTick(ctx, call);
   }
 
@@ -809,10 +819,37 @@ export class CallService {
       this.d.timers.set(ctx, 'mediaTick', p.holdPacketIntervalMs);
       return;
     }
-    const flow = p.mediaMode === 'flow';
-    const frames = flow ? Math.max(1, Math.round(p.flowIntervalMs / p.voiceFrameMs)) : 1;
+    if (p.mediaMode !== 'flow') {
+      this.sendFrame(ctx, call, 1);
+      this.d.timers.set(ctx, 'mediaTick', p.voiceFrameMs);
+      return;
+    }
+    if (Number.isNaN(call.runFromMs)) {
+      call.runFromMs = ctx.now;
+      call.runFrames = 0;
+    }
+    this.sendDue(ctx, call);
+    this.d.timers.set(ctx, 'mediaTick', Math.max(1, Math.round(p.flowIntervalMs / p.voiceFrameMs)) * p.voiceFrameMs);
+  }
+
+  /**
+   * Flow mode: one aggregate for the frames due so far in this run (frame k is due at runFromMs +
+   * k x voiceFrameMs), as the PSTN gateway does. An aggregate stands for frames already spoken,
+   * never for frames ahead: a call that ends (or holds) mid-interval sends what packets mode would.
+   */
+  private sendDue(ctx: Ctx, call: Call): void {
+    // The epsilon keeps a tick landing a hair before a frame boundary (float times) from missing it.
+    const due = Math.floor((ctx.now - call.runFromMs + 1e-6) / this.d.params.voiceFrameMs) + 1 - call.runFrames;
+    if (due <= 0) return;
+    const frames = Math.min(due, 0xffff);
     this.sendFrame(ctx, call, frames);
-    this.d.timers.set(ctx, 'mediaTick', frames * p.voiceFrameMs);
+    call.runFrames += frames;
+  }
+
+  /** Flow mode: before the voice stops (hold, the end), the frames due since the last aggregate. */
+  private flushRun(ctx: Ctx, call: Call): void {
+    if (this.d.params.mediaMode !== 'flow' || call.phase !== 'active' || call.held || Number.isNaN(call.runFromMs)) return;
+    this.sendDue(ctx, call);
   }
 
   private sendFrame(ctx: Ctx, call: Call, frames: number, hold = false): void {
@@ -958,6 +995,7 @@ export class CallService {
     const call = this.call!;
     if (call.answeredAtMs === 0) return this.fail(ctx, cause === 'hangUp' ? 'cancelled' : cause);
     const reason = cause in CALL_END ? CALL_END[cause as keyof typeof CALL_END] : CALL_END.hangUp;
+    this.flushRun(ctx, call);
     if (tell) this.signal(ctx, call, { type: 'callEnd', callId: call.id, reason });
     const labels = this.labels(call);
     const s = call.stats.summary();
