@@ -263,3 +263,242 @@ describe('hole punching (holePunching on): cone NATs punch through, a symmetric 
     sw.assertNoViolations();
   });
 });
+
+/** Wire bytes of mediaFrame packets `host` sent in [fromMs, toMs) (an aggregate counts its packets). */
+function mediaBytesSent(packets: readonly Packet[], host: HostId, fromMs: number, toMs: number): number {
+  let sum = 0;
+  for (const p of packets) if (p.ev === 'send' && p.msg === 'mediaFrame' && p.from === host && p.t >= fromMs && p.t < toMs) sum += p.bytes * (p.packets ?? 1);
+  return sum;
+}
+
+/** A world of two hosts of class `nat` that know each other, online. */
+function pairWorld(nat: string, protocol: Record<string, unknown> = {}, seed = 25, superNodes = 4): { sw: SmallWorld; cursor: TraceCursor } {
+  const sw = new SmallWorld({ seed, superNodes, hosts: [{ name: 'a', nat }, { name: 'b', nat }], buddiesPerHost: 1, protocol });
+  const cursor = new TraceCursor(sw);
+  allOnline(sw, ['a', 'b']);
+  return { sw, cursor };
+}
+
+function answeredAt(sw: SmallWorld, host: string, sinceMs: number): number {
+  const e = sw.nodeEvents(host, 'callAnswered').find((x) => x.tMs >= sinceMs);
+  if (!e) throw new Error(`${host}: no call answered since ${sinceMs}`);
+  return e.tMs;
+}
+
+describe.each([
+  { label: 'direct', nat: 'none' },
+  { label: 'relayed', nat: 'port-restricted-cone' },
+])('media on a $label call (BS-25 - BS-28)', ({ nat }) => {
+  const { sw, cursor } = pairWorld(nat);
+  const voiceBytesPerSec = sw.params.voiceBitsPerSec / 8;
+  const holdMs = sw.params.holdPacketIntervalMs;
+  cursor.next();
+  const placedAtMs = sw.nowMs;
+  // 6 s of talk, 10 s on hold (the caller holds), 4 s of talk again; then the caller hangs up.
+  sw.act('a', { type: 'call', callee: 'b-0', durationMs: 20_000 });
+  sw.until(() => sw.node('a').call?.phase === 'active', 10_000);
+  const talkAtMs = answeredAt(sw, 'a', placedAtMs);
+  sw.runUntil(talkAtMs + 6_000);
+  sw.act('a', { type: 'hold', held: true });
+  const holdAtMs = sw.nowMs;
+  sw.advance(10_000);
+  sw.act('a', { type: 'hold', held: false });
+  const resumeAtMs = sw.nowMs;
+  sw.advance(6_000);
+  const packets = cursor.next();
+  const [a, b] = [sw.netHost('a'), sw.netHost('b')];
+
+  it('sends voiceBitsPerSec per direction on the wire, headers included (BS-25, BS-26: no silence suppression)', () => {
+    // A steady stretch: from 1 s after the answer to the hold (the callee starts a little later).
+    for (const host of [a, b]) {
+      const rate = mediaBytesSent(packets, host, talkAtMs + 1_000, holdAtMs) / ((holdAtMs - talkAtMs - 1_000) / 1_000);
+      expect(rate).toBeGreaterThan(voiceBytesPerSec * 0.97);
+      expect(rate).toBeLessThan(voiceBytesPerSec * 1.03);
+    }
+    // About 3 kB/s (BS-25).
+    expect(voiceBytesPerSec).toBeGreaterThan(2_500);
+    expect(voiceBytesPerSec).toBeLessThan(3_500);
+  });
+
+  it('on hold, each side sends one packet about every holdPacketIntervalMs (BS-27), and the call survives', () => {
+    for (const host of [a, b]) {
+      // Skip the first 200 ms: frames in flight, and the callee learns of the hold a trip later.
+      const times = packets.filter((p) => p.ev === 'send' && p.msg === 'mediaFrame' && p.from === host && p.t >= holdAtMs + 200 && p.t < resumeAtMs - 1).map((p) => p.t);
+      expect(times.length).toBeGreaterThanOrEqual(3);
+      expect(times.length).toBeLessThanOrEqual(4);
+      for (let i = 1; i < times.length; i++) expect(Math.abs(times[i] - times[i - 1] - holdMs), `${host}: ${holdAtMs} ${resumeAtMs} ${times}`).toBeLessThan(1);
+    }
+    expect(sw.nodeEvents('a', 'callEnded').map((e) => e.detail?.cause)).toEqual(['hangUp']);
+    expect(sw.nodeEvents('b', 'callEnded').map((e) => e.detail?.cause)).toEqual(['hangUp']);
+  });
+
+  it('resumes the full rate after the hold', () => {
+    for (const host of [a, b]) {
+      const rate = mediaBytesSent(packets, host, resumeAtMs + 500, resumeAtMs + 3_500) / 3;
+      expect(rate).toBeGreaterThan(voiceBytesPerSec * 0.97);
+      expect(rate).toBeLessThan(voiceBytesPerSec * 1.03);
+    }
+  });
+
+  it('uses a media port apart from the signalling port (BS-28)', () => {
+    for (const h of ['a', 'b']) expect(sw.node(h).mediaPort).not.toBe(sw.node(h).port);
+    const media = packets.filter((p) => p.msg === 'mediaFrame' && p.ev === 'send' && (p.from === a || p.from === b));
+    expect(media.length).toBeGreaterThan(0);
+    expect(media.every((p) => p.proto === 'udp' && portOf(p.src) === sw.node(p.from === a ? 'a' : 'b').mediaPort)).toBe(true);
+    // Call signalling is TCP: on a direct call the invite goes to the callee's signalling port.
+    const invites = packets.filter((p) => p.msg === 'callInvite' && p.ev === 'deliver');
+    if (nat === 'none') expect(invites.map((p) => `${p.proto} ${portOf(p.dst)}`)).toEqual([`tcp ${sw.node('b').port}`]);
+    else expect(packets.filter((p) => p.msg === 'routed' && p.from === a).every((p) => p.proto === 'tcp')).toBe(true);
+    sw.assertNoViolations();
+  });
+});
+
+describe('flow mode: the same bytes as packets mode', () => {
+  // One 5 s call in each mode on worlds alike in everything else; media bytes sent by both parties.
+  const bytesOf = (nat: string, mediaMode: string): number => {
+    const { sw, cursor } = pairWorld(nat, { mediaMode });
+    cursor.next();
+    const since = sw.nowMs;
+    sw.act('a', { type: 'call', callee: 'b-0', durationMs: 5_000 });
+    sw.until(() => sw.nodeEvents('b', 'callEnded').some((e) => e.tMs >= since), 30_000);
+    sw.advance(1_000);
+    const packets = cursor.next();
+    expect(sw.nodeEvents('a', 'callEnded').map((e) => e.detail?.cause)).toEqual(['hangUp']);
+    sw.assertNoViolations();
+    return mediaBytesSent(packets, sw.netHost('a'), 0, Infinity) + mediaBytesSent(packets, sw.netHost('b'), 0, Infinity);
+  };
+
+  it.each([{ nat: 'none' }, { nat: 'port-restricted-cone' }])('nat $nat', ({ nat }) => {
+    const packets = bytesOf(nat, 'packets');
+    const flow = bytesOf(nat, 'flow');
+    // 5 s, two directions, ~3 kB/s: about 30 kB; flow rounds to whole flow intervals.
+    expect(packets).toBeGreaterThan(25_000);
+    expect(Math.abs(flow - packets) / packets).toBeLessThan(0.05);
+  });
+});
+
+/** Which bootstrap SN has this endpoint ("1.0.0.4:33033"). */
+function snIndexOf(sw: SmallWorld, endpoint: string): number {
+  const i = sw.world.bootstrapSupernodes.findIndex((s) => `${ipText(s.endpoint.ip)}:${s.endpoint.port}` === endpoint);
+  if (i < 0) throw new Error(`no bootstrap SN at ${endpoint}`);
+  return i;
+}
+
+describe('the relay dies mid-call', () => {
+  const run = (relayReselect: boolean) => {
+    const { sw, cursor } = pairWorld('port-restricted-cone', { relayReselect });
+    const since = sw.nowMs;
+    sw.act('a', { type: 'call', callee: 'b-0', durationMs: 20_000 });
+    sw.until(() => sw.node('a').call?.phase === 'active' && sw.node('b').call?.phase === 'active', 10_000);
+    sw.advance(3_000);
+    const first = sw.nodeEvents('a', 'callRelayChosen')[0].detail!.relay as string;
+    const dead = snIndexOf(sw, first);
+    cursor.next();
+    sw.crashSuperNode(dead);
+    const crashAtMs = sw.nowMs;
+    sw.until(() => ['a', 'b'].every((h) => sw.nodeEvents(h, 'callEnded').some((e) => e.tMs >= since)), 60_000);
+    sw.advance(1_000);
+    return { sw, first, dead, crashAtMs, packets: cursor.next() };
+  };
+
+  it('relayReselect on: the caller picks another relay, tells the callee, and the call ends by hang-up', () => {
+    const { sw, first, dead, crashAtMs, packets } = run(true);
+    const chosen = (h: string) => sw.nodeEvents(h, 'callRelayChosen').map((e) => ({ relay: e.detail?.relay, reselections: e.detail?.reselections }));
+    expect(chosen('a')).toHaveLength(2);
+    expect(chosen('a')[1].reselections).toBe(1);
+    expect(chosen('a')[1].relay).not.toBe(first);
+    expect(chosen('b')).toEqual(chosen('a'));
+    expect(sw.nodeEvents('a', 'callRelayFailed')).toHaveLength(1);
+    for (const h of ['a', 'b']) expect(sw.nodeEvents(h, 'callEnded').map((e) => e.detail?.cause)).toEqual(['hangUp']);
+    // Voice flows again, both ways, through the new relay (a live SN), not the dead one.
+    const relay = sw.netHost(sw.world.bootstrapSupernodes[snIndexOf(sw, chosen('a')[1].relay as string)].name);
+    const late = packets.filter((p) => p.msg === 'mediaFrame' && p.ev === 'deliver' && p.t > crashAtMs + sw.params.relayFailureTimeoutMs);
+    expect(late.filter((p) => p.to === sw.netHost('a') && p.from === relay).length).toBeGreaterThan(100);
+    expect(late.filter((p) => p.to === sw.netHost('b') && p.from === relay).length).toBeGreaterThan(100);
+    expect(relay).not.toBe(sw.world.bootstrapSupernodes[dead].runtime.host);
+    sw.assertNoViolations();
+  });
+
+  it('relayReselect on, two relays die in turn: the call moves twice (both parties allow the same reselections)', () => {
+    // Five SNs: the parties' two and three relays.
+    const { sw, cursor } = pairWorld('port-restricted-cone', { relayReselect: true }, 25, 5);
+    sw.act('a', { type: 'call', callee: 'b-0', durationMs: 40_000 });
+    sw.until(() => sw.node('a').call?.phase === 'active' && sw.node('b').call?.phase === 'active', 10_000);
+    for (let crash = 0; crash < 2; crash++) {
+      sw.advance(3_000);
+      const relays = sw.nodeEvents('a', 'callRelayChosen');
+      expect(relays).toHaveLength(crash + 1);
+      sw.crashSuperNode(snIndexOf(sw, relays[crash].detail!.relay as string));
+      sw.until(() => sw.nodeEvents('b', 'callRelayChosen').length === crash + 2, 30_000);
+    }
+    cursor.next();
+    sw.until(() => sw.nodeEvents('b', 'callEnded').length > 0, 60_000);
+    const chosen = (h: string) => sw.nodeEvents(h, 'callRelayChosen').map((e) => `${e.detail?.relay} ${e.detail?.reselections}`);
+    expect(chosen('a').map((x) => x.split(' ')[1])).toEqual(['0', '1', '2']);
+    expect(chosen('b')).toEqual(chosen('a'));
+    for (const h of ['a', 'b']) expect(sw.nodeEvents(h, 'callEnded').map((e) => e.detail?.cause)).toEqual(['hangUp']);
+    const late = cursor.next().filter((p) => p.msg === 'mediaFrame' && p.ev === 'deliver');
+    expect(late.filter((p) => p.to === sw.netHost('a')).length).toBeGreaterThan(100);
+    expect(late.filter((p) => p.to === sw.netHost('b')).length).toBeGreaterThan(100);
+    sw.assertNoViolations();
+  });
+
+  it('relayReselect off: the call ends, cause relayFailed', () => {
+    const { sw, crashAtMs } = run(false);
+    const ended = sw.nodeEvents('a', 'callEnded');
+    expect(ended.map((e) => e.detail?.cause)).toEqual(['relayFailed']);
+    // Declared after relayFailureTimeoutMs of silence, not before, and well before the planned hang-up.
+    expect(ended[0].tMs - crashAtMs).toBeGreaterThanOrEqual(sw.params.relayFailureTimeoutMs - 100);
+    expect(ended[0].tMs - crashAtMs).toBeLessThan(sw.params.relayFailureTimeoutMs + 1_000);
+    expect(sw.nodeEvents('a', 'callRelayChosen')).toHaveLength(1);
+    expect(sw.nodeEvents('b', 'callEnded').map((e) => e.detail?.cause)).toEqual(['relayFailed']);
+    sw.assertNoViolations();
+  });
+});
+
+describe('relay capacity', () => {
+  // Four NATed hosts on sn-0 (their host cache names only it), so both calls see the same two
+  // candidates; sn-1 shares their region and sn-2 is far, so lowest-rtt puts sn-1 first for both.
+  const run = (relayCapacity: number) => {
+    const names = ['a', 'b', 'c', 'd'];
+    const sw = new SmallWorld({
+      seed: 26,
+      regions: ['lab', 'far'],
+      superNodes: 3,
+      superNodeRegions: ['lab', 'lab', 'far'],
+      hosts: names.map((name) => ({ name, nat: 'port-restricted-cone' })),
+      buddiesPerHost: 3,
+      protocol: { relayCapacity, relayPolicy: 'lowest-rtt' },
+    });
+    for (const h of names) sw.setHostCache(h, [sw.bootstrap[0]]);
+    allOnline(sw, names);
+    sw.act('a', { type: 'call', callee: 'b-0', durationMs: 10_000 });
+    sw.advance(2_000);
+    sw.act('c', { type: 'call', callee: 'd-0', durationMs: 10_000 });
+    sw.advance(4_000);
+    const relayOf = (h: string) => sw.nodeEvents(h, 'callRelayChosen').map((e) => e.detail?.relay);
+    const both = [sw.node('a').call?.phase, sw.node('c').call?.phase];
+    sw.advance(10_000);
+    return { sw, relayOf, both };
+  };
+
+  it('relayCapacity 1: the second call is refused by the first call\'s relay and uses another', () => {
+    const { sw, relayOf, both } = run(1);
+    expect(both).toEqual(['active', 'active']);
+    for (const h of ['a', 'b', 'c', 'd']) expect(relayOf(h)).toHaveLength(1);
+    expect(relayOf('a')).toEqual(relayOf('b'));
+    expect(relayOf('c')).toEqual(relayOf('d'));
+    expect(relayOf('c')).not.toEqual(relayOf('a'));
+    const refused = sw.nodeEventLog.filter((e) => e.event === 'relayRefused');
+    expect(refused.map((e) => e.detail?.reason)).toEqual(['full']);
+    for (const e of sw.nodeEventLog.filter((x) => x.event === 'relayJoined')) expect(e.detail?.calls).toBeLessThanOrEqual(1);
+    for (const h of ['a', 'c']) expect(sw.nodeEvents(h, 'callEnded').map((e) => e.detail?.cause)).toEqual(['hangUp']);
+    sw.assertNoViolations();
+  });
+
+  it('(control) with room for both, the two calls share that relay', () => {
+    const { relayOf, both } = run(20);
+    expect(both).toEqual(['active', 'active']);
+    expect(relayOf('c')).toEqual(relayOf('a'));
+  });
+});
