@@ -999,14 +999,16 @@ export class CallService {
     if (tell) this.signal(ctx, call, { type: 'callEnd', callId: call.id, reason });
     const labels = this.labels(call);
     const s = call.stats.summary();
-    const delayMs = s.meanDelayMs;
-    const quality = eModel({ oneWayDelayMs: effectiveDelayMs(delayMs, s.jitterMs), packetLossRatio: s.lossRatio });
+    // Nothing received (the relay died at the answer, say): no delay to rate; the trace says 0
+    // for the delay and the MOS (below its floor of 1: not measured) and frames 0.
+    const delayMs = s.frames > 0 ? s.meanDelayMs : 0;
+    const mos = s.frames > 0 ? eModel({ oneWayDelayMs: effectiveDelayMs(delayMs, s.jitterMs), packetLossRatio: s.lossRatio }).mos : 0;
     const byPath = { path: labels.path, policy: labels.policy };
     if (s.frames > 0) {
       ctx.out.push({ kind: 'metric', name: 'callDelayMs', value: delayMs, labels: byPath });
       ctx.out.push({ kind: 'metric', name: 'callLossRatio', value: s.lossRatio, labels: byPath });
       ctx.out.push({ kind: 'metric', name: 'callJitterMs', value: s.jitterMs, labels: byPath });
-      ctx.out.push({ kind: 'metric', name: 'callMos', value: quality.mos, labels: byPath });
+      ctx.out.push({ kind: 'metric', name: 'callMos', value: mos, labels: byPath });
     }
     ctx.out.push({ kind: 'metric', name: 'callEnd', value: 1, labels: { cause, role: call.role, kind: call.kind } });
     ctx.out.push({
@@ -1025,7 +1027,7 @@ export class CallService {
         delayMs,
         lossRatio: s.lossRatio,
         jitterMs: s.jitterMs,
-        mos: quality.mos,
+        mos,
       },
     });
     this.release(ctx, call);
