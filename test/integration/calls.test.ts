@@ -456,6 +456,21 @@ describe('the relay dies mid-call', () => {
   });
 });
 
+describe('a relay that dies at the very answer', () => {
+  it('ends the call relayFailed on both sides even though a side received no voice at all', () => {
+    const { sw } = pairWorld('port-restricted-cone', { relayReselect: false });
+    sw.act('a', { type: 'call', callee: 'b-0', durationMs: 20_000 });
+    sw.until(() => sw.node('a').call?.phase === 'active', 10_000);
+    sw.crashSuperNode(snIndexOf(sw, sw.nodeEvents('a', 'callRelayChosen')[0].detail!.relay as string));
+    sw.advance(20_000);
+    const ended = ['a', 'b'].map((h) => sw.nodeEvents(h, 'callEnded').map((e) => e.detail));
+    expect(ended.map((e) => e.map((d) => d?.cause))).toEqual([['relayFailed'], ['relayFailed']]);
+    // The caller heard nothing before the crash: no delay to rate, reported as 0.
+    expect(ended[0][0]).toMatchObject({ frames: 0, delayMs: 0, mos: 0 });
+    sw.assertNoViolations();
+  });
+});
+
 describe('relay capacity', () => {
   // Four NATed hosts on sn-0 (their host cache names only it), so both calls see the same two
   // candidates; sn-1 shares their region and sn-2 is far, so lowest-rtt puts sn-1 first for both.
