@@ -10,5 +10,6 @@ export { loadScenarioFile, loadScenarioText, type LoadResult } from './load.js';
 export { isOverride, makeOverride, parseSetOption, type Override } from './overrides.js';
 export { formatError, type ScenarioError } from './errors.js';
 export { scenarioJsonSchema } from './json-schema.js';
+export { compareVariants } from './sections/compare.js';
 export { PROFILES, PROFILE_NAMES } from './profiles.js';
 export type * from './types.js';

@@ -9,10 +9,12 @@ import { natPresets, type NatPreset } from '../net/index.js';
 import { steadyStateOnline, type ParsedChurn } from './sections/churn.js';
 import { NO_NAT } from './sections/network.js';
 import type { ParsedHostGroup } from './sections/hosts.js';
+import type { ParsedCompare } from './sections/compare.js';
 import type { ProtocolOverrides } from './sections/protocol.js';
 import type { ParsedRoles } from './sections/roles.js';
 import type {
   Churn,
+  Compare,
   HostGroup,
   HostNat,
   LinkClass,
@@ -41,13 +43,14 @@ export interface ParsedScenario {
   readonly protocol: ProtocolOverrides;
   readonly events: readonly ScheduledEvent[];
   readonly output: OutputSettings;
+  readonly compare?: ParsedCompare;
 }
 
 /** What a scenario is called when neither the file nor the loader names it. */
 export const FALLBACK_NAME = 'scenario';
 
 /** `protocol` is the profile with the file's values, already checked (sections/protocol.ts). */
-export function resolveScenario(p: ParsedScenario, protocol: ScenarioProtocol): Scenario {
+export function resolveScenario(p: ParsedScenario, protocol: ScenarioProtocol, compare: Compare | null = null): Scenario {
   const { network, machineClasses } = p;
   return {
     name: p.name ?? FALLBACK_NAME,
@@ -67,6 +70,7 @@ export function resolveScenario(p: ParsedScenario, protocol: ScenarioProtocol): 
     protocol,
     events: p.events,
     output: p.output,
+    compare,
   };
 }
 

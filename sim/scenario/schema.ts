@@ -11,6 +11,7 @@ import { choice, duration, integer, name } from './fields.js';
 import { PROFILE_NAMES } from './profiles.js';
 import { resolveScenario, type ParsedScenario } from './resolve.js';
 import { churnSection } from './sections/churn.js';
+import { compareSection, resolveCompare } from './sections/compare.js';
 import { eventsSection } from './sections/events.js';
 import { hostsSection } from './sections/hosts.js';
 import { networkSection } from './sections/network.js';
@@ -40,6 +41,9 @@ export function scenarioSchema(vocab: Vocabulary = {}) {
       protocol: protocolSection.meta(about('Changes to the profile\'s protocol parameters.')),
       events: eventsSection(vocab).meta(about('Faults and changes at given times.')),
       output: outputSection.meta(about('Trace level, metrics interval, pcap.')),
+      compare: compareSection.meta(
+        about('One protocol parameter and 2 or more values: one run per value with the same seed, compared (e.g. relayPolicy: [random-public, lowest-rtt]).'),
+      ),
       templates: z
         .record(z.string(), z.unknown())
         .optional()
@@ -54,8 +58,15 @@ export function scenarioSchema(vocab: Vocabulary = {}) {
     })
     .transform((s, ctx): Scenario => {
       const protocol = protocolFor(s.profile, s.protocol);
-      if (protocol.ok) return resolveScenario(s satisfies ParsedScenario, protocol.protocol);
-      ctx.issues.push({ code: 'custom', path: protocol.key === '' ? ['protocol'] : ['protocol', protocol.key], message: protocol.message, input: undefined });
-      return z.NEVER;
+      if (!protocol.ok) {
+        ctx.issues.push({ code: 'custom', path: protocol.key === '' ? ['protocol'] : ['protocol', protocol.key], message: protocol.message, input: undefined });
+        return z.NEVER;
+      }
+      const compare = resolveCompare(s.compare, s.profile, s.protocol);
+      if (!compare.ok) {
+        ctx.issues.push({ code: 'custom', path: compare.path, message: compare.message, input: undefined });
+        return z.NEVER;
+      }
+      return resolveScenario(s satisfies ParsedScenario, protocol.protocol, compare.compare);
     });
 }

@@ -36,6 +36,20 @@ export interface Scenario {
   /** In the order written; the engine schedules them by `atMs` (ties keep this order). */
   readonly events: readonly ScheduledEvent[];
   readonly output: OutputSettings;
+  /** One protocol parameter to vary, each value a run of its own (null: one run). */
+  readonly compare: Compare | null;
+}
+
+/** `compare`: the scenario runs once per value of one protocol parameter, with one seed. */
+export interface Compare {
+  /** The `protocol` section's key of the parameter (relayPolicy, snUptimeThreshold). */
+  readonly parameter: string;
+  /** Its key in the protocol parameters (relayPolicy, snUptimeThresholdMs). */
+  readonly protocolKey: keyof ScenarioProtocol;
+  /** In the order written; each already checked by the protocol's makeParams. */
+  readonly values: readonly ScenarioProtocol[keyof ScenarioProtocol][];
+  /** Each value as the file writes it; a variant's run directory is `<parameter>=<label>`. */
+  readonly labels: readonly string[];
 }
 
 export type ProfileName = 'skype-2004' | 'skype-2006';

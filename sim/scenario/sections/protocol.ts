@@ -42,7 +42,11 @@ const NOT_SETTABLE: readonly string[] = ['profile'];
 interface Param {
   readonly key: string;
   readonly inputKey: string;
+  /** The value alone (what `compare` lists), and `schema`: the same, optional, documented. */
+  readonly value: z.ZodType;
   readonly schema: z.ZodType;
+  /** A parsed value written back as the file writes it (10min, 256kbit, 90%). */
+  readonly format: (value: unknown) => string;
 }
 
 const SUFFIXES = ['Ms', 'BitsPerSec', 'Ratio'] as const;
@@ -53,8 +57,17 @@ function paramOf(key: string, example: unknown): Param {
   return {
     key,
     inputKey: suffix ? key.slice(0, -suffix.length) : key,
+    value: schema,
     schema: schema.optional().meta({ description: `${key}; skype-2004: ${shown}` }),
+    format: (v) => formatValue(suffix, v),
   };
+}
+
+function formatValue(suffix: string | undefined, v: unknown): string {
+  if (suffix === 'Ms') return formatDuration(v as number);
+  if (suffix === 'BitsPerSec') return formatBandwidth(v as number);
+  if (suffix === 'Ratio') return percent(v as number);
+  return Array.isArray(v) ? v.join(',') : String(v);
 }
 
 /** The value's schema, and the example written as a file would write it. */
@@ -71,7 +84,8 @@ function valueOf(key: string, suffix: string | undefined, example: unknown): { s
 }
 
 const base = PROFILES['skype-2004'];
-const PARAMS: readonly Param[] = Object.entries(base)
+/** Every settable parameter, in protocol/params.ts's order (sections/compare.ts varies one). */
+export const PARAMS: readonly Param[] = Object.entries(base)
   .filter(([key]) => !NOT_SETTABLE.includes(key))
   .map(([key, example]) => paramOf(key, example));
 
