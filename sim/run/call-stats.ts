@@ -228,7 +228,7 @@ function pathShares(counts: Readonly<Record<string, number>>): { answered: numbe
  *                     ("callerClass>calleeClass", as the caller knew them)
  *   refusedByCallee   callee-side refusals by reason; endedBy: how answered calls ended, per party
  *   quality           per direction (each sample is what one party received over a call):
- *                     delay, loss, jitter and MOS by path and by relay policy (none: not
+ *                     delay, loss, jitter and MOS, all, by path and by relay policy (none: not
  *                     relayed); the host's side of PSTN calls counts here too, as direct
  *   pstn              by direction (out: SkypeOut, in: SkypeIn): set-up time, gateway-side
  *                     outcomes, host-side failures by cause
@@ -244,6 +244,7 @@ export function callsSection(m: MetricsRecorder) {
     Object.entries(QUALITY_METRICS).map(([key, metric]) => [
       key,
       {
+        all: summarize(m.values(metric)),
         byPath: Object.fromEntries(labelValues(m, metric, 'path').map((p) => [p, summarize(m.values(metric, { path: p }))])),
         byPolicy: Object.fromEntries(labelValues(m, metric, 'policy').map((p) => [p, summarize(m.values(metric, { policy: p }))])),
       },

@@ -6,12 +6,15 @@
  * other than 0). The directory is committed when the engine returns, and flagged incomplete
  * (sim/output/run-directory.ts) when it throws or Ctrl-C stopped it. A failure prints the
  * seed and the command that replays the run.
+ *
+ * A scenario with a `compare` section runs once per compared value (compare.ts).
  */
 
 import { join } from 'node:path';
 import { RunDirectory, RunDirectoryError } from '../../output/run-directory.js';
 import type { Scenario } from '../../scenario/index.js';
 import { loadEngine, type RunScenario } from '../engine.js';
+import { runComparison } from './compare.js';
 import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { createProgress, SILENT_PROGRESS, wantsProgress } from '../progress.js';
@@ -39,6 +42,11 @@ export async function runCommand(args: RunArgs, io: CliIo, engineLoader: () => P
   }
   const scenario = loaded.scenario;
   const replay = `seed ${scenario.seed}, run ${run}\nreplay: ${replayCommand({ ...args, seed: scenario.seed, run })}\n`;
+
+  if (scenario.compare) {
+    const outPath = args.out ?? defaultRunPath(scenario, run);
+    return runComparison(scenario, { outPath, outGiven: args.out !== undefined, run, quiet: args.quiet, check: args.check === true, replay }, io, engineLoader);
+  }
 
   let out: RunDirectory;
   try {
