@@ -7,6 +7,7 @@
  */
 
 import yargs, { type Argv } from 'yargs';
+import { reportCommand } from './commands/report.js';
 import { runCommand } from './commands/run.js';
 import { schemaCommand } from './commands/schema.js';
 import { validateCommand } from './commands/validate.js';
@@ -53,6 +54,8 @@ function dispatch(argv: Parsed['argv'], io: CliIo): number | Promise<number> {
       );
     case 'validate':
       return validateCommand({ file, set, print: argv.print === true }, io);
+    case 'report':
+      return reportCommand({ which: String(argv.which), quick: argv.quick === true, out: argv.out as string | undefined }, io);
     case 'viz':
       return vizCommand({ runDirs: ([] as unknown[]).concat(argv.runs ?? []).map(String), port: argv.port as number | undefined, dev: argv.dev === true }, io);
     default:
@@ -107,10 +110,17 @@ function parser(): Argv {
         .example('$0 viz runs/churn-1', 'open one run')
         .example('$0 viz runs/churn-1 runs/churn-2', 'open churn-1, compare with churn-2'),
     )
+    .command('report <which>', 'Regenerate a report that sets the simulator beside published measurements', (y) =>
+      y
+        .positional('which', { type: 'string', choices: ['baset'], describe: 'baset: Baset & Schulzrinne 2004 (PROTOCOL.md BS ids)' })
+        .option('quick', { type: 'boolean', default: false, describe: '3 repetitions instead of 30 (for CI)' })
+        .option('out', { type: 'string', requiresArg: true, describe: 'Output directory (default: reports/baset)' })
+        .example('$0 report baset', 'reports/baset/report.md, results.json, figures/*.svg'),
+    )
     .command('schema', 'Print the JSON Schema of scenario files, for editors', (y) =>
       y.example('$0 schema > scenario.schema.json', 'then: # yaml-language-server: $schema=./scenario.schema.json'),
     )
-    .demandCommand(1, 'Name a command: run, validate, viz or schema')
+    .demandCommand(1, 'Name a command: run, validate, viz, report or schema')
     .strict()
     .help()
     .version(packageVersion())

@@ -1,0 +1,39 @@
+/**
+ * All the runs of the report, seeded: seed = base + repetition. Sessions (session.ts) run in
+ * every setup `repetitions` times (30, or 3 with --quick) and give the distributions; the
+ * fall-back and host-cache runs (fallback.ts) run once each, since what they measure is exact.
+ */
+
+import { runFallback, runHostCache, type FallbackResult, type HostCacheResult } from './fallback.js';
+import { SETUP_NAMES, type LabSetup, type SetupName } from './lab.js';
+import { runSession, type SessionResult } from './session.js';
+
+export interface MeasureOptions {
+  readonly repetitions: number;
+  readonly baseSeed: number;
+  /** Public hosts of the host-cache run (the lab's `peers` count unless smaller for --quick). */
+  readonly peers: number;
+  readonly onProgress?: (what: string) => void;
+}
+
+export interface Measurements {
+  readonly sessions: Readonly<Record<SetupName, readonly SessionResult[]>>;
+  readonly fallback: { readonly fresh: FallbackResult; readonly populated: FallbackResult };
+  readonly hostCache: HostCacheResult;
+  readonly seeds: readonly number[];
+}
+
+export function measure(lab: Readonly<Record<SetupName, LabSetup>>, o: MeasureOptions): Measurements {
+  const seeds = Array.from({ length: o.repetitions }, (_, i) => o.baseSeed + i);
+  const sessions = {} as Record<SetupName, SessionResult[]>;
+  for (const name of SETUP_NAMES) {
+    o.onProgress?.(`sessions: ${name}`);
+    // Ladder diagrams come from the first repetition's trace.
+    sessions[name] = seeds.map((seed, i) => runSession(lab[name], seed, i === 0));
+  }
+  o.onProgress?.('fall-back ladders');
+  const fallback = { fresh: runFallback(lab.public, o.baseSeed, 'fresh'), populated: runFallback(lab.public, o.baseSeed, 'populated') };
+  o.onProgress?.(`host cache (${o.peers} peers)`);
+  const hostCache = runHostCache(lab.public, o.baseSeed, o.peers);
+  return { sessions, fallback, hostCache, seeds };
+}
