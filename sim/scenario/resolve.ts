@@ -43,7 +43,7 @@ export interface ParsedScenario {
   readonly protocol: ProtocolOverrides;
   readonly events: readonly ScheduledEvent[];
   readonly output: OutputSettings;
-  readonly compare?: ParsedCompare;
+  readonly compare?: ParsedCompare | null;
 }
 
 /** What a scenario is called when neither the file nor the loader names it. */

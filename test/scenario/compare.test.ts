@@ -82,3 +82,11 @@ describe('compare: errors', () => {
     expect(errorsOf(r)).toEqual([expect.stringContaining('compare.relayPolicy[1]: expected one of random-public | lowest-rtt | least-loaded, got "nearest"')]);
   });
 });
+
+describe('compare: null', () => {
+  it('means one run, from the file or from --set compare=null', () => {
+    expect(load('compare: null\n').compare).toBeNull();
+    const r = loadScenarioText(`${BASE}compare: { relayPolicy: [random-public, lowest-rtt] }\n`, 'c.yaml', [{ path: ['compare'], value: null, label: '--set compare=null' }]);
+    expect(r.ok && r.scenario.compare).toBeNull();
+  });
+});

@@ -10,6 +10,7 @@
  * (`snUptimeThreshold: [10min, 1h]`); its values are checked like that key's value, and each
  * variant's parameters by the protocol's own `makeParams`. Exactly one key, with 2 or more
  * distinct values. A listed value replaces whatever the `protocol` section sets for that key.
+ * `compare: null` (or `--set compare=null`) means no comparison: one run.
  */
 
 import { z } from 'zod';
@@ -42,17 +43,20 @@ export const compareSection = z
     // Only a section that parsed: after an unknown key (a typo) "expected one parameter" would
     // repeat the did-you-mean in worse words.
   }, { when: (payload) => payload.issues.length === 0 })
+  // null (`--set compare=null`) runs the scenario once, as if the section were absent.
+  .nullable()
   .optional();
 
 export type CompareResult = { readonly ok: true; readonly compare: Compare | null } | { readonly ok: false; readonly path: PathSegment[]; readonly message: string };
 
 /** Checks each variant's protocol parameters as a run would build them. */
-export function resolveCompare(given: ParsedCompare | undefined, profile: ProfileName, protocol: ProtocolOverrides): CompareResult {
-  const parameter = given && Object.keys(given).find((k) => given[k] !== undefined);
+export function resolveCompare(given: ParsedCompare | null | undefined, profile: ProfileName, protocol: ProtocolOverrides): CompareResult {
+  if (!given) return { ok: true, compare: null };
+  const parameter = Object.keys(given).find((k) => given[k] !== undefined);
   // No key: the section's own issues (unknown key, empty) already fail the parse.
   if (parameter === undefined) return { ok: true, compare: null };
   const param = PARAMS.find((p) => p.inputKey === parameter)!;
-  const values = given![parameter]!;
+  const values = given[parameter]!;
   for (let i = 0; i < values.length; i++) {
     const r = protocolFor(profile, { ...protocol, [param.key]: values[i] });
     if (!r.ok) {
