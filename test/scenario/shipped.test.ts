@@ -69,4 +69,23 @@ describe('shipped scenarios', () => {
     expect(s.events).toEqual([{ atMs: 40 * 60_000, action: 'crash-supernodes', shareRatio: 0.33 }]);
     expect(s.churn.mode).toBe('off');
   });
+
+  it('relay-selection: the three relay policies on one seed, a NATed population calling buddies, SNs to relay', () => {
+    const s = load('relay-selection.yaml');
+    const hosts = totalHosts(s);
+    expect(hosts).toBeGreaterThanOrEqual(300);
+    expect(hosts).toBeLessThanOrEqual(2000);
+    const natted = hostsWhere(s.hosts, (g) => g.nat.filter((m) => m.value.kind === 'nat').reduce((a, m) => a + m.ratio, 0));
+    expect(natted / hosts).toBeGreaterThan(0.5);
+    const udpBlocked = hostsWhere(s.hosts, (g) => g.firewall.filter((m) => m.value === 'udp-blocked').reduce((a, m) => a + m.ratio, 0));
+    expect(udpBlocked).toBeGreaterThan(0);
+    expect(s.network.regions.length).toBeGreaterThanOrEqual(3);
+    expect(s.compare).toMatchObject({ parameter: 'relayPolicy', values: ['random-public', 'lowest-rtt', 'least-loaded'] });
+    expect(s.protocol.snUptimeThresholdMs).toBeLessThanOrEqual(10 * 60_000);
+    expect(s.protocol.mediaMode).toBe('flow');
+    expect(s.workload.calls).toMatchObject({ peerChoice: 'buddies' });
+    expect(s.workload.calls.ratePerHostHour).toBeGreaterThan(0);
+    expect(s.durationMs).toBeGreaterThanOrEqual(60 * 60_000);
+    expect(s.durationMs).toBeLessThanOrEqual(2 * 60 * 60_000);
+  });
 });
