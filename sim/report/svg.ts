@@ -27,7 +27,7 @@ interface Frame {
   readonly bottom: number;
 }
 
-const FRAME: Frame = { width: 720, height: 400, left: 60, right: 190, top: 36, bottom: 48 };
+const FRAME: Frame = { width: 960, height: 420, left: 60, right: 360, top: 36, bottom: 48 };
 
 function axes(f: Frame, x: ScaleContinuousNumeric<number, number>, y: ScaleContinuousNumeric<number, number>, xLabel: string, yLabel: string, title: string, xTicks: number[]): string {
   const out: string[] = [];
@@ -154,7 +154,7 @@ export function ladderSvg(title: string, actors: readonly string[], arrows: read
   const top = 70;
   const left = 90;
   const shown = arrows.slice(0, LADDER_ARROWS_MAX);
-  const width = left + colW * actors.length + 40;
+  const width = Math.max(760, left + colW * actors.length + 40);
   const height = top + rowH * (shown.length + 2) + 30;
   const f: Frame = { width, height, left, right: 0, top, bottom: 0 };
   const xOf = (a: string) => left + colW * Math.max(0, actors.indexOf(a)) + colW / 2;

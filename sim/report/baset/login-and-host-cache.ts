@@ -178,7 +178,7 @@ export function loginRows(m: Measurements): Row[] {
       verdict: verdictOf(inRange('public') && inRange('port-restricted-nat')),
       explanation: inRange('public') && inRange('port-restricted-nat')
         ? ''
-        : 'The modelled login is the protocol exchange alone: a probe, a TCP connection, the LS over TCP, attach, the NAT test (about 1 s of retransmit waits behind a NAT), presence - a handful of RTTs of 20-150 ms. The study timed the 2004 client, whose login also included work the model leaves out (the application starting, the buddy list and profile exchange, more SN contacts); no parameter was changed to close the gap.',
+        : `The modelled login is the protocol exchange alone: a probe, a TCP connection, the LS over TCP, attach, the NAT test, presence - a handful of RTTs of 20-150 ms on a public address; behind the port-restricted NAT two NAT tests go unanswered (filtered), each waiting natTestSends x natTestRetransmitMs = 2 s, which is most of its ${sec(t['port-restricted-nat'].median)} s. The study timed the 2004 client, whose login also included work the model leaves out (the application starting, the buddy list and profile exchange, more SN contacts); no parameter was changed to close the gap.`,
     }),
   );
   const fw = (name: SetupName) => t[name].median / Math.max(t.public.median, t['port-restricted-nat'].median);
@@ -190,7 +190,7 @@ export function loginRows(m: Measurements): Row[] {
       measured: `median UDP-blocked ${sec(t['nat-udp-blocked'].median)} s, TCP-80/443-only ${sec(t['nat-tcp-80-443'].median)} s: ${fw('nat-udp-blocked').toFixed(1)}x and ${fw('nat-tcp-80-443').toFixed(1)}x the slower of public / NAT (${(t['nat-udp-blocked'].median / t.public.median).toFixed(1)}x and ${(t['nat-tcp-80-443'].median / t.public.median).toFixed(1)}x public)`,
       toleranceClass: 'shape',
       verdict: verdictOf(shapeOk),
-      explanation: `"Much longer" read as at least twice the slower of the public and NAT medians. ${shapeOk ? '' : 'Behind the UDP-blocking firewall the one extra cost is the unanswered probe (5 s); the NAT setup pays about 4 s of NAT-test waits itself, so the ratio to it stays small. With TCP to 80/443 only, the SYN to the SN\'s own port times out first (3 s + 6 s + 12 s), which makes it much longer.'}`,
+      explanation: `"Much longer" read as at least twice the slower of the public and NAT medians. ${shapeOk ? '' : 'Behind the UDP-blocking firewall the one extra cost is the unanswered probe (5 s); the NAT setup pays about 4 s of NAT-test waits itself, so the ratio to it stays small. With TCP to 80/443 only, the SYN to the SN\'s own port has to time out first (the TCP model\'s SYN retries), which makes it much longer.'}`,
     }),
   );
 

@@ -155,7 +155,7 @@ function drawFigures(m: Measurements): Record<string, string> {
   if (first) {
     const series = SETUP_NAMES.flatMap((n) => {
       const s = m.sessions[n][0];
-      return s ? [{ label: `${n}: caller → (${s.call.path})`, points: s.call.series.map((p) => [p.tS + 0.5, p.caller / 1000] as const) }] : [];
+      return s ? [{ label: `${SETUP_TITLES[n]} (${s.call.path})`, points: s.call.series.map((p) => [p.tS + 0.5, p.caller / 1000] as const) }] : [];
     });
     out['media-rate-hold.svg'] = lineChart(series, {
       title: 'Voice rate over a call with hold (first seed, caller\'s side)',
@@ -232,7 +232,7 @@ function markdown(m: Measurements, rows: readonly Row[], meta: Record<string, un
   L.push('');
   L.push('## Ladder diagrams');
   L.push('');
-  L.push('Drawn from the first repetition\'s trace (packets sent or dropped; TCP\'s bare acknowledgements left out). Times are seconds from the first arrow. A red dashed arrow ending in × is a packet dropped on its way (reason given).');
+  L.push('Drawn from the first repetition\'s trace (packets sent or dropped; TCP\'s bare acknowledgements left out; of the voice frames only the first on each hop). Times are seconds from the first arrow. A red dashed arrow ending in × is a packet dropped on its way (reason given).');
   L.push('');
   for (const n of SETUP_NAMES) {
     L.push(`### ${SETUP_TITLES[n]}`);

@@ -129,6 +129,8 @@ export function arrowsOf(events: readonly TraceEvent[], actors: Actors, fromMs: 
     if (e.t < fromMs - 0.001 || e.t > toMs + 0.001) continue;
     if (e.ev !== 'send' && e.ev !== 'drop') continue;
     if (e.msg === 'tcp-ack') continue;
+    // Voice frames: the first of each hop shows the path; the rest would bury the signalling.
+    if (e.msg === 'mediaFrame' && out.some((a) => a.msg === 'mediaFrame' && a.from === actors.of(e.from, e.src) && a.to === actors.of(e.to, e.dst))) continue;
     const from = actors.of(e.from, e.src);
     const to = actors.of(e.ev === 'drop' && e.to === -1 ? undefined : e.to, e.dst);
     if (!involve.has(from) && !involve.has(to)) continue;
