@@ -289,7 +289,8 @@ export function callsSection(m: MetricsRecorder) {
  *                   calls whose party joined the relay); bytes per relay (both directions, on
  *                   the wire, for the calls that ended at the relay before the run did);
  *                   concurrent calls at a relay when it accepted a new one
- *   rttStretch      per call, see the file header: relayed (all, and by path), direct baseline
+ *   rttStretch      per call, see the file header: relayed (all, and by path), and the
+ *                   baseline of the same measure over direct and hole-punched calls
  *   selection       per selection, by policy: time from the start of probing to the decision,
  *                   and probes sent
  *   mosByPolicy     per direction of a relayed call (summary and CDF)

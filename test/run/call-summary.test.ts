@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { callLines, summaryText } from '../../sim/cli/summary-text.js';
 import { MetricsRecorder } from '../../sim/metrics/recorder.js';
 import { RunDirectory } from '../../sim/output/run-directory.js';
-import { directRttMs, searchSection } from '../../sim/run/call-stats.js';
+import { CallStats, directRttMs, searchSection } from '../../sim/run/call-stats.js';
 import { runScenario, type RunSummary } from '../../sim/run/run.js';
 import type { World } from '../../sim/world/world.js';
 import { load, TINY_CALLS } from './tiny-calls.js';
@@ -159,6 +159,26 @@ describe('chat and search', () => {
 });
 
 describe('metrics.csv call gauges', () => {
+  it('count a call once for its two parties, PSTN calls too, and forget calls that are over', () => {
+    const calls: Record<number, { id: number; peer: string; path: string } | undefined> = {
+      0: { id: 7, peer: 'b', path: 'relayedUdp' },
+      1: { id: 7, peer: 'a', path: 'relayedUdp' },
+      2: { id: 9, peer: '+15550100', path: 'direct' },
+      3: { id: 11, peer: 'e', path: 'direct' },
+    };
+    const names = ['a', 'b', 'c', 'd'];
+    const world = { hostOnNet: (h: number) => ({ name: names[h], runtime: { node: { call: calls[h] } } }) } as unknown as World;
+    const stats = new CallStats();
+    for (const [host, callId] of [[0, 7], [1, 7], [2, 9], [3, 10]]) stats.note(host, 'callAnswered', { callId });
+    // Host 3 answered call 10 but is in call 11 now (10 ended unseen): not counted.
+    expect(stats.gauges(world)).toEqual({ inProgress: 2, relayedInProgress: 1 });
+    calls[0] = undefined;
+    expect(stats.gauges(world)).toEqual({ inProgress: 2, relayedInProgress: 1 });
+    calls[1] = undefined;
+    calls[2] = undefined;
+    expect(stats.gauges(world)).toEqual({ inProgress: 0, relayedInProgress: 0 });
+  });
+
   it('append calls_in_progress and relayed_calls_in_progress after every older column', () => {
     const header = csv[0];
     expect(header.slice(-2)).toEqual(['calls_in_progress', 'relayed_calls_in_progress']);
