@@ -80,7 +80,7 @@ import { FRAME_HEADER_BYTES } from '../wire/obfuscation.js';
 import type { NatClass } from './nat-detection.js';
 import { RelaySelection, type RelayDecision, type RelaySelectionStep } from './relay-selection.js';
 import { NOWHERE } from './routing.js';
-import { formatEndpoint, isUsableEndpoint, randomU32, sameEndpoint } from './support.js';
+import { formatEndpoint, isUsableEndpoint, randomU32, sameEndpoint, unexpected } from './support.js';
 import type { TimerSet } from './super-node.js';
 import type { Transport } from './transport.js';
 
@@ -294,7 +294,15 @@ export class CallService {
    */
   onSignal(ctx: Ctx, msg: Message, via: { readonly from: string; readonly fromSuperNode: Endpoint } | { readonly conn: ConnId }): boolean {
     const c = this.call;
-    if ('from' in via && c && (c.kind === 'peer' ? via.from === c.peer : via.from === '')) c.peerSuperNode = via.fromSuperNode;
+    const fromPeer = !('from' in via) || (c !== undefined && (c.kind === 'peer' ? via.from === c.peer : via.from === ''));
+    if ('from' in via && c && fromPeer) c.peerSuperNode = via.fromSuperNode;
+    // A routed message about the call in progress must come from its other party (the SNs stamp
+    // the sender's authenticated name): a third party that learnt the call id cannot end, hold,
+    // refuse or move the call. (On a direct connection the host hands over only the call's own.)
+    if (!fromPeer && c && msg.type !== 'callInvite' && 'callId' in msg && msg.callId === c.id) {
+      unexpected(ctx, msg.type, 'notFromPeer');
+      return true;
+    }
     switch (msg.type) {
       case 'callInvite':
         this.onInvite(ctx, msg, via);
