@@ -188,6 +188,57 @@ describe('(a) a forged or foreign credential never gets a call answered', () => 
   });
 });
 
+describe('(a) a third party that knows the call id cannot end, hold, refuse or move the call', () => {
+  // c calls b, both behind NATs: signalling is routed through the SNs, where `from` is the
+  // sender's name. The intruder speaks to the victim's SN as a peer SN would, under a name that is
+  // not the other party's.
+  const sw = new SmallWorld({ seed: 32, superNodes: 3, hosts: [{ name: 'b', nat: 'port-restricted-cone' }, { name: 'c', nat: 'port-restricted-cone' }], buddiesPerHost: 1 });
+  const stranger = sw.addStranger();
+  beforeAll(() => {
+    sw.advance(1_000);
+    sw.login('b');
+    sw.login('c');
+    sw.until(() => sw.state('b') === 'online' && sw.state('c') === 'online' && sw.node('c').contactOf('b-0') !== undefined, 120_000);
+    sw.act('c', { type: 'call', callee: 'b-0', durationMs: 3_600_000 });
+    sw.until(() => sw.node('b').call?.phase === 'active' && sw.node('c').call?.phase === 'active', 20_000);
+  });
+
+  it('changes nothing, whatever it sends to either party', () => {
+    const before = { b: sw.node('b').call, c: sw.node('c').call };
+    expect(before.b?.path).toBe('relayedUdp');
+    fc.assert(
+      fc.property(
+        fc.constantFrom('b', 'c'),
+        fc.constantFrom('callEnd', 'callHold', 'callRelayChanged', 'callRefused'),
+        fc.string({ minLength: 1, maxLength: 12 }).filter((n) => n !== 'b-0' && n !== 'c-0'),
+        (victim, type, intruder) => {
+          const call = sw.node(victim).call!;
+          const payloads: Record<string, Message> = {
+            callEnd: { type: 'callEnd', callId: call.id, reason: 1 },
+            callHold: { type: 'callHold', callId: call.id, held: true },
+            callRelayChanged: { type: 'callRelayChanged', callId: call.id, relay: { ip: stranger.ip, port: 40_000 } },
+            callRefused: { type: 'callRefused', callId: call.id, reason: CALL_REFUSAL.busy },
+          };
+          const sn = sw.node(victim).currentSuperNode!;
+          const routed: Message = { type: 'routed', from: intruder, fromSuperNode: sw.bootstrap.find((e) => e.ip !== sn.ip)!, to: `${victim}-0`, toSuperNode: sn, hops: 0, payload: encodeMessage(payloads[type]) };
+          const since = sw.nowMs;
+          const conn = writeAfterChallenge(stranger, sn, encode(routed));
+          sw.advance(1_000);
+          stranger.close(conn);
+          // Delivered to the victim, and turned away there.
+          expect(sw.nodeEvents(victim, 'unexpected').filter((e) => e.tMs >= since).map((e) => `${e.detail?.input} ${e.detail?.state}`)).toEqual([`${type} notFromPeer`]);
+          for (const h of ['b', 'c'] as const) {
+            expect(sw.node(h).call).toEqual(before[h]);
+            expect(sw.nodeEvents(h, 'callEnded')).toEqual([]);
+          }
+        },
+      ),
+      { numRuns: 12 },
+    );
+    sw.assertNoViolations();
+  });
+});
+
 // --- (b) - (d): generated pairs of host classes, policies and faults ------------------------------
 
 const CLASSES: Record<string, Omit<SmallHostSpec, 'name'>> = {
