@@ -286,10 +286,11 @@ function answeredAt(sw: SmallWorld, host: string, sinceMs: number): number {
 }
 
 describe.each([
-  { label: 'direct', nat: 'none' },
-  { label: 'relayed', nat: 'port-restricted-cone' },
-])('media on a $label call (BS-25 - BS-28)', ({ nat }) => {
-  const { sw, cursor } = pairWorld(nat);
+  { label: 'direct', nat: 'none', mediaMode: 'packets' },
+  { label: 'relayed', nat: 'port-restricted-cone', mediaMode: 'packets' },
+  { label: 'relayed, flow mode,', nat: 'port-restricted-cone', mediaMode: 'flow' },
+])('media on a $label call (BS-25 - BS-28)', ({ nat, mediaMode }) => {
+  const { sw, cursor } = pairWorld(nat, { mediaMode });
   const voiceBytesPerSec = sw.params.voiceBitsPerSec / 8;
   const holdMs = sw.params.holdPacketIntervalMs;
   cursor.next();
