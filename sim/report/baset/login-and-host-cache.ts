@@ -37,19 +37,32 @@ export function loginRows(m: Measurements): Row[] {
 
   // BS-3
   const pub = m.sessions.public;
-  const samePort = pub.every((s) => s.calleePorts.udp === s.calleePorts.tcp && s.calleePorts.tcp > 0);
+  const samePort = pub.every((s) => s.calleePorts.udp === s.calleePorts.tcp && s.calleePorts.tcp > 0) && m.ports.clientPort === m.ports.clientUdpSourcePort;
   const ports = [...new Set(pub.map((s) => s.calleePorts.tcp))];
   const notBootstrap = ports.every((p) => p !== PUBLISHED.bootstrapPort);
-  const via80 = m.sessions['nat-tcp-80-443'].every((s) => PUBLISHED.fallbackTcpPorts.includes(s.subsequent.snPort));
   rows.push(
     row({
-      id: 'BS-3',
-      published: 'a client has one UDP and one TCP port, the same number, chosen at random at install; an SN also accepts TCP on 80 and 443',
-      measured: `callee's UDP port = the TCP port a direct call reached in ${pub.filter((s) => s.calleePorts.udp === s.calleePorts.tcp).length}/${pub.length} runs; ${ports.length} distinct port(s) over ${pub.length} seeds (${ports.slice(0, 5).join(', ')}${ports.length > 5 ? ', ...' : ''}); SN reached on TCP ${[...new Set(m.sessions['nat-tcp-80-443'].map((s) => s.subsequent.snPort))].join('/')} from behind the 80/443-only firewall`,
+      id: 'BS-3a',
+      published: 'a client has one UDP and one TCP port, the same number, chosen at random at install',
+      measured: `callee's UDP port = the TCP port a direct call reached in ${pub.filter((s) => s.calleePorts.udp === s.calleePorts.tcp).length}/${pub.length} runs; ${ports.length} distinct port(s) over ${pub.length} seeds (${ports.slice(0, 5).join(', ')}${ports.length > 5 ? ', ...' : ''})`,
       toleranceClass: 'exact',
-      verdict: verdictOf(samePort && notBootstrap && (ports.length > 1 || pub.length === 1) && via80),
-      explanation:
-        'Ports from the trace: the source port of the callee\'s first UDP probe and the destination port of the caller\'s TCP SYN of a direct call (public setup). An SN\'s port 443 is not exercised: port 80 always got through first.',
+      verdict: verdictOf(samePort && notBootstrap && (ports.length > 1 || pub.length === 1)),
+      explanation: 'Public setup, from the trace: the source port of the callee\'s first UDP probe and the destination port of the caller\'s TCP SYN of a direct call.',
+    }),
+  );
+  const open = (target: string, which: string) => m.ports.probes.find((p) => p.target === target && p.which === which)?.open === true;
+  const answers = (target: string) => m.ports.probes.filter((p) => p.target === target).map((p) => `${p.port} ${p.open ? 'open' : 'closed'}`).join(', ');
+  const clientOk = open('client', '80') && open('client', '443');
+  rows.push(
+    row({
+      id: 'BS-3b',
+      published: 'a client on a public address also listens on TCP 80 and 443',
+      measured: `TCP connections from the campus to an online public client (not an SN): ${answers('client')}; to a bootstrap SN: ${answers('sn')}`,
+      toleranceClass: 'exact',
+      verdict: verdictOf(clientOk && open('sn', '80') && open('sn', '443')),
+      explanation: clientOk
+        ? ''
+        : 'The host opens TCP 80 and 443 only while it serves as an SN (protocol/roles/ordinary-host.ts: "Serving as an SN adds TCP 80 and 443"), so a public client that is not an SN refuses them; PROTOCOL.md (BS-3) has every public client listen there. The SNs, which the BS-9 fall-backs need, do.',
     }),
   );
 

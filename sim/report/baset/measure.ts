@@ -1,11 +1,13 @@
 /**
  * All the runs of the report, seeded: seed = base + repetition. Sessions (session.ts) run in
  * every setup `repetitions` times (30, or 3 with --quick) and give the distributions; the
- * fall-back and host-cache runs (fallback.ts) run once each, since what they measure is exact.
+ * fall-back, host-cache and port runs (fallback.ts, ports.ts) run once each, since what they
+ * measure is exact.
  */
 
 import { runFallback, runHostCache, type FallbackResult, type HostCacheResult } from './fallback.js';
 import { SETUP_NAMES, type LabSetup, type SetupName } from './lab.js';
+import { runPorts, type PortsResult } from './ports.js';
 import { runSession, type SessionResult } from './session.js';
 
 export interface MeasureOptions {
@@ -20,6 +22,7 @@ export interface Measurements {
   readonly sessions: Readonly<Record<SetupName, readonly SessionResult[]>>;
   readonly fallback: { readonly fresh: FallbackResult; readonly populated: FallbackResult };
   readonly hostCache: HostCacheResult;
+  readonly ports: PortsResult;
   readonly seeds: readonly number[];
 }
 
@@ -35,5 +38,7 @@ export function measure(lab: Readonly<Record<SetupName, LabSetup>>, o: MeasureOp
   const fallback = { fresh: runFallback(lab.public, o.baseSeed, 'fresh'), populated: runFallback(lab.public, o.baseSeed, 'populated') };
   o.onProgress?.(`host cache (${o.peers} peers)`);
   const hostCache = runHostCache(lab.public, o.baseSeed, o.peers);
-  return { sessions, fallback, hostCache, seeds };
+  o.onProgress?.('ports');
+  const ports = runPorts(lab.public, o.baseSeed);
+  return { sessions, fallback, hostCache, ports, seeds };
 }
