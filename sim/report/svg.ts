@@ -146,7 +146,7 @@ export interface LadderArrow {
 }
 
 /** Most arrows one diagram draws; the rest are summarised in a closing line. */
-export const LADDER_ARROWS_MAX = 90;
+export const LADDER_ARROWS_MAX = 120;
 
 export function ladderSvg(title: string, actors: readonly string[], arrows: readonly LadderArrow[], startMs: number): string {
   const colW = 130;

@@ -21,7 +21,7 @@
 import type { Endpoint } from '../../../protocol/node.js';
 import { SmallWorld } from '../../testing/small-world.js';
 import type { LabSetup } from './lab.js';
-import { ipString, type TraceEvent } from './session.js';
+import { Actors, arrowsOf, ipString, type Ladder, type TraceEvent } from './session.js';
 
 export interface LadderStep {
   readonly tMs: number;
@@ -42,6 +42,8 @@ export interface FallbackResult {
   readonly failedRounds: number;
   readonly failedAtMs: number;
   readonly startedMs: number;
+  /** Rounds 1 and 2 as the trace saw them, for the ladder diagram. */
+  readonly ladder: Ladder;
 }
 
 export function runFallback(setup: LabSetup, seed: number, kind: 'fresh' | 'populated'): FallbackResult {
@@ -59,7 +61,19 @@ export function runFallback(setup: LabSetup, seed: number, kind: 'fresh' | 'popu
   const events = sw.traceEvents() as TraceEvent[];
   const mine = events.filter((e) => e.ev === 'node' && e.host === id);
   const failed = mine.find((e) => e.event === 'loginFailed');
+  const actors = new Actors(sw, ['caller-0']);
+  const hcNames = hostCache.map((e, i) => [ipString(e.ip), `HC entry ${i}`] as const);
+  const bootNames = sw.bootstrap.map((e, i) => [ipString(e.ip), `bootstrap ${i}`] as const);
+  for (const [ip, name] of [...hcNames, ...bootNames]) actors.byIp.set(ip, name);
+  const round3 = mine.find((e) => e.event === 'loginStep' && e.detail.round === 3)?.t ?? Infinity;
+  const ladder: Ladder = {
+    title: kind,
+    startMs: startedMs,
+    arrows: arrowsOf(events, actors, startedMs, round3 - 0.01, new Set(['caller'])),
+    actors: ['caller', ...hcNames.map((x) => x[1]), ...bootNames.filter(([ip]) => !hcNames.some((h) => h[0] === ip)).map((x) => x[1])],
+  };
   return {
+    ladder,
     case: kind,
     hostCache: hostCache.map((e) => `${ipString(e.ip)}:${e.port}`),
     bootstrap: sw.bootstrap.map((e) => `${ipString(e.ip)}:${e.port}`),

@@ -14,8 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { cdfChart, ladderSvg, lineChart } from '../svg.js';
 import { writeAtomic } from '../write.js';
 import { callRows, callSetupTimes } from './calls.js';
-import type { FallbackResult } from './fallback.js';
-import { loadLab, SETUP_NAMES, SETUP_TITLES, type SetupName } from './lab.js';
+import { loadLab, SETUP_NAMES, SETUP_TITLES, type LabSetup, type SetupName } from './lab.js';
 import { loginRows, loginTimes } from './login-and-host-cache.js';
 import { measure, type Measurements } from './measure.js';
 import { natRows } from './nat-and-firewall.js';
@@ -85,10 +84,23 @@ export function runBasetReport(o: BasetReportOptions): BasetReport {
     version: o.version,
     scenarios: SETUP_NAMES.map((n) => relative(join(scenarioDir, '..', '..'), lab[n].file)),
     hostCachePeers: peers,
+    lab: labWords(lab.public),
+    bootstrapSns: lab.public.base.superNodes ?? 0,
   };
   put('results.json', JSON.stringify({ ...meta, rows, raw: rawNumbers(m) }, null, 2) + '\n');
   put('report.md', markdown(m, rows, meta, Object.keys(figures), wallSeconds));
   return { rows, files, wallSeconds };
+}
+
+/** The lab's network in words, from the setup file as loaded. */
+function labWords(setup: LabSetup): string {
+  const regions = setup.base.regions ?? [];
+  const rtt = setup.base.rttMs ?? [];
+  const home = regions.indexOf(String(setup.caller.region));
+  const net = setup.base.network as { jitter?: unknown; bandwidthClasses?: Record<string, unknown> } | undefined;
+  const link = net?.bandwidthClasses?.[String(setup.caller.link)];
+  const rtts = regions.map((r, i) => `${r} ${rtt[home]?.[i]} ms`).join(', ');
+  return `core RTT from ${regions[home]}: ${rtts}; LS in ${setup.base.loginServerRegion}, bootstrap SNs in ${(setup.base.superNodeRegions ?? regions).join(', ')}; the machines' link ${setup.caller.link} ${JSON.stringify(link ?? '')}; jitter ${JSON.stringify(net?.jitter ?? 'none')}`;
 }
 
 function idOrder(id: string): number {
@@ -118,19 +130,6 @@ function rawNumbers(m: Measurements) {
     ladders: bySetup((n) => m.sessions[n][0]?.ladders),
     mediaSeries: bySetup((n) => m.sessions[n][0]?.call.series),
   };
-}
-
-function fallbackLadder(f: FallbackResult, title: string): Ladder {
-  const name = (entry: string) => {
-    const b = f.bootstrap.indexOf(entry);
-    if (b >= 0) return `bootstrap ${b}`;
-    return `HC entry ${f.hostCache.indexOf(entry)}`;
-  };
-  const arrows = f.steps
-    .filter((s) => s.round <= 2)
-    .map((s) => ({ tMs: s.tMs, from: 'caller', to: name(s.entry), msg: `${s.transport === 'udp' ? 'probe' : 'connect'} r${s.round}`, proto: s.transport, port: s.port, dropped: s.transport === 'udp' ? 'no answer' : 'refused' }));
-  const actors = ['caller', ...f.hostCache.map(name), ...f.bootstrap.filter((b) => !f.hostCache.includes(b)).map(name)];
-  return { title, startMs: f.startedMs, arrows, actors };
 }
 
 function drawLadder(l: Ladder, title: string): string {
@@ -172,14 +171,14 @@ function drawFigures(m: Measurements): Record<string, string> {
     out[`ladder-login-subsequent-${n}.svg`] = drawLadder(l.subsequent, `Login, populated host cache - ${SETUP_TITLES[n]}`);
     out[`ladder-call-${n}.svg`] = drawLadder(l.call, `Call set-up - ${SETUP_TITLES[n]}`);
   }
-  out['ladder-fallback-fresh.svg'] = drawLadder(fallbackLadder(m.fallback.fresh, ''), 'Login fall-back, fresh install, every SN unreachable (rounds 1-2 of 5)');
-  out['ladder-fallback-populated.svg'] = drawLadder(fallbackLadder(m.fallback.populated, ''), 'Login fall-back, HC entries then bootstrap SNs, all unreachable (rounds 1-2 of 5)');
+  out['ladder-fallback-fresh.svg'] = drawLadder(m.fallback.fresh.ladder, 'Login fall-back, fresh install, every SN unreachable (rounds 1-2 of 5)');
+  out['ladder-fallback-populated.svg'] = drawLadder(m.fallback.populated.ladder, 'Login fall-back, HC entries then bootstrap SNs, all unreachable (rounds 1-2 of 5)');
   return out;
 }
 
 const cell = (s: string): string => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
-function markdown(m: Measurements, rows: readonly Row[], meta: Record<string, unknown> & { cryptoMode: string; repetitions: number; seeds: readonly number[]; quick: boolean; profile: string; version: string; hostCachePeers: number }, figures: readonly string[], wallSeconds: number): string {
+function markdown(m: Measurements, rows: readonly Row[], meta: Record<string, unknown> & { lab: string; bootstrapSns: number; cryptoMode: string; repetitions: number; seeds: readonly number[]; quick: boolean; profile: string; version: string; hostCachePeers: number }, figures: readonly string[], wallSeconds: number): string {
   const L: string[] = [];
   const count = (v: string) => rows.filter((r) => r.verdict === v).length;
   const exactDiffer = rows.filter((r) => r.toleranceClass === 'exact' && r.verdict === 'differ');
@@ -251,7 +250,7 @@ function markdown(m: Measurements, rows: readonly Row[], meta: Record<string, un
   L.push('');
   L.push('## The lab and the runs');
   L.push('');
-  L.push('The lab of the setup files: the two measured machines on a campus network (100 Mbit/s, sub-millisecond LAN), the Internet beyond at core RTTs of 20, 80 and 150 ms to the 7 bootstrap SNs and the LS, 1 ms mean exponential jitter, no loss. ');
+  L.push(`The lab of the setup files (${meta.lab}): the two measured machines on a campus network, the Internet beyond, the ${meta.bootstrapSns} bootstrap SNs and the LS there; no loss.`);
   L.push(`Each repetition of a setup is one session: the callee logs in; the caller installs and logs in (fresh install), stays 200 s online, logs out and quits; 60 s later it starts again and logs in (populated cache; the LS is visited again since a credential is not kept across starts); it then calls the callee (a buddy) for 40 s, on hold from 10 s to 22 s after the answer.`);
   L.push(`The fall-back runs make every SN unreachable (machine up, nothing listening). The host-cache run adds ${meta.hostCachePeers} public peers that become SNs after the profile's 1 h uptime threshold; it runs 2 simulated hours. The port run lets a stranger (no protocol node) open TCP connections to a public client and to an SN.`);
   L.push('');
