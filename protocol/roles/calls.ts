@@ -240,8 +240,8 @@ export class CallService {
 
   place(ctx: Ctx, callee: string, durationMs: number): void {
     const me = this.d.me();
-    if (!me) return this.failEarly(ctx, 'offline');
-    if (this.call) return this.failEarly(ctx, 'busy');
+    if (!me) return this.failEarly(ctx, 'offline', 'peer');
+    if (this.call) return this.failEarly(ctx, 'busy', 'peer');
     const call = this.newCall(ctx, 'caller', 'peer', callee, randomU32(ctx.rng), durationMs);
     ctx.out.push({ kind: 'trace', event: 'callPlaced', detail: { callId: call.id, callee } });
     this.d.timers.set(ctx, 'callSetup', this.d.params.callSetupTimeoutMs);
@@ -255,9 +255,9 @@ export class CallService {
 
   dialPstn(ctx: Ctx, number: string, durationMs: number): void {
     const me = this.d.me();
-    if (!me) return this.failEarly(ctx, 'offline');
-    if (this.call) return this.failEarly(ctx, 'busy');
-    if (!this.d.pstnGateway) return this.failEarly(ctx, 'noGateway');
+    if (!me) return this.failEarly(ctx, 'offline', 'pstnOut');
+    if (this.call) return this.failEarly(ctx, 'busy', 'pstnOut');
+    if (!this.d.pstnGateway) return this.failEarly(ctx, 'noGateway', 'pstnOut');
     const call = this.newCall(ctx, 'caller', 'pstnOut', number, randomU32(ctx.rng), durationMs);
     call.phase = 'inviting';
     call.path = 'direct';
@@ -441,6 +441,8 @@ export class CallService {
 
   onClosed(ctx: Ctx, conn: ConnId): void {
     const c = this.call!;
+    // Nothing more may be written on it, not even the last frames of a flow-mode run at the end.
+    if (c.out?.kind === 'tcp' && c.out.conn === conn) c.out.open = false;
     if (c.relay?.probeConns.delete(conn)) return;
     if (c.signalConn === conn) {
       c.signalConn = undefined;
@@ -993,8 +995,8 @@ export class CallService {
     this.release(ctx, call);
   }
 
-  private failEarly(ctx: Ctx, cause: string): void {
-    ctx.out.push({ kind: 'metric', name: 'callFailure', value: 1, labels: { cause, role: 'caller', kind: 'peer' } });
+  private failEarly(ctx: Ctx, cause: string, kind: Kind): void {
+    ctx.out.push({ kind: 'metric', name: 'callFailure', value: 1, labels: { cause, role: 'caller', kind } });
     ctx.out.push({ kind: 'trace', event: 'callFailed', detail: { cause, phase: 'idle' } });
   }
 
