@@ -144,6 +144,10 @@ export interface CallDeps {
   probeMediaMapping(ctx: Ctx): void;
 }
 
+const NO_NONCE = new Uint8Array(0);
+/** Call ids of routed invites a callee remembers, to refuse a replayed one (ours). */
+const SEEN_INVITES_MAX = 256;
+
 /** Reselections of the relay one call may make (ours). */
 const RESELECTIONS_MAX = 2;
 /** Interval of punch datagrams while hole punching (ours). */
@@ -212,8 +216,13 @@ interface Call {
   accepted: boolean;
 }
 
+/** How a call message reached us: routed (the SNs vouch for `from`) or on a direct connection (whose challenge nonce we sent). */
+export type SignalVia = { readonly from: string; readonly fromSuperNode: Endpoint } | { readonly conn: ConnId; readonly nonce?: Uint8Array };
+
 export class CallService {
   private call: Call | undefined;
+  /** Call ids of routed invites lately answered or refused, oldest first (replay protection). */
+  private readonly seenInvites = new Set<number>();
   private readonly frameVoiceBytes: number;
 
   constructor(private readonly d: CallDeps) {
@@ -292,7 +301,7 @@ export class CallService {
    * A call message, routed (`from` the sender's authenticated name, `fromSuperNode` its SN) or
    * on a direct connection (`conn`). False if it has no entry here (counted by the host).
    */
-  onSignal(ctx: Ctx, msg: Message, via: { readonly from: string; readonly fromSuperNode: Endpoint } | { readonly conn: ConnId }): boolean {
+  onSignal(ctx: Ctx, msg: Message, via: SignalVia): boolean {
     const c = this.call;
     const fromPeer = !('from' in via) || (c !== undefined && (c.kind === 'peer' ? via.from === c.peer : via.from === ''));
     if ('from' in via && c && fromPeer) c.peerSuperNode = via.fromSuperNode;
@@ -400,9 +409,9 @@ export class CallService {
   }
 
   /** The acceptor's challenge on a connection of ours: now we may write. */
-  onChallenge(ctx: Ctx, conn: ConnId): void {
+  onChallenge(ctx: Ctx, conn: ConnId, nonce: Uint8Array): void {
     const c = this.call!;
-    if (c.signalConn === conn && c.role === 'caller' && c.phase === 'connecting') return this.sendInvite(ctx, c, this.ownMediaEndpoint(this.d.me()!));
+    if (c.signalConn === conn && c.role === 'caller' && c.phase === 'connecting') return this.sendInvite(ctx, c, this.ownMediaEndpoint(this.d.me()!), nonce);
     const probe = c.relay?.probeConns.get(conn);
     if (probe) return this.d.transport.write(ctx, conn, { type: 'relayProbe', nonce: probe.nonce });
     if (c.relay?.conn === conn) return this.d.transport.write(ctx, conn, { type: 'relayJoin', callId: c.id, party: c.role === 'caller' ? 0 : 1 });
@@ -655,7 +664,8 @@ export class CallService {
     this.fail(ctx, 'noRelay');
   }
 
-  private sendInvite(ctx: Ctx, call: Call, media: Endpoint): void {
+  /** `nonce`: the callee's challenge nonce on a direct connection (none when routed). */
+  private sendInvite(ctx: Ctx, call: Call, media: Endpoint, nonce: Uint8Array = NO_NONCE): void {
     const me = this.d.me();
     if (!me) return this.fail(ctx, 'offline');
     const keyShare = call.agreement.publicKey;
@@ -665,7 +675,7 @@ export class CallService {
       caller: me.name,
       callee: call.peer,
       credential: me.credential,
-      signature: signChallenge(me.identity.privateKey, proof(call.id, call.peer, keyShare)),
+      signature: signChallenge(me.identity.privateKey, proof(call.id, call.peer, keyShare, nonce)),
       keyShare,
       path: CALL_PATH[call.path],
       media,
@@ -676,7 +686,7 @@ export class CallService {
     this.signal(ctx, call, invite);
   }
 
-  private onInvite(ctx: Ctx, msg: MessageOf<'callInvite'>, via: { readonly from: string; readonly fromSuperNode: Endpoint } | { readonly conn: ConnId }): void {
+  private onInvite(ctx: Ctx, msg: MessageOf<'callInvite'>, via: SignalVia): void {
     const me = this.d.me();
     const claimed = 'from' in via ? via.from : msg.caller;
     const refuse = (reason: keyof typeof CALL_REFUSAL): void => {
@@ -689,7 +699,14 @@ export class CallService {
     if (!me || msg.callee !== me.name) return refuse('unreachable');
     const check = verifyCredential(msg.credential, this.d.lsPublicKey, claimed, ctx.now);
     if (!check.ok) return refuse('badCredential');
-    if (!verifyChallenge(check.credential.publicKey, proof(msg.callId, msg.callee, msg.keyShare), msg.signature)) return refuse('badSignature');
+    const nonce = 'conn' in via ? (via.nonce ?? NO_NONCE) : NO_NONCE;
+    if (!verifyChallenge(check.credential.publicKey, proof(msg.callId, msg.callee, msg.keyShare, nonce), msg.signature)) return refuse('badSignature');
+    // A direct invite is fresh by its nonce; a routed one is refused if its call id came before.
+    if ('from' in via) {
+      if (this.seenInvites.has(msg.callId)) return refuse('badSignature');
+      this.seenInvites.add(msg.callId);
+      if (this.seenInvites.size > SEEN_INVITES_MAX) this.seenInvites.delete(this.seenInvites.values().next().value!);
+    }
     if (this.call) return refuse('busy');
     const path = codeName(CALL_PATH, msg.path, 'direct');
     const call = this.newCall(ctx, 'callee', 'peer', claimed, msg.callId, 0);
@@ -1064,13 +1081,18 @@ export class CallService {
   }
 }
 
-/** The bytes a signature at call set-up covers: the call id, the other party's name, the signer's key share. */
-function proof(callId: number, name: string, keyShare: Uint8Array): Uint8Array {
+/**
+ * The bytes a signature at call set-up covers: the call id, the other party's name, the signer's
+ * key share and - for an invite on a direct connection - the callee's challenge nonce of that
+ * connection, so an invite captured on one connection is worthless on another.
+ */
+function proof(callId: number, name: string, keyShare: Uint8Array, nonce: Uint8Array = NO_NONCE): Uint8Array {
   const nameBytes = new TextEncoder().encode(name);
-  const out = new Uint8Array(4 + nameBytes.length + keyShare.length);
+  const out = new Uint8Array(4 + nameBytes.length + keyShare.length + nonce.length);
   new DataView(out.buffer).setUint32(0, callId >>> 0);
   out.set(nameBytes, 4);
   out.set(keyShare, 4 + nameBytes.length);
+  out.set(nonce, 4 + nameBytes.length + keyShare.length);
   return out;
 }
 

@@ -1506,7 +1506,7 @@ export class HostNode implements ProtocolNode<HostAction> {
     if (!msg) return;
     switch (owner) {
       case 'call':
-        if (msg.type === 'challenge') return this.calls.onChallenge(ctx, conn);
+        if (msg.type === 'challenge') return this.calls.onChallenge(ctx, conn, msg.nonce);
         if (!this.calls.onData(ctx, conn, msg)) unexpected(ctx, msg.type, 'callConnection');
         return;
       case 'relay':
@@ -1549,7 +1549,7 @@ export class HostNode implements ProtocolNode<HostAction> {
       return this.onRelayConnMessage(ctx, conn, msg);
     }
     if (msg.type === 'callInvite') {
-      this.calls.onSignal(ctx, msg, { conn });
+      this.calls.onSignal(ctx, msg, { conn, nonce: pending.nonce });
       if (this.calls.owns(conn)) {
         this.inbound.delete(conn);
         this.conns.set(conn, 'call');

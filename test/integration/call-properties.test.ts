@@ -173,13 +173,10 @@ describe('(a) a forged or foreign credential never gets a call answered', () => 
     sw.assertNoViolations();
   });
 
-  // Known gap: the signature covers (callId, callee, key share) and nothing fresh, so a captured
-  // invite replayed verbatim is answered: b "answers" a call from c-0 and sends voice at c's media
-  // port until the silence ends it (a ~15 kB flood at c per replayed message of a few hundred
-  // bytes; the replayer cannot derive the media key). The fix needs the callee's freshness in the
-  // proof - the challenge nonce b sends on the direct connection (ordinary-host.ts keeps it), and
-  // for routed invites a time window and a cache of call ids. `it.fails` until then.
-  it.fails('a captured invite replayed verbatim is refused', () => {
+  // The invite's signature covers the challenge nonce the callee sent on that connection, so a
+  // captured invite replayed verbatim on a new connection fails its signature check (without it,
+  // b would answer and send voice at c's media port until the silence ended the ghost call).
+  it('a captured invite replayed verbatim is refused', () => {
     const since = sw.nowMs;
     const conn = writeAfterChallenge(stranger, { ip: sw.world.net.ipOf(sw.netHost('b')), port: sw.node('b').port }, encode(captured.get('c-0')!));
     sw.advance(10_000);
