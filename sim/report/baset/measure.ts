@@ -8,6 +8,7 @@
 import { runFallback, runHostCache, type FallbackResult, type HostCacheResult } from './fallback.js';
 import { SETUP_NAMES, type LabSetup, type SetupName } from './lab.js';
 import { runPorts, type PortsResult } from './ports.js';
+import { runSearches, type SearchResult } from './search-runs.js';
 import { runSession, type SessionResult } from './session.js';
 
 export interface MeasureOptions {
@@ -23,6 +24,7 @@ export interface Measurements {
   readonly fallback: { readonly fresh: FallbackResult; readonly populated: FallbackResult };
   readonly hostCache: HostCacheResult;
   readonly ports: PortsResult;
+  readonly searches: Readonly<Record<SetupName, readonly SearchResult[]>>;
   readonly seeds: readonly number[];
 }
 
@@ -34,11 +36,16 @@ export function measure(lab: Readonly<Record<SetupName, LabSetup>>, o: MeasureOp
     // Ladder diagrams come from the first repetition's trace.
     sessions[name] = seeds.map((seed, i) => runSession(lab[name], seed, i === 0));
   }
+  const searches = {} as Record<SetupName, SearchResult[]>;
+  for (const name of SETUP_NAMES) {
+    o.onProgress?.(`searches: ${name}`);
+    searches[name] = seeds.map((seed, i) => runSearches(lab[name], seed, i === 0));
+  }
   o.onProgress?.('fall-back ladders');
   const fallback = { fresh: runFallback(lab.public, o.baseSeed, 'fresh'), populated: runFallback(lab.public, o.baseSeed, 'populated') };
   o.onProgress?.(`host cache (${o.peers} peers)`);
   const hostCache = runHostCache(lab.public, o.baseSeed, o.peers);
   o.onProgress?.('ports');
   const ports = runPorts(lab.public, o.baseSeed);
-  return { sessions, fallback, hostCache, ports, seeds };
+  return { sessions, fallback, hostCache, ports, searches, seeds };
 }

@@ -63,7 +63,7 @@ export function runBasetReport(o: BasetReportOptions): BasetReport {
   const baseSeed = o.baseSeed ?? 1;
   const peers = o.quick ? Math.min(QUICK_PEERS, lab.public.peers.count) : lab.public.peers.count;
   const m = measure(lab, { repetitions, baseSeed, peers, onProgress: o.onProgress });
-  const rows = [...loginRows(m), ...natRows(m), ...searchRows(), ...callRows(m)].sort((a, b) => idOrder(a.id) - idOrder(b.id));
+  const rows = [...loginRows(m), ...natRows(m), ...searchRows(m.searches), ...callRows(m)].sort((a, b) => idOrder(a.id) - idOrder(b.id));
   o.onProgress?.('writing');
 
   const files: string[] = [];
@@ -127,6 +127,7 @@ function rawNumbers(m: Measurements) {
     fallback: m.fallback,
     hostCache: m.hostCache,
     ports: m.ports,
+    searches: m.searches,
     ladders: bySetup((n) => m.sessions[n][0]?.ladders),
     mediaSeries: bySetup((n) => m.sessions[n][0]?.call.series),
   };
@@ -170,6 +171,8 @@ function drawFigures(m: Measurements): Record<string, string> {
     out[`ladder-login-first-${n}.svg`] = drawLadder(l.first, `Login, fresh install - ${SETUP_TITLES[n]}`);
     out[`ladder-login-subsequent-${n}.svg`] = drawLadder(l.subsequent, `Login, populated host cache - ${SETUP_TITLES[n]}`);
     out[`ladder-call-${n}.svg`] = drawLadder(l.call, `Call set-up - ${SETUP_TITLES[n]}`);
+    const search = m.searches[n][0]?.ladder;
+    if (search) out[`ladder-search-${n}.svg`] = drawLadder(search, `User search (existing user) - ${SETUP_TITLES[n]}`);
   }
   out['ladder-fallback-fresh.svg'] = drawLadder(m.fallback.fresh.ladder, 'Login fall-back, fresh install, every SN unreachable (rounds 1-2 of 5)');
   out['ladder-fallback-populated.svg'] = drawLadder(m.fallback.populated.ladder, 'Login fall-back, HC entries then bootstrap SNs, all unreachable (rounds 1-2 of 5)');
@@ -237,7 +240,7 @@ function markdown(m: Measurements, rows: readonly Row[], meta: Record<string, un
   for (const n of SETUP_NAMES) {
     L.push(`### ${SETUP_TITLES[n]}`);
     L.push('');
-    for (const kind of ['login-first', 'login-subsequent', 'call']) {
+    for (const kind of ['login-first', 'login-subsequent', 'search', 'call']) {
       const f = `ladder-${kind}-${n}.svg`;
       if (figures.includes(f)) L.push(`- [${kind.replace('-', ', ')}](figures/${f})`);
     }

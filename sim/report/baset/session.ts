@@ -147,7 +147,7 @@ export function arrowsOf(events: readonly TraceEvent[], actors: Actors, fromMs: 
   return out;
 }
 
-function ladder(title: string, arrows: Arrow[], first: readonly string[]): Ladder {
+export function ladder(title: string, arrows: Arrow[], first: readonly string[]): Ladder {
   const seen = new Set<string>(first);
   for (const a of arrows) {
     seen.add(a.from);
