@@ -10,8 +10,9 @@
  * (`chatAck`). So a message is delivered at most once and never after a later one (in order per
  * pair); one whose copies all got lost, or that arrives after a later one, is not delivered. The
  * sender sends a message again, same `seq`, every `chatRetryMs` until acknowledged, at most
- * `chatSendsMax` sends; then it counts as undelivered. The receiver remembers the last `seq`
- * per sender for the life of its own process.
+ * `chatSendsMax` sends; then it counts as undelivered. The receiver keeps the last `seq` per
+ * sender on its disk (across restarts: a message whose ack died with the receiver's process is
+ * not delivered again by the next one).
  *
  * Presence: when the host is online (login done) it sends `presenceNotify{online, its SN, its
  * address, its NAT class}` to each buddy; a buddy that is online answers with its own notice
@@ -44,6 +45,8 @@ export interface ChatDeps {
   readonly buddies: readonly string[];
   /** The first sequence number of this process's messages (above every earlier process's). */
   readonly firstSeq: number;
+  /** The last `seq` delivered per sender; kept on the host's disk, so a restart delivers nothing twice. */
+  readonly lastDelivered: Map<string, number>;
   /** Where the host knows `name` to be (presence, searches). */
   contact(name: string): Contact | undefined;
   learn(name: string, contact: Contact | undefined): void;
@@ -68,7 +71,7 @@ interface Pending {
 
 export class ChatService {
   private readonly nextSeq = new Map<string, number>();
-  private readonly lastDelivered = new Map<string, number>();
+
   /** Unacknowledged messages, oldest first. */
   private readonly pending: Pending[] = [];
 
@@ -158,9 +161,9 @@ export class ChatService {
   }
 
   private onChat(ctx: Ctx, from: string, fromSuperNode: Endpoint, msg: MessageOf<'chatMessage'>): void {
-    const last = this.lastDelivered.get(from) ?? 0;
+    const last = this.d.lastDelivered.get(from) ?? 0;
     if (msg.seq > last) {
-      this.lastDelivered.set(from, msg.seq);
+      this.d.lastDelivered.set(from, msg.seq);
       ctx.out.push({ kind: 'trace', event: 'chatDelivered', detail: { from, seq: msg.seq, skipped: msg.seq - last - 1 } });
     } else {
       ctx.out.push({ kind: 'trace', event: 'chatDuplicate', detail: { from, seq: msg.seq, last } });

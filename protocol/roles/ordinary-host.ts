@@ -175,6 +175,8 @@ export interface HostDisk extends HostCacheDisk {
   starts?: number;
   /** The UDP port media uses (BS-28), drawn at install. */
   mediaPort?: number;
+  /** The last chat sequence number delivered, per sender (chat.ts). */
+  chatDelivered?: Map<string, number>;
 }
 
 export interface HostOptions {
@@ -346,6 +348,7 @@ export class HostNode implements ProtocolNode<HostAction> {
       get firstSeq() {
         return 1 + ((host.disk.starts ?? 1) - 1) * CHAT_SEQ_PER_START;
       },
+      lastDelivered: (options.disk.chatDelivered ??= new Map()),
       contact: (name) => this.contacts.get(name),
       learn: (name, contact) => (contact ? this.contacts.set(name, contact) : this.contacts.delete(name)),
       sendRouted: (c, to, toSuperNode, msg) => this.sendRouted(c, to, toSuperNode, msg),

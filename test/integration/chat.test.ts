@@ -128,13 +128,10 @@ describe('chat: at most once, in order per pair', () => {
 });
 
 describe('chat across a restart of the receiver', () => {
-  // Known gap (chat.ts header: the receiver remembers the last seq per sender "for the life of its
-  // own process"): a message delivered just before the receiver crashed, whose ack died with the
-  // receiver's SN, is sent again by its sender and delivered again by the receiver's next
-  // process. The fix needs the host's disk (the last seq delivered per sender kept there, as
-  // firstSeq keeps the starts), which the host node owns. `it.fails` until then: this test turns
-  // red when the gap is closed, to be made an ordinary `it`.
-  it.fails('a message is not delivered twice when the receiver restarts before the ack got out', () => {
+  // A message delivered just before the receiver crashed, whose ack died with the receiver's SN,
+  // is sent again by its sender; the receiver's next process must not deliver it again (the last
+  // seq per sender is kept on the host's disk, chat.ts).
+  it('a message is not delivered twice when the receiver restarts before the ack got out', () => {
     const sw = new SmallWorld({ seed: 5, superNodes: 3, hosts: [{ name: 'pa' }, { name: 'na', nat: 'port-restricted-cone' }], buddiesPerHost: 1, protocol: { chatRetry: '3s', chatSendsMax: 30 } });
     sw.advance(1_000);
     sw.login('pa');
