@@ -21,7 +21,8 @@
  *     are dropped and counted (`relayDropped`, with the reason);
  *   - the end: `relayLeave` from either leg, a TCP leg's connection closing with no other leg
  *     left, the sweep, or `stop`. Every end emits `relayCallBytes` (bytes forwarded, both
- *     directions, frames x size on the wire) and `relayCallMs` (first join to end).
+ *     directions, frames x frame size, IP/UDP/TCP headers not counted: add 28 bytes per UDP
+ *     frame for the wire figure) and `relayCallMs` (first join to end).
  *
  * Inputs (while relaying): datagram or TCP data with relayProbe / relayJoin / mediaFrame /
  * relayLeave; `closed` of a connection a leg used; the `relaySweep` timer. Outputs go through the
@@ -103,7 +104,7 @@ interface RelayedCall {
   readonly joinedAtMs: number;
   /** Indexed by party. */
   readonly legs: [Leg | undefined, Leg | undefined];
-  /** Bytes on the wire this relay sent for the call: frames x size, both directions. */
+  /** Bytes this relay sent for the call, frames x frame size (IP/UDP/TCP headers not counted), both directions. */
   forwardedBytes: number;
 }
 
