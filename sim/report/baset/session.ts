@@ -157,6 +157,13 @@ export function ladder(title: string, arrows: Arrow[], first: readonly string[])
   return { title, startMs: arrows[0]?.tMs ?? 0, arrows, actors: [...first, ...rest] };
 }
 
+/** The relay of a call, named as such in its ladder. */
+function asRelay(arrows: Arrow[], relay: string): Arrow[] {
+  if (relay === '') return arrows;
+  const name = (a: string) => (a === relay ? `${relay} (relay)` : a);
+  return arrows.map((a) => ({ ...a, from: name(a.from), to: name(a.to) }));
+}
+
 function nodeEvents(events: readonly TraceEvent[], hostId: number, name: string, fromMs = -Infinity): TraceEvent[] {
   return events.filter((e) => e.ev === 'node' && e.host === hostId && e.event === name && e.t >= fromMs - 0.001);
 }
@@ -263,7 +270,7 @@ export function runSession(setup: LabSetup, seed: number, withLadders: boolean):
     ladders: {
       first: ladder('login, fresh install', arrowsOf(events, actors, firstStart, firstEnd, me), ['caller']),
       subsequent: ladder('login, populated host cache', arrowsOf(events, actors, secondStart, secondEnd, me), ['caller']),
-      call: ladder('call set-up', arrowsOf(events, actors, placedMs, answeredMs + 100, new Set(['caller', 'callee'])), ['caller']),
+      call: ladder('call set-up', asRelay(arrowsOf(events, actors, placedMs, answeredMs + 100, new Set(['caller', 'callee'])), call.relay), ['caller', 'callee']),
     },
   };
 }
