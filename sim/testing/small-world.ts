@@ -27,7 +27,7 @@
  */
 
 import type { Endpoint } from '../../protocol/node.js';
-import type { HostNode } from '../../protocol/roles/ordinary-host.js';
+import type { HostAction, HostNode } from '../../protocol/roles/ordinary-host.js';
 import type { LoginState } from '../../protocol/roles/login.js';
 import { formatViolations, InvariantMonitor, viewOf, type Violation, type WorldView } from '../checkers/index.js';
 import type { FirewallKind, HostId } from '../net/index.js';
@@ -204,6 +204,11 @@ export class SmallWorld {
     const h = this.record(name);
     this.wanting.delete(h.name);
     h.runtime.act({ type: 'logout' });
+  }
+
+  /** Hands the host's user an action (search, ...); false while the host is down. */
+  act(name: string, action: HostAction): boolean {
+    return this.record(name).runtime.act(action);
   }
 
   /** The host dies at once (no goodbye); its disk survives. */
