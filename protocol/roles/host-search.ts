@@ -31,7 +31,8 @@
  * Metrics: `searchMs` (start to outcome) and `searchMessages` (requests, on the SN link, by UDP
  * and to the LS), labels outcome found | foundAtLoginServer | notFound and searcherClass
  * public | nat | udpBlocked | superNode. Traces: searchStarted, searchRound (targets and their
- * transport), searchFinished (outcome, cause, rounds, messages, ms).
+ * transport), searchFinished (outcome, cause, rounds, messages, ms, who answered, the record's
+ * SN and address).
  */
 
 import type { ConnId, Ctx, Endpoint } from '../node.js';
@@ -291,7 +292,19 @@ export class HostSearches {
     ctx.out.push({
       kind: 'trace',
       event: 'searchFinished',
-      detail: { queryId: s.queryId, name: s.name, outcome, cause, searcherClass: s.searcherClass, ms, messages, rounds: s.machine?.roundsRun ?? 0, from: from ? formatEndpoint(from) : '' },
+      detail: {
+        queryId: s.queryId,
+        name: s.name,
+        outcome,
+        cause,
+        searcherClass: s.searcherClass,
+        ms,
+        messages,
+        rounds: s.machine?.roundsRun ?? 0,
+        from: from ? formatEndpoint(from) : '',
+        superNode: record ? formatEndpoint(record.superNode) : '',
+        address: record ? formatEndpoint(record.address) : '',
+      },
     });
     s.done(ctx, record ? { outcome, record } : { outcome });
   }
