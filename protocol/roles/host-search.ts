@@ -7,14 +7,17 @@
  *   public      (NAT class open) BS-17: its SN, over the TCP SN link (round 1); the SN answers
  *               from its store and cache and names the searchFanout SNs of highest weight it
  *               knows; later rounds ask those, and the better nodes their replies name, over
- *               UDP - searchFanout per round, up to searchRounds rounds in all.
+ *               UDP - searchFanout per round, up to searchRounds rounds in all. Its host cache
+ *               is ranked with them (ours): an SN that died unnoticed (the host finds out after
+ *               keepAliveMissLimit keep-alives) answers nothing, and the search must not end there.
  *   nat         (any other class that sends UDP) BS-18: round 1 asks its SN and the
  *               searchFanout - 1 entries of its host cache (learned at login) of highest weight,
  *               all over UDP (a NAT passes the replies of nodes it sent to); later rounds as
  *               above, from the replies and the rest of its host cache.
  *   udpBlocked  BS-19: one TCP `searchRequest{onBehalf}` to its SN, which searches the overlay
  *               over UDP for it (sn-search.ts) and answers when done; the host waits up to
- *               (searchRounds + 1) x searchRoundTimeoutMs.
+ *               (searchRounds + 1) x searchRoundTimeoutMs. Its only way out is that SN: while
+ *               the SN is dead and the host has not noticed, the search ends at the LS.
  *   superNode   a host serving as an SN searches with its own service (its clients, store and
  *               cache, then the overlay: SuperNodeService.locate).
  * Not found by peers: the LS is asked over the session link (`accountQuery`, BS-20), waiting
@@ -204,8 +207,9 @@ export class HostSearches {
       name: s.name,
       queryId: s.queryId,
       first,
-      // BS-17: a public host goes by what its SN names; a NATed one also by what it learned at login.
-      known: cls === 'public' ? [] : hc,
+      // Later rounds rank what replies named together with the host cache, so a search still
+      // gets out when the SN is dead and the host does not know it yet (keep-alives take minutes).
+      known: hc,
       fanout: p.searchFanout,
       rounds: p.searchRounds,
       roundTimeoutMs: p.searchRoundTimeoutMs,

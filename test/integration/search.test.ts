@@ -16,6 +16,7 @@
 // 6.   property: under generated logins, logouts and host crashes, a search for a user who
 //      logged in within the last 72 h is found (the condition is stated there).
 
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Endpoint } from '../../protocol/node.js';
 import { formatEndpoint } from '../../protocol/roles/support.js';
@@ -167,5 +168,128 @@ describe('retention (BS-16)', () => {
     sw.runUntil(outAtMs + 73 * HOUR_MS);
     expect(search(sw, 'pub', TARGET)).toMatchObject({ outcome: 'foundAtLoginServer' });
     expect(search(sw, 'home', TARGET)).toMatchObject({ outcome: 'foundAtLoginServer' });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// 6. The property (BS-16 under churn).
+//
+// The condition the design guarantees (protocol/roles/user-index.ts): a user whose SN processed
+// its last indexAnnounce at t is found by a search at s <= t + searchRetentionMs if at least
+// one SN that held its record stays up from t to s and the search asks it. The schedules below
+// stay inside it by construction: five bootstrap SNs that all know one another (no promotion),
+// and at most searchReplicas - 1 (= 2) SN crashes in a whole schedule, never restarted. Every
+// record goes to searchReplicas + 1 = 4 distinct SNs (the user's SN and the 3 of highest weight
+// besides it), so at least 2 of them are up at the end and were up since it was sent; and a
+// searcher asks every SN within two rounds (a public one: its SN names the other four, and its
+// host cache, ranked with them, holds all five - which matters while its SN is dead and it has
+// not noticed; a NATed one: its SN and its host cache). A user who logged in within the last 72 hours
+// was last announced no earlier than that login (it re-announces every 10 minutes while online),
+// so its search must end `found`.
+//
+// Outside the condition (every holder of a record crashed: a third SN crash, or SN views so
+// partial that no searcher's rounds meet a holder) the peers miss the record and the search
+// ends at the LS with `foundAtLoginServer` - the account exists, the location is unknown - which
+// is what a caller then sees. Users are logged in, logged out and crashed (no goodbye: their SN
+// drops them after snClientTimeoutMs and their record keeps its last refresh time); the
+// searchers (one public, one behind a port-restricted NAT) stay logged in, re-logging in when
+// their SN crashes. `login(u)` lets the minute of the login pass. A `check` command searches for every user that logged in within the last
+// 72 hours (a minute of slack for the announce on its way); the schedule ends with one.
+// ---------------------------------------------------------------------------------------------
+
+type Command =
+  | { readonly kind: 'login' | 'logout' | 'crash'; readonly user: number }
+  | { readonly kind: 'crashSuperNode'; readonly sn: number }
+  | { readonly kind: 'advance'; readonly ms: number }
+  | { readonly kind: 'check' };
+
+const USERS: readonly SmallHostSpec[] = [{ name: 'u0' }, { name: 'u1', nat: 'port-restricted-cone' }, { name: 'u2' }, { name: 'u3', nat: 'symmetric' }];
+const SEEKERS: readonly SmallHostSpec[] = [{ name: 'seeker' }, { name: 'natseeker', nat: 'port-restricted-cone' }];
+
+const command: fc.Arbitrary<Command> = fc.oneof(
+  { weight: 5, arbitrary: fc.record({ kind: fc.constant('login' as const), user: fc.nat(USERS.length - 1) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('logout' as const), user: fc.nat(USERS.length - 1) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('crash' as const), user: fc.nat(USERS.length - 1) }) },
+  { weight: 2, arbitrary: fc.record({ kind: fc.constant('crashSuperNode' as const), sn: fc.nat(4) }) },
+  { weight: 4, arbitrary: fc.record({ kind: fc.constant('advance' as const), ms: fc.constantFrom(60_000, 10 * 60_000, HOUR_MS, 12 * HOUR_MS, 12 * HOUR_MS, 30 * HOUR_MS) }) },
+  { weight: 3, arbitrary: fc.constant({ kind: 'check' as const }) },
+);
+
+function describeCommand(c: Command): string {
+  switch (c.kind) {
+    case 'advance':
+      return `advance(${c.ms / 60_000} min)`;
+    case 'crashSuperNode':
+      return `crashSN(sn-${c.sn})`;
+    case 'check':
+      return 'check';
+    default:
+      return `${c.kind}(${USERS[c.user].name})`;
+  }
+}
+
+function runSchedule(seed: number, commands: readonly Command[]): void {
+  const sw = new SmallWorld({ seed, superNodes: 5, hosts: [...SEEKERS, ...USERS], protocol: NO_PROMOTION, check: false, trace: false });
+  const log: string[] = [];
+  const crashedSns = new Set<number>();
+  sw.advance(1_000);
+  for (const s of SEEKERS) sw.login(s.name);
+  sw.advance(60_000);
+  const check = (): void => {
+    for (const s of SEEKERS) expect(sw.until(() => sw.state(s.name) === 'online', 10 * 60_000), `${s.name} online`).toBe(true);
+    for (const u of USERS) {
+      const logins = sw.nodeEvents(u.name, 'loginSucceeded');
+      const lastMs = logins.length > 0 ? logins[logins.length - 1].tMs : -Infinity;
+      if (sw.nowMs - lastMs > sw.params.searchRetentionMs - 60_000) continue;
+      for (const s of SEEKERS) {
+        const f = search(sw, s.name, sw.userOf(u.name), 60_000);
+        expect(f.outcome, `${s.name} searching ${u.name} (logged in ${((sw.nowMs - lastMs) / HOUR_MS).toFixed(2)} h ago) after:\n  ${log.join('\n  ')}`).toBe('found');
+      }
+    }
+  };
+  for (const c of commands) {
+    log.push(`${(sw.nowMs / HOUR_MS).toFixed(2)} h  ${describeCommand(c)}`);
+    switch (c.kind) {
+      case 'login':
+        // A login, and the minute it takes: the next command finds the user online.
+        if (sw.state(USERS[c.user].name) === 'offline' || sw.state(USERS[c.user].name) === 'down') sw.login(USERS[c.user].name);
+        sw.advance(60_000);
+        break;
+      case 'logout':
+        if (sw.state(USERS[c.user].name) !== 'down') sw.logout(USERS[c.user].name);
+        break;
+      case 'crash':
+        sw.crashHost(USERS[c.user].name);
+        break;
+      case 'crashSuperNode':
+        // Inside the condition: at most searchReplicas - 1 SNs ever crash.
+        if (crashedSns.size < sw.params.searchReplicas - 1 || crashedSns.has(c.sn)) {
+          crashedSns.add(c.sn);
+          sw.crashSuperNode(c.sn);
+        }
+        break;
+      case 'advance':
+        sw.advance(c.ms);
+        break;
+      case 'check':
+        sw.advance(1_000);
+        check();
+        break;
+    }
+  }
+  sw.advance(1_000);
+  check();
+}
+
+describe('a user who logged in within the last 72 hours is found, under churn (BS-16)', () => {
+  it('6. property: generated logins, logouts, host crashes and up to two SN crashes', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 1_000_000 }), fc.array(command, { minLength: 4, maxLength: 24 }), (seed, commands) => runSchedule(seed, commands)),
+      {
+        numRuns: 15,
+        // Pinned: the user's own SN crashes after the user logged out; only the replicas have it.
+        examples: [[7, [{ kind: 'login', user: 0 }, { kind: 'logout', user: 0 }, { kind: 'crashSuperNode', sn: 0 }, { kind: 'advance', ms: HOUR_MS }, { kind: 'check' }]]] as [number, Command[]][],
+      },
+    );
   });
 });
