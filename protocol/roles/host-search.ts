@@ -22,7 +22,9 @@
  *               cache, then the overlay: SuperNodeService.locate).
  * Not found by peers: the LS is asked over the session link (`accountQuery`, BS-20), waiting
  * up to searchRoundTimeoutMs: the account exists -> `foundAtLoginServer` (no location), else
- * (or no session link, or no answer) `notFound`. Found -> `found` with the record.
+ * (or no session link, or no answer) `notFound`. Found -> `found` with the record: a fresh
+ * one (seen within hostCacheRefreshIntervalMs + a round) at once, else the newest after one
+ * more round (user-search.ts: a former SN's copy must not hide where the user is now).
  *
  * Several searches at once: a Map by query id (a fresh u32 from the node's Random). One timer,
  * `searchRound`, is re-armed for the earliest deadline of them all; when it fires every search
@@ -46,7 +48,7 @@ import type { SuperNodeService } from './super-node.js';
 import { formatEndpoint, randomU32, sameEndpoint, unexpected } from './support.js';
 import type { Transport } from './transport.js';
 import { rankByWeight, type UserRecord } from './user-index.js';
-import { formatTargets, UserSearch, type SearchStep } from './user-search.js';
+import { formatTargets, freshMs, UserSearch, type SearchStep } from './user-search.js';
 
 export type SearchOutcome = 'found' | 'foundAtLoginServer' | 'notFound';
 
@@ -214,6 +216,7 @@ export class HostSearches {
       rounds: p.searchRounds,
       roundTimeoutMs: p.searchRoundTimeoutMs,
       retentionMs: p.searchRetentionMs,
+      freshMs: freshMs(p),
     });
     this.apply(ctx, s, s.machine.start(ctx.now));
     this.arm(ctx);

@@ -10,8 +10,8 @@
  *                                    searchReplicas SNs of highest weight this SN knows
  *                                    (`indexStore`, UDP)
  *   indexStore (UDP)                 hold the record (newest per name wins)
- *   searchRequest (UDP, or a client  answer at once: the record if held or cached, and the
- *     link without onBehalf)         searchFanout SNs of highest weight for the name it knows
+ *   searchRequest (UDP, or a client  answer at once: the record if held or cached, and (always)
+ *     link without onBehalf)         the searchFanout SNs of highest weight for the name it knows
  *                                    (host cache and overlay neighbours; not itself, not the
  *                                    asker) - BS-17's "returns a few other nodes"
  *   searchRequest onBehalf on a      look it up; if absent run a UserSearch over UDP from the
@@ -38,7 +38,7 @@ import type { HostCache } from './host-cache.js';
 import { formatEndpoint, isUsableEndpoint, randomU32 } from './support.js';
 import type { Transport } from './transport.js';
 import { rankByWeight, UserIndex, type UserRecord } from './user-index.js';
-import { formatTargets, UserSearch, type SearchStep } from './user-search.js';
+import { formatTargets, freshMs, UserSearch, type SearchStep } from './user-search.js';
 
 export const SN_SEARCH_TIMER = 'superNodeSearch';
 
@@ -128,7 +128,8 @@ export class SuperNodeSearch {
     if (msg.onBehalf && 'conn' in via) return this.searchOnBehalf(ctx, msg, via.conn, via.client);
     const record = this.index.lookup(msg.name, ctx.now);
     const exclude = 'from' in via ? [this.d.self, via.from] : [this.d.self];
-    const nodes = record ? [] : rankByWeight(msg.name, this.known(), this.d.params.searchFanout, exclude);
+    // Nodes even with a record: an old record sends the searcher one round further (user-search.ts).
+    const nodes = rankByWeight(msg.name, this.known(), this.d.params.searchFanout, exclude);
     const reply = replyOf(msg.queryId, record, nodes, ctx.now);
     if ('conn' in via) this.d.transport.write(ctx, via.conn, reply);
     else this.d.transport.sendDatagram(ctx, via.localPort, via.from, reply);
@@ -192,6 +193,7 @@ export class SuperNodeSearch {
       rounds: p.searchRounds,
       roundTimeoutMs: p.searchRoundTimeoutMs,
       retentionMs: p.searchRetentionMs,
+      freshMs: freshMs(p),
     });
     const r: Running = { queryId, name, startedAtMs: ctx.now, machine, done, measured };
     this.running.set(queryId, r);

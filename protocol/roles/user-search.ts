@@ -11,8 +11,12 @@
  * asks the `fanout` candidates of highest weight not asked yet, over UDP. A round ends when
  * every request of it was answered or `roundTimeoutMs` passed; after `rounds` rounds, or with
  * no candidate left, the search ends `notFound` (the searcher then asks the LS, BS-20).
- * The first reply with a record within the retention ends it `found`; replies still under
- * way are then late.
+ * A reply with a fresh record (seen within `freshMs`: its user is online, or was minutes ago)
+ * ends it `found`; replies still under way are then late. A record older than that (its user
+ * went offline, or moved to another SN since this holder heard of it - a former SN keeps its
+ * copy) does not end the search by itself: the search runs one more round (the holders of
+ * highest weight, which every new SN of the user publishes to) and then ends `found` with the
+ * newest record it saw, sooner if a fresh one comes or nothing is left to ask.
  *
  * Inputs: `start(nowMs)` once; `onReply(nowMs, from, msg)` for a searchReply of this query
  * (undefined: not from a node asked in this search - late or not ours, the caller counts it);
@@ -41,7 +45,10 @@ export interface SearchTarget {
 export type SearchStep =
   | { readonly kind: 'send'; readonly to: Endpoint; readonly via: SearchVia; readonly msg: MessageOf<'searchRequest'> }
   | { readonly kind: 'round'; readonly round: number; readonly asked: readonly SearchTarget[] }
-  | { readonly kind: 'done'; readonly outcome: 'found' | 'notFound'; readonly record?: UserRecord; readonly from?: Endpoint; readonly cause: 'record' | 'roundsOver' | 'noCandidates' };
+  | { readonly kind: 'done'; readonly outcome: 'found' | 'notFound'; readonly record?: UserRecord; readonly from?: Endpoint; readonly cause: SearchEnd };
+
+/** Why a search ended: a fresh record, the newest of older records after one more round, or nothing found. */
+export type SearchEnd = 'record' | 'newest' | 'roundsOver' | 'noCandidates';
 
 export interface UserSearchOptions {
   readonly name: string;
@@ -56,6 +63,8 @@ export interface UserSearchOptions {
   readonly rounds: number;
   readonly roundTimeoutMs: number;
   readonly retentionMs: number;
+  /** A record seen within this long ends the search at once (see the header); default: any record does. */
+  readonly freshMs?: number;
 }
 
 export class UserSearch {
@@ -68,6 +77,8 @@ export class UserSearch {
   /** Endpoint keys asked in the current round that have not answered. */
   private readonly pending = new Set<number>();
   private readonly candidates = new Map<number, Endpoint>();
+  /** The newest older record so far, who sent it, and the round after which it is taken. */
+  private best: { record: UserRecord; from: Endpoint; untilRound: number } | undefined;
 
   constructor(private readonly o: UserSearchOptions) {
     for (const e of o.known ?? []) this.addCandidate(e);
@@ -102,6 +113,7 @@ export class UserSearch {
     const key = endpointKey(from);
     if (this.finished || msg.queryId !== this.o.queryId || !this.asked.has(key)) return undefined;
     this.pending.delete(key);
+    for (const e of msg.nodes) this.addCandidate(e);
     if (msg.found && isUsableEndpoint(msg.superNode) && msg.ageMs <= this.o.retentionMs) {
       const record: UserRecord = {
         name: this.o.name,
@@ -110,9 +122,9 @@ export class UserSearch {
         natClass: codeName(NAT_CLASS, msg.natClass, 'unknown'),
         seenAtMs: nowMs - msg.ageMs,
       };
-      return [this.finish('found', 'record', record, from)];
+      if (msg.ageMs <= (this.o.freshMs ?? Infinity)) return [this.finish('found', 'record', record, from)];
+      if (!this.best || record.seenAtMs > this.best.record.seenAtMs) this.best = { record, from, untilRound: this.best?.untilRound ?? this.round + 1 };
     }
-    for (const e of msg.nodes) this.addCandidate(e);
     if (this.pending.size > 0) return [];
     return this.nextRound(nowMs);
   }
@@ -123,10 +135,12 @@ export class UserSearch {
   }
 
   private nextRound(nowMs: number): SearchStep[] {
-    if (this.round >= this.o.rounds) return [this.finish('notFound', 'roundsOver')];
+    const best = this.best;
+    if (best && this.round >= best.untilRound) return [this.finish('found', 'newest', best.record, best.from)];
+    if (this.round >= this.o.rounds) return [best ? this.finish('found', 'newest', best.record, best.from) : this.finish('notFound', 'roundsOver')];
     const unasked = [...this.candidates.values()].filter((e) => !this.asked.has(endpointKey(e)));
     const next = rankByWeight(this.o.name, unasked, this.o.fanout).map((to): SearchTarget => ({ to, via: 'udp' }));
-    if (next.length === 0) return [this.finish('notFound', 'noCandidates')];
+    if (next.length === 0) return [best ? this.finish('found', 'newest', best.record, best.from) : this.finish('notFound', 'noCandidates')];
     return this.ask(nowMs, next);
   }
 
@@ -145,7 +159,7 @@ export class UserSearch {
     return steps;
   }
 
-  private finish(outcome: 'found' | 'notFound', cause: 'record' | 'roundsOver' | 'noCandidates', record?: UserRecord, from?: Endpoint): SearchStep {
+  private finish(outcome: 'found' | 'notFound', cause: SearchEnd, record?: UserRecord, from?: Endpoint): SearchStep {
     this.finished = true;
     this.deadline = Infinity;
     this.pending.clear();
@@ -161,6 +175,14 @@ export class UserSearch {
   private isSelf(e: Endpoint): boolean {
     return this.o.self !== undefined && endpointKey(this.o.self) === endpointKey(e);
   }
+}
+
+/**
+ * How old a record may be and still end a search at once: an online user re-announces every
+ * hostCacheRefreshIntervalMs, and its SN re-publishes then; a round's wait of slack.
+ */
+export function freshMs(p: { readonly hostCacheRefreshIntervalMs: number; readonly searchRoundTimeoutMs: number }): number {
+  return p.hostCacheRefreshIntervalMs + p.searchRoundTimeoutMs;
 }
 
 /** `a.b.c.d:port, ...` of a round's targets, for the searchRound trace. */

@@ -163,11 +163,45 @@ describe('retention (BS-16)', () => {
     sw.logout('target');
     const outAtMs = sw.nowMs;
     sw.runUntil(outAtMs + 71 * HOUR_MS);
-    expect(search(sw, 'pub', TARGET)).toMatchObject({ outcome: 'found', cause: 'record' });
-    expect(search(sw, 'home', TARGET)).toMatchObject({ outcome: 'found', cause: 'record' });
+    // An old record: the search asks one more round for a newer one, then takes the newest.
+    expect(search(sw, 'pub', TARGET)).toMatchObject({ outcome: 'found', cause: 'newest' });
+    expect(search(sw, 'home', TARGET)).toMatchObject({ outcome: 'found', cause: 'newest' });
     sw.runUntil(outAtMs + 73 * HOUR_MS);
     expect(search(sw, 'pub', TARGET)).toMatchObject({ outcome: 'foundAtLoginServer' });
     expect(search(sw, 'home', TARGET)).toMatchObject({ outcome: 'foundAtLoginServer' });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+describe('a user who moved', () => {
+  it('7. is found at its new SN, not where its former SN (the searcher\'s) last saw it', () => {
+    const sw = new SmallWorld({ seed: 9, superNodes: 5, hosts: [{ name: 'target' }, { name: 'pub' }], protocol: NO_PROMOTION });
+    // C the new SN; A the former one, none of the name's homes in C's view (so C's
+    // publications do not reach it and its own copy stays the old one).
+    const c = sw.bootstrap[2];
+    const homes = rankByWeight(TARGET, sw.bootstrap, sw.params.searchReplicas, [c]);
+    const a = sw.bootstrap.find((e) => e !== c && !homes.includes(e))!;
+    sw.setHostCache('target', [a]);
+    sw.setHostCache('pub', [a]);
+    sw.advance(1_000);
+    sw.login('target');
+    sw.login('pub');
+    expect(sw.until(() => sw.state('target') === 'online' && sw.state('pub') === 'online', 60_000)).toBe(true);
+    sw.advance(10_000);
+    sw.crashHost('target');
+    // Longer than a record stays fresh: A's copy is now an old one.
+    sw.advance(20 * 60_000);
+    sw.setHostCache('target', [c]);
+    sw.restartHost('target');
+    expect(sw.until(() => sw.state('target') === 'online', 60_000)).toBe(true);
+    expect(formatEndpoint(sw.node('target').currentSuperNode!)).toBe(formatEndpoint(c));
+    sw.advance(5_000);
+    const former = sw.world.bootstrapSupernodes.find((sn) => sn.endpoint === a)!.runtime.node!.superNode!;
+    expect(former.lookupLocal(TARGET)?.superNode).toEqual(a);
+    const f = search(sw, 'pub', TARGET);
+    expect(f).toMatchObject({ outcome: 'found', cause: 'record', superNode: formatEndpoint(c) });
+    expect(sw.nodeEvents('pub', 'searchRound').map((e) => e.detail!.round)).toEqual([1, 2]);
+    sw.assertNoViolations();
   });
 });
 

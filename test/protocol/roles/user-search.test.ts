@@ -95,6 +95,24 @@ describe('UserSearch', () => {
     expect(m.onReply(5001, sns[0], withRecord(1))).toBeUndefined();
   });
 
+  it('an old record sends it one round further, then it takes the newest; a fresh one ends it at once', () => {
+    const o = options({ first: udp(sns[0]), known: sns.slice(1, 8), freshMs: 600_000 });
+    const m = new UserSearch(o);
+    m.start(0);
+    const next = m.onReply(10, sns[0], { ...withRecord(700_000), nodes: [] });
+    expect(done(next)).toBeUndefined();
+    expect(sent(next)).toHaveLength(3);
+    const [x, y, z] = rankByWeight(NAME, sns.slice(1, 8), 3);
+    m.onReply(20, x, { ...withRecord(650_000), superNode: sns[4] });
+    m.onReply(30, y, noRecord([sns[12], sns[13]]));
+    const end = done(m.onReply(40, z, withRecord(900_000)));
+    expect(end).toMatchObject({ outcome: 'found', cause: 'newest', from: x, record: { superNode: sns[4], seenAtMs: 20 - 650_000 } });
+    const fresh = new UserSearch(o);
+    fresh.start(0);
+    fresh.onReply(10, sns[0], withRecord(700_000));
+    expect(done(fresh.onReply(20, rankByWeight(NAME, sns.slice(1, 8), 1)[0], withRecord(1_000)))).toMatchObject({ outcome: 'found', cause: 'record' });
+  });
+
   it('takes a record past the retention for none, and replies not from a node it asked, or of another query, for nothing', () => {
     const m = new UserSearch(options({ first: udp(sns[0], sns[1]), retentionMs: 1000 }));
     m.start(0);
