@@ -14,9 +14,9 @@
  *     link without onBehalf)         the searchFanout SNs of highest weight for the name it knows
  *                                    (host cache and overlay neighbours; not itself, not the
  *                                    asker) - BS-17's "returns a few other nodes"
- *   searchRequest onBehalf on a      look it up; if absent run a UserSearch over UDP from the
- *     client link (BS-19)            SNs of highest weight it knows, and answer on the link
- *                                    when done (found or not, no nodes)
+ *   searchRequest onBehalf on a      `locate`: a fresh local record, else a UserSearch over
+ *     client link (BS-19)            UDP from the SNs of highest weight it knows; answer on
+ *                                    the link when done (found or not, no nodes)
  *   searchReply (UDP)                to the UserSearch of its query id
  *   timer superNodeSearch            the earliest round deadline of its searches, or the next
  *                                    sweep of expired records (every searchCacheMs at most)
@@ -95,14 +95,16 @@ export class SuperNodeSearch {
   }
 
   /**
-   * Its own clients' records and its store and cache first (then `done` is called before this
-   * returns), else a search over the overlay (`done` when it ends; undefined: not found).
+   * Its own clients' records and its store and cache first: a fresh record there (an attached
+   * client's always is) answers at once - `done` is called before this returns. Else a search
+   * over the overlay (`done` when it ends), answered with the newer of what it found and an old
+   * local record; undefined: neither.
    */
   locate(ctx: Ctx, name: string, done: (ctx: Ctx, record: UserRecord | undefined) => void, measured = true): void {
     this.nowMs = ctx.now;
     const local = this.index.lookup(name, ctx.now);
-    if (local) return done(ctx, local);
-    this.search(ctx, name, done, measured);
+    if (local && ctx.now - local.seenAtMs <= freshMs(this.d.params)) return done(ctx, local);
+    this.search(ctx, name, (c, found) => done(c, found && (!local || found.seenAtMs >= local.seenAtMs) ? found : local), measured);
   }
 
   // --- inputs -------------------------------------------------------------------------------

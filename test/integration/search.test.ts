@@ -175,7 +175,7 @@ describe('retention (BS-16)', () => {
 // ---------------------------------------------------------------------------------------------
 describe('a user who moved', () => {
   it('7. is found at its new SN, not where its former SN (the searcher\'s) last saw it', () => {
-    const sw = new SmallWorld({ seed: 9, superNodes: 5, hosts: [{ name: 'target' }, { name: 'pub' }], protocol: NO_PROMOTION });
+    const sw = new SmallWorld({ seed: 9, superNodes: 5, hosts: [{ name: 'target' }, { name: 'pub' }, { name: 'walled', firewall: 'udp-blocked' }], protocol: NO_PROMOTION });
     // C the new SN; A the former one, none of the name's homes in C's view (so C's
     // publications do not reach it and its own copy stays the old one).
     const c = sw.bootstrap[2];
@@ -183,10 +183,10 @@ describe('a user who moved', () => {
     const a = sw.bootstrap.find((e) => e !== c && !homes.includes(e))!;
     sw.setHostCache('target', [a]);
     sw.setHostCache('pub', [a]);
+    sw.setHostCache('walled', [a]);
     sw.advance(1_000);
-    sw.login('target');
-    sw.login('pub');
-    expect(sw.until(() => sw.state('target') === 'online' && sw.state('pub') === 'online', 60_000)).toBe(true);
+    for (const h of ['target', 'pub', 'walled']) sw.login(h);
+    expect(sw.until(() => ['target', 'pub', 'walled'].every((h) => sw.state(h) === 'online'), 120_000)).toBe(true);
     sw.advance(10_000);
     sw.crashHost('target');
     // Longer than a record stays fresh: A's copy is now an old one.
@@ -201,6 +201,8 @@ describe('a user who moved', () => {
     const f = search(sw, 'pub', TARGET);
     expect(f).toMatchObject({ outcome: 'found', cause: 'record', superNode: formatEndpoint(c) });
     expect(sw.nodeEvents('pub', 'searchRound').map((e) => e.detail!.round)).toEqual([1, 2]);
+    // The SN's own locate (for a UDP-blocked client here) does not stop at its old copy either.
+    expect(search(sw, 'walled', TARGET)).toMatchObject({ outcome: 'found', superNode: formatEndpoint(c) });
     sw.assertNoViolations();
   });
 });
