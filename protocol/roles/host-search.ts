@@ -335,8 +335,8 @@ function recordOf(name: string, msg: MessageOf<'searchReply'>, nowMs: number): U
   return { name, superNode: msg.superNode, address: msg.address, natClass: codeName(NAT_CLASS, msg.natClass, 'unknown'), seenAtMs: nowMs - msg.ageMs };
 }
 
-/** Counts a searchReply no search holds: late if its id was used lately. */
-export function strayReply(ctx: Ctx, searches: HostSearches, msg: MessageOf<'searchReply'>, state: string): void {
-  if (searches.wasRecent(msg.queryId)) ctx.out.push({ kind: 'trace', event: 'late', detail: { input: 'searchReply' } });
-  else unexpected(ctx, 'searchReply', state);
+/** Counts a searchReply or accountReply no search waits for: late if its id was used lately, else unexpected. */
+export function strayReply(ctx: Ctx, searches: HostSearches, msg: MessageOf<'searchReply'> | MessageOf<'accountReply'>, state: string): void {
+  if (searches.wasRecent(msg.queryId)) ctx.out.push({ kind: 'trace', event: 'late', detail: { input: msg.type } });
+  else unexpected(ctx, msg.type, state);
 }

@@ -662,7 +662,7 @@ export class HostNode implements ProtocolNode<HostAction> {
         if (!this.accepts(ctx, 'sessionEnded', ls.phase === 'session')) return;
         return this.endSession(ctx, 'sessionEnded', 'replaced');
       case 'accountReply':
-        if (ls.phase !== 'session' || !this.searches.onAccountReply(ctx, msg)) return unexpected(ctx, msg.type, 'loginServerLink');
+        if (ls.phase !== 'session' || !this.searches.onAccountReply(ctx, msg)) strayReply(ctx, this.searches, msg, 'loginServerLink');
         return;
       default:
         return unexpected(ctx, msg.type, 'loginServerLink');
