@@ -40,8 +40,6 @@ import type { Transport } from './transport.js';
 import { rankByWeight, UserIndex, type UserRecord } from './user-index.js';
 import { formatTargets, freshMs, UserSearch, type SearchStep } from './user-search.js';
 
-export const SN_SEARCH_TIMER = 'superNodeSearch';
-
 export interface SuperNodeSearchDeps {
   readonly params: ProtocolParams;
   readonly transport: Transport;
@@ -65,7 +63,7 @@ interface Running {
   readonly measured: boolean;
 }
 
-/** Seconds-scale ages fit a u32 of ms up to 49 days; the retention is far below. */
+/** An age in ms fits a u32 up to 49 days; the retention (72 h) is far below, so the cap never bites a live record. */
 const AGE_MS_MAX = 0xffffffff;
 
 export class SuperNodeSearch {
