@@ -101,6 +101,8 @@ const RECENT_IDS_MAX = 64;
 export class HostSearches {
   private readonly pending = new Map<number, Pending>();
   private readonly recentIds = new Set<number>();
+  /** When the timer is armed to fire (Infinity: not armed), so an unchanged deadline is not re-armed. */
+  private armedDueMs = Infinity;
 
   constructor(private readonly d: HostSearchDeps) {}
 
@@ -108,7 +110,10 @@ export class HostSearches {
     return this.pending.size;
   }
 
-  /** Starts a search; `done` is called exactly once (possibly before this returns, when offline). */
+  /**
+   * Starts a search; `done` is called exactly once - possibly before this returns (offline, or a
+   * serving host whose own index has a fresh record).
+   */
   start(ctx: Ctx, name: string, done: (ctx: Ctx, result: SearchResult) => void): void {
     const cls = this.searcherClass();
     if (!this.d.online()) {
@@ -167,6 +172,7 @@ export class HostSearches {
 
   /** The `searchRound` timer fired: every search whose deadline has come moves on. */
   onTimer(ctx: Ctx): void {
+    this.armedDueMs = Infinity;
     for (const s of [...this.pending.values()]) {
       if (s.deadlineMs > ctx.now || !this.pending.has(s.queryId)) continue;
       switch (s.phase) {
@@ -191,6 +197,7 @@ export class HostSearches {
     const all = [...this.pending.values()];
     for (const s of all) this.finish(ctx, s, 'notFound', 'offline');
     this.d.cancelTimer(ctx);
+    this.armedDueMs = Infinity;
   }
 
   // --- how each class starts ----------------------------------------------------------------
@@ -320,6 +327,8 @@ export class HostSearches {
   private arm(ctx: Ctx): void {
     let due = Infinity;
     for (const s of this.pending.values()) due = Math.min(due, s.deadlineMs);
+    if (due === this.armedDueMs) return;
+    this.armedDueMs = due;
     if (due === Infinity) this.d.cancelTimer(ctx);
     else this.d.setTimer(ctx, Math.max(0, due - ctx.now));
   }

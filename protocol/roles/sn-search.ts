@@ -71,6 +71,8 @@ export class SuperNodeSearch {
   private readonly running = new Map<number, Running>();
   private nowMs = 0;
   private sweepDueMs = -Infinity;
+  /** When the timer is armed to fire (Infinity: not armed), so an unchanged deadline is not re-armed. */
+  private armedDueMs = Infinity;
 
   constructor(private readonly d: SuperNodeSearchDeps) {
     this.index = new UserIndex(d.params.searchRetentionMs, d.params.searchCacheMs);
@@ -149,6 +151,7 @@ export class SuperNodeSearch {
 
   onTimer(ctx: Ctx): void {
     this.nowMs = ctx.now;
+    this.armedDueMs = Infinity;
     for (const r of [...this.running.values()]) if (r.machine.deadlineMs <= ctx.now) this.apply(ctx, r, r.machine.onTimeout(ctx.now));
     if (ctx.now >= this.sweepDueMs) {
       this.index.expire(ctx.now);
@@ -166,6 +169,7 @@ export class SuperNodeSearch {
     const running = [...this.running.values()];
     this.running.clear();
     this.d.cancelTimer(ctx);
+    this.armedDueMs = Infinity;
     for (const r of running) this.finish(ctx, r, { kind: 'done', outcome: 'notFound', cause: 'roundsOver' }, 'stopped');
   }
 
@@ -238,6 +242,8 @@ export class SuperNodeSearch {
   private arm(ctx: Ctx): void {
     let due = this.sweepDueMs;
     for (const r of this.running.values()) due = Math.min(due, r.machine.deadlineMs);
+    if (due === this.armedDueMs) return;
+    this.armedDueMs = due;
     this.d.setTimer(ctx, Math.max(0, due - ctx.now));
   }
 
