@@ -272,12 +272,13 @@ function runSchedule(seed: number, commands: readonly Command[]): void {
   for (const s of SEEKERS) sw.login(s.name);
   sw.advance(60_000);
   const check = (): void => {
-    for (const s of SEEKERS) expect(sw.until(() => sw.state(s.name) === 'online', 10 * 60_000), `${s.name} online`).toBe(true);
     for (const u of USERS) {
-      const logins = sw.nodeEvents(u.name, 'loginSucceeded');
-      const lastMs = logins.length > 0 ? logins[logins.length - 1].tMs : -Infinity;
-      if (sw.nowMs - lastMs > sw.params.searchRetentionMs - 60_000) continue;
       for (const s of SEEKERS) {
+        // A searcher re-logging in (its SN crashed) searches once it is back.
+        expect(sw.until(() => sw.state(s.name) === 'online', 10 * 60_000), `${s.name} online`).toBe(true);
+        const logins = sw.nodeEvents(u.name, 'loginSucceeded');
+        const lastMs = logins.length > 0 ? logins[logins.length - 1].tMs : -Infinity;
+        if (sw.nowMs - lastMs > sw.params.searchRetentionMs - 60_000) continue;
         const f = search(sw, s.name, sw.userOf(u.name), 60_000);
         expect(f.outcome, `${s.name} searching ${u.name} (logged in ${((sw.nowMs - lastMs) / HOUR_MS).toFixed(2)} h ago) after:\n  ${log.join('\n  ')}`).toBe('found');
       }
