@@ -236,6 +236,7 @@ function startChurn(world: World): void {
 function startWorkload(world: World): void {
   const w = world.scenario.workload;
   const rng = world.rngs.stream('workload');
+  const missing = world.rngs.stream('workload/searchMissing');
   const buddies = drawBuddyLists(world.hosts.length, w.buddiesPerHost, () => world.rngs.stream('buddies').next());
   const callDuration = makeSampler(w.calls.durationMs);
   const pstnDuration = makeSampler(w.pstnCalls.durationMs);
@@ -248,8 +249,14 @@ function startWorkload(world: World): void {
   new WorkloadDriver(world.kernel, world.hosts.length, activities, () => rng.next(), {
     isOnline: (h) => world.hosts[h].runtime.node?.state === 'online',
     buddiesOf: (h) => buddies[h],
-    // The protocol nodes do not take calls, chat, search or PSTN actions yet: the demand is
-    // generated and counted so that its volume is visible, and nothing is sent.
-    act: (_h, kind) => world.metrics.count(`workload.${kind}.notSupportedByProtocol`),
+    // A search goes to the host's user (for a name no user has with probability missingRatio:
+    // such searches end at the LS, BS-20). Calls, chat and PSTN are not taken by the protocol
+    // nodes yet: that demand is generated and counted so that its volume is visible, and nothing
+    // is sent.
+    act: (h, kind, peer) => {
+      if (kind !== 'search') return world.metrics.count(`workload.${kind}.notSupportedByProtocol`);
+      const name = missing.next() < w.searches.missingRatio ? `missing-${world.hosts[peer].name}` : world.hosts[peer].name;
+      world.hosts[h].runtime.act({ type: 'search', name });
+    },
   }).start();
 }
