@@ -92,7 +92,7 @@ interface Pending {
   /** The SN asked on behalf (udpBlocked). */
   superNode: Endpoint | undefined;
   deadlineMs: number;
-  /** Messages sent besides the machine's (on behalf, LS). */
+  /** Messages sent besides the host's own machine's (on behalf, its SN service's search, LS). */
   extraMessages: number;
 }
 
@@ -246,8 +246,9 @@ export class HostSearches {
     this.d.service()!.search.locate(
       ctx,
       s.name,
-      (c, record) => {
+      (c, record, messages) => {
         if (this.pending.get(s.queryId) !== s) return;
+        s.extraMessages += messages;
         if (record) this.finish(c, s, 'found', 'record', record);
         else this.askLoginServer(c, s);
         this.arm(c);

@@ -58,7 +58,8 @@ interface Running {
   readonly name: string;
   readonly startedAtMs: number;
   readonly machine: UserSearch;
-  readonly done: (ctx: Ctx, record: UserRecord | undefined) => void;
+  /** `messages`: the requests the search sent (the host counts them for its own user's searches). */
+  readonly done: (ctx: Ctx, record: UserRecord | undefined, messages: number) => void;
   /** Emit the searchMs / searchMessages samples (not for the node's own user: the host does). */
   readonly measured: boolean;
 }
@@ -100,11 +101,11 @@ export class SuperNodeSearch {
    * over the overlay (`done` when it ends), answered with the newer of what it found and an old
    * local record; undefined: neither.
    */
-  locate(ctx: Ctx, name: string, done: (ctx: Ctx, record: UserRecord | undefined) => void, measured = true): void {
+  locate(ctx: Ctx, name: string, done: Running['done'], measured = true): void {
     this.nowMs = ctx.now;
     const local = this.index.lookup(name, ctx.now);
-    if (local && ctx.now - local.seenAtMs <= freshMs(this.d.params)) return done(ctx, local);
-    this.search(ctx, name, (c, found) => done(c, found && (!local || found.seenAtMs >= local.seenAtMs) ? found : local), measured);
+    if (local && ctx.now - local.seenAtMs <= freshMs(this.d.params)) return done(ctx, local, 0);
+    this.search(ctx, name, (c, found, messages) => done(c, found && (!local || found.seenAtMs >= local.seenAtMs) ? found : local, messages), measured);
   }
 
   // --- inputs -------------------------------------------------------------------------------
@@ -235,7 +236,7 @@ export class SuperNodeSearch {
       event: 'searchFinished',
       detail: { queryId: r.queryId, name: r.name, outcome: s.outcome, cause, searcherClass: 'superNode', ms: ctx.now - r.startedAtMs, messages: r.machine.messagesSent, rounds: r.machine.roundsRun, from: s.from ? formatEndpoint(s.from) : '' },
     });
-    r.done(ctx, s.record);
+    r.done(ctx, s.record, r.machine.messagesSent);
   }
 
   /** Re-arms the one timer for the earliest deadline (round or sweep). */

@@ -26,6 +26,9 @@
  *     besides itself - the record's next homes. A crash hands nothing over;
  *   - SNs that learned a record by searching (for routed signalling, or for a UDP-blocked
  *     client) keep it as a cache entry for `searchCacheMs` (BS-20 "cached").
+ * A user's former SN keeps its copy after the user moved to another SN (it cannot tell a move
+ * from a logout); a search does not stop at such an old copy (user-search.ts: fresh records
+ * end a search, older ones only after one more round, the newest winning).
  * A store keeps, per name, the record with the newest seenAtMs; a record is dropped once
  * `searchRetentionMs` (72 h) have passed since seenAtMs - so a user who was online at any time
  * in the last 72 hours, up to one refresh period before it went offline, is still indexed.

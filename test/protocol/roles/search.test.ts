@@ -146,6 +146,23 @@ describe('the SN side: locate, lookupLocal, hand-over', () => {
     expect(sna.answers[1]).toMatchObject({ name: 'nobody', result: { record: undefined } });
   });
 
+  it('a serving host searches with its own SN service: class superNode, its overlay requests counted', () => {
+    const { w } = world();
+    const sn9 = apiHost(w, 'sn9', '1.0.0.9', { bootstrapSuperNode: true, port: 33033 });
+    w.net.runFor(5_000);
+    w.net.act('sn9', { type: 'login', name: 'erin', password: 'erin-pw' });
+    w.net.runFor(20_000);
+    expect(sn9.host.state).toBe('online');
+    w.net.act('sn9', { type: 'searchApi', names: ['bob'] });
+    w.net.runFor(10_000);
+    expect(sn9.answers).toMatchObject([{ name: 'bob', result: { outcome: 'found', record: { name: 'bob' } } }]);
+    const [ms] = w.net.metrics('sn9', 'searchMs');
+    expect(ms.labels).toEqual({ outcome: 'found', searcherClass: 'superNode' });
+    // One sample for the one search: the service's own overlay search is not counted twice.
+    expect(w.net.metrics('sn9', 'searchMs')).toHaveLength(1);
+    expect(w.net.metrics('sn9', 'searchMessages')[0].value).toBeGreaterThan(0);
+  });
+
   it('a stopping SN hands its records to the name\'s next homes', () => {
     const { w } = world();
     const sn = [...w.hosts.values()].find((h) => h.isSuperNode && h.superNode!.clientNames().includes('bob'))!;
