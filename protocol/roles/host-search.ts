@@ -142,8 +142,9 @@ export class HostSearches {
     const link = this.d.superNodeLink();
     if (s.phase === 'onBehalf') {
       if (from !== 'superNodeLink' || !link || !s.superNode || !sameEndpoint(link.entry, s.superNode)) return false;
-      if (msg.found) return this.finish(ctx, s, 'found', 'record', recordOf(s.name, msg, ctx.now), link.entry), true;
-      this.askLoginServer(ctx, s);
+      if (msg.found) this.finish(ctx, s, 'found', 'record', recordOf(s.name, msg, ctx.now), link.entry);
+      else this.askLoginServer(ctx, s);
+      this.arm(ctx);
       return true;
     }
     if (s.phase !== 'peers' || !s.machine) return false;
