@@ -292,7 +292,8 @@ export class HostNode implements ProtocolNode<HostAction> {
 
   private service: SuperNodeService | undefined;
   private promotedAtMs = 0;
-  private readonly searches: HostSearches;
+  /** Made at the first search (most hosts of a large run never search: no per-host cost for them). */
+  private searchesObject: HostSearches | undefined;
 
   constructor(private readonly options: HostOptions) {
     this.params = options.params;
@@ -302,7 +303,10 @@ export class HostNode implements ProtocolNode<HostAction> {
     const key = options.lsPublicKey instanceof Uint8Array ? signingPublicKey(options.lsPublicKey) : options.lsPublicKey;
     if (isDecodeError(key)) throw new RangeError(`lsPublicKey: ${key.error}`);
     this.lsKey = key;
-    this.searches = new HostSearches({
+  }
+
+  private get searches(): HostSearches {
+    return (this.searchesObject ??= new HostSearches({
       params: this.params,
       transport: this.transport,
       online: () => this.machine.state === 'online',
@@ -315,7 +319,7 @@ export class HostNode implements ProtocolNode<HostAction> {
       sendUdp: (ctx, to, msg) => this.sendUdp(ctx, to, msg),
       setTimer: (ctx, delayMs) => this.timers.set(ctx, 'searchRound', delayMs),
       cancelTimer: (ctx) => this.timers.cancel(ctx, 'searchRound'),
-    });
+    }));
   }
 
   /**
@@ -1013,7 +1017,7 @@ export class HostNode implements ProtocolNode<HostAction> {
 
   /** Closes the SN and LS connections, disarms the host's timers, stops serving. */
   private goOffline(ctx: Ctx): void {
-    this.searches.abortAll(ctx);
+    this.searchesObject?.abortAll(ctx);
     this.dropSnLink(ctx);
     this.closeLs(ctx);
     this.session = undefined;
