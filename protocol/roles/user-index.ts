@@ -35,16 +35,17 @@
  *
  * When a search finds a record (the guarantee; the property test of search.test.ts generates
  * schedules inside it): a user U whose SN processed its last indexAnnounce at time t is found
- * by a search at s <= t + searchRetentionMs if, from t to s, at least one SN that held U's
- * record stays up without a crash (its U's SN, or one of the replicas chosen at t, or a
- * successor one of them handed it to on a graceful stop), and that holder ranks among the SNs
- * the search asks: with every SN knowing every SN (a network of at most hostCacheMax SNs
- * after an overlay period, as in the tests), a replica chosen at t is among the searchFanout
- * SNs of highest weight at s - the first a search asks after the searcher's SN - unless more
- * than searchFanout - searchReplicas SNs of higher weight joined after t; the searcher's own
- * SN is always asked. Outside it - every holder crashed, or
- * partial views that do not meet within searchRounds rounds - the peers miss the record and
- * the search falls back to the LS (BS-20): `foundAtLoginServer`, no location.
+ * by a search at s <= t + searchRetentionMs if, from t to s, at least one SN that got U's
+ * record stays up without a crash (U's SN, or a replica chosen at t that the UDP indexStore
+ * reached - a lost one is made good at the next refresh while U is online - or a successor a
+ * holder handed it to on a graceful stop), and the search asks that holder. With every SN
+ * knowing every SN (a network of at most hostCacheMax SNs after an overlay period, as in the
+ * tests) it does: a replica chosen at t is among the searchFanout SNs of highest weight at s -
+ * the first a search asks after the searcher's SN - unless more than searchFanout -
+ * searchReplicas SNs of higher weight joined after t; the searcher's own SN is always asked.
+ * Outside it - every holder crashed, or partial views that do not meet within searchRounds
+ * rounds - the peers miss the record and the search falls back to the LS (BS-20):
+ * `foundAtLoginServer`, no location.
  *
  * What it abstracts: a store is unbounded (at most one record per name per SN; 72 h of users);
  * any node may send indexStore (no authentication of index writes); an SN's clock is the time
