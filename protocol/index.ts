@@ -39,8 +39,11 @@
  *   - Outputs `trace` and `metric` are the nodes' events and samples (names and labels listed in
  *     each role's header); `msgType` on packets names the message for traffic accounting.
  *
- * The calls, chat, search and PSTN features come later: message ids 64+ and the HostAction
- * union are where they go.
+ * User search: the `{ type: 'search', name }` user action or `HostNode.searchUser`; an SN's
+ * `locate` / `lookupLocal` (roles/user-index.ts has the index's design).
+ *
+ * The calls, chat and PSTN features come later: message ids 80+ and the HostAction union are
+ * where they go.
  */
 
 export type { ConnId, CloseReason, ConnectFailure, Ctx, Endpoint, Input, Output, ProtocolNode, Random } from './node.js';
@@ -63,6 +66,11 @@ export type { LadderStep, LoginEvent, LoginState } from './roles/login.js';
 export { NatDetector } from './roles/nat-detection.js';
 export type { NatClass, NatStep, NatTestName } from './roles/nat-detection.js';
 export { sharedObfuscator, Transport } from './roles/transport.js';
+export { rankByWeight, UserIndex, weightOf } from './roles/user-index.js';
+export type { UserRecord } from './roles/user-index.js';
+export { UserSearch } from './roles/user-search.js';
+export type { SearchStep, SearchTarget, SearchVia, UserSearchOptions } from './roles/user-search.js';
+export type { SearcherClass, SearchOutcome, SearchResult } from './roles/host-search.js';
 
 export { ATTACH_REFUSAL, AUTH_REFUSAL, codeName, MESSAGES, NAT_CLASS, NAT_TEST, OVERLAY_REFUSAL, PRESENCE_STATUS, ROLE, SESSION_END } from './wire/messages.js';
 export type { Message, MessageName, MessageOf, MessageTable } from './wire/messages.js';

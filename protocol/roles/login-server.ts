@@ -25,6 +25,9 @@
  *                           know better)
  *   data sessionResume      see Sessions below (needs this connection's fresh nonce)
  *   data sessionKeepAlive   on a session link: renew the lease, `sessionKeepAliveAck`
+ *   data accountQuery       on a session link (BS-20, a search the peers could not answer):
+ *                           `accountReply{exists}` - whether the account exists; the LS knows
+ *                           no locations. Elsewhere: counted as unexpected, no answer
  *   timer sessionSweep      drop lapsed sessions; accept the logins they held
  *   user register           adds an account (the runtime or a scenario calls it)
  *   anything else           counted (`trace unexpected`), state unchanged; bad bytes: `malformed`
@@ -281,6 +284,7 @@ export class LoginServerNode implements ProtocolNode<LoginServerAction> {
     if (!msg) return;
     if (msg.type === 'sessionKeepAlive') return this.onSessionKeepAlive(ctx, conn, c);
     if (msg.type === 'sessionResume') return this.onSessionResume(ctx, conn, c, msg);
+    if (msg.type === 'accountQuery') return this.onAccountQuery(ctx, conn, c, msg);
     if (msg.type !== 'authRequest') return unexpected(ctx, msg.type, 'loginServer');
     this.onAuthRequest(ctx, conn, c, msg);
   }
@@ -428,6 +432,15 @@ export class LoginServerNode implements ProtocolNode<LoginServerAction> {
     if (r.ending) return;
     r.lastHeardMs = ctx.now;
     this.transport.write(ctx, conn, { type: 'sessionKeepAliveAck' });
+  }
+
+  /** BS-20: a search the peers could not answer. Only on a session link: the LS answers its users, not strangers probing names. */
+  private onAccountQuery(ctx: Ctx, conn: ConnId, c: Connection, msg: MessageOf<'accountQuery'>): void {
+    const r = c.session !== undefined ? this.sessions.get(c.session) : undefined;
+    if (!r || r.conn !== conn) return unexpected(ctx, 'accountQuery', 'noSession');
+    const exists = this.accounts.has(msg.name);
+    this.transport.write(ctx, conn, { type: 'accountReply', queryId: msg.queryId, exists });
+    ctx.out.push({ kind: 'trace', event: 'accountQueried', detail: { name: msg.name, exists } });
   }
 
   private onSessionResume(ctx: Ctx, conn: ConnId, c: Connection, msg: MessageOf<'sessionResume'>): void {

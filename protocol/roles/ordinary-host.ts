@@ -75,20 +75,27 @@
  * What it abstracts: the host knows its interface address (`localIp`) and machine
  * (`config`) from the runtime; the UDP-blocked inference, the remembered fall-back port and
  * the NAT class are per process (not persisted); a credential is kept in memory only. It
- * remembers the addresses it sent UDP to lately (for the NAT test's `contacted` rule). No calls, chat, search or PSTN yet: the
+ * remembers the addresses it sent UDP to lately (for the NAT test's `contacted` rule). No calls, chat or PSTN yet: the
  * action union and the message table leave room for them.
+ *
+ * User search (BS-16 - BS-20): host-search.ts (whom a host asks, by its class), user-search.ts
+ * (the rounds), user-index.ts (where records live), sn-search.ts (the SN's part). The host
+ * sends `indexAnnounce` (its port and NAT class) with every presence, so its SN indexes it;
+ * the user action `search` and `searchUser` start a search; searchReply (UDP, SN link),
+ * accountReply (LS session link) and the `searchRound` timer are routed to host-search.ts.
  *
  * Metrics: loginTimeMs (labels outcome ok|failed, natClass, trigger user|reconnect|handOff),
  * loginAttempts, loginRounds and loginRedirects (labels outcome), loginFailure (value 1; label cause:
  * noSuperNode | badCredentials | rateLimited | nameInUse | badNonce | loginServerBusy |
  * loginServerUnreachable | badCredential | replaced), natDetectionMs (label natClass),
  * snLost (value 1; label cause), sessionEnd (value 1; label cause logout | replaced | lapsed | refused), promotion / demotion
- * (election.ts), and the SN's snClients.
+ * (election.ts), the SN's snClients, and searchMs / searchMessages (host-search.ts).
  * Traces: loginStarted, loginStep (one per UDP probe or TCP connect), loginEntryFailed, loginRoundFailed, udpBlocked,
  * fallbackPortRemembered, loginRedirected, handedOff, natReplyDiscounted,
  * natClassified, loginSucceeded, loginFailed, loginAborted, snLost, loggedOut, sessionEnded,
  * loginServerLinkClosed, sessionResumeStarted, sessionResumed, sessionLapsed, natForwardServed,
- * natForwardDeclined, promoted, demoted, promoteDeclined, notServing, plus the SN's.
+ * natForwardDeclined, promoted, demoted, promoteDeclined, notServing, searchStarted, searchRound,
+ * searchFinished, plus the SN's.
  */
 
 import type { KeyObject } from 'node:crypto';
@@ -101,6 +108,7 @@ import { decodeMessage, encodeMessage, isDecodeError } from '../wire/codec.js';
 import type { Obfuscator } from '../wire/obfuscation.js';
 import { checkEligibility, eligibleFromMs, type EligibilityState, type HostConfig } from './election.js';
 import { HostCache, type HostCacheDisk } from './host-cache.js';
+import { HostSearches, strayReply, type SearchResult } from './host-search.js';
 import { CHALLENGE_NONCE_BYTES } from './login-server.js';
 import { LoginLadder, LoginMachine, type LadderStep, type LoginEvent, type LoginState } from './login.js';
 import { NatDetector, type NatClass, type NatStep } from './nat-detection.js';
@@ -123,7 +131,9 @@ export type HostAction =
   | { readonly type: 'hold'; readonly held: boolean }
   | { readonly type: 'chat'; readonly to: string; readonly text: string }
   /** SkypeOut: call a phone number through the PSTN gateway. */
-  | { readonly type: 'pstnCall'; readonly number: string; readonly durationMs: number };
+  | { readonly type: 'pstnCall'; readonly number: string; readonly durationMs: number }
+  /** The user searches for `name` (BS-17 - BS-20; host-search.ts). */
+  | { readonly type: 'search'; readonly name: string };
 
 /** The ordinary host's own timers; with SuperNodeTimer they form the node's closed set. */
 export type HostTimer =
@@ -148,14 +158,16 @@ export type HostTimer =
   /** fires when: lsSessionLeaseMs passed since the send of the last request the LS confirmed: the session lapsed. */
   | 'lsLease'
   /** fires when: the back-off before the next session re-validation try is over, or the current try had no LS answer for lsReplyTimeoutMs. */
-  | 'lsResume';
+  | 'lsResume'
+  /** fires when: the earliest deadline of the user searches under way (a round, the SN on behalf, the LS; host-search.ts). */
+  | 'searchRound';
 
 export type NodeTimer = HostTimer | SuperNodeTimer | CallTimer | ChatTimer | RelayTimer;
 
 /** Chat sequence numbers one process may use (chat.ts: numbers never repeat across restarts). */
 const CHAT_SEQ_PER_START = 1_000_000;
 
-const HOST_TIMERS: readonly HostTimer[] = ['probeTimeout', 'roundDelay', 'replyTimeout', 'lsRetry', 'natTest', 'keepAlive', 'hostCacheRefresh', 'eligibilityCheck', 'lsKeepAlive', 'lsLease', 'lsResume'];
+const HOST_TIMERS: readonly HostTimer[] = ['probeTimeout', 'roundDelay', 'replyTimeout', 'lsRetry', 'natTest', 'keepAlive', 'hostCacheRefresh', 'eligibilityCheck', 'lsKeepAlive', 'lsLease', 'lsResume', 'searchRound'];
 /** Timers of the LS session (keep-alive, lease, re-validation): they run across logins, until offline. */
 const SESSION_TIMERS: readonly HostTimer[] = ['lsKeepAlive', 'lsLease', 'lsResume'];
 /** Timers of one login step: leaving a state disarms them. */
@@ -304,6 +316,8 @@ export class HostNode implements ProtocolNode<HostAction> {
 
   private service: SuperNodeService | undefined;
   private promotedAtMs = 0;
+  /** Made at the first search (most hosts of a large run never search: no per-host cost for them). */
+  private searchesObject: HostSearches | undefined;
 
   private mediaPortNumber = 0;
   /** Where users are, as presence notices and searches told (calls go there without a search). */
@@ -362,6 +376,32 @@ export class HostNode implements ProtocolNode<HostAction> {
       },
       isPublic: () => this.natClassValue === 'open' && (this.machine.state === 'online' || this.service !== undefined),
     });
+  }
+
+  private get searches(): HostSearches {
+    return (this.searchesObject ??= new HostSearches({
+      params: this.params,
+      transport: this.transport,
+      online: () => this.machine.state === 'online',
+      natClass: () => this.natClassValue,
+      udpBlocked: () => this.udpBlockedFlag,
+      superNodeLink: () => (this.sn?.clientId !== undefined ? this.sn : undefined),
+      loginServerLink: () => (this.ls?.phase === 'session' ? this.ls.conn : undefined),
+      hostCacheEntries: () => this.hostCache.entries(),
+      service: () => this.service,
+      sendUdp: (ctx, to, msg) => this.sendUdp(ctx, to, msg),
+      setTimer: (ctx, delayMs) => this.timers.set(ctx, 'searchRound', delayMs),
+      cancelTimer: (ctx) => this.timers.cancel(ctx, 'searchRound'),
+    }));
+  }
+
+  /**
+   * Searches for user `name` (BS-17 - BS-20, host-search.ts); `done` is called exactly once, with
+   * the outcome (and the record when found). Several searches may run at once. Not online: done
+   * at once, notFound.
+   */
+  searchUser(ctx: Ctx, name: string, done: (ctx: Ctx, result: SearchResult) => void): void {
+    this.searches.start(ctx, name, done);
   }
 
   // --- observation (tests, checkers, the runtime's samplers) --------------------------------
@@ -476,6 +516,9 @@ export class HostNode implements ProtocolNode<HostAction> {
           return;
         }
         return this.chat.send(ctx, action.to, action.text);
+      case 'search':
+        if (this.machine.state !== 'online') return unexpected(ctx, 'search', this.machine.state);
+        return this.searchUser(ctx, action.name, () => undefined);
       default:
         throw new RangeError(`host: unknown action ${(action as { type: unknown }).type}`);
     }
@@ -509,9 +552,12 @@ export class HostNode implements ProtocolNode<HostAction> {
         return this.onLeaseLapsed(ctx);
       case 'lsResume':
         return this.onResumeTimer(ctx);
+      case 'searchRound':
+        return this.searches.onTimer(ctx);
       case 'clientSweep':
       case 'overlayMaintain':
       case 'loadCheck':
+      case 'superNodeSearch':
         if (this.service?.onTimer(ctx, timer)) this.demote(ctx, 'underused');
         return;
       case 'callSetup':
@@ -733,6 +779,9 @@ export class HostNode implements ProtocolNode<HostAction> {
       case 'sessionEnded':
         if (!this.accepts(ctx, 'sessionEnded', ls.phase === 'session')) return;
         return this.endSession(ctx, 'sessionEnded', 'replaced');
+      case 'accountReply':
+        if (ls.phase !== 'session' || !this.searches.onAccountReply(ctx, msg)) strayReply(ctx, this.searches, msg, 'loginServerLink');
+        return;
       default:
         return unexpected(ctx, msg.type, 'loginServerLink');
     }
@@ -877,6 +926,9 @@ export class HostNode implements ProtocolNode<HostAction> {
         return this.onSnLost(ctx, 'superNodeLeft', msg.superNodes.filter(isUsableEndpoint));
       case 'routed':
         return this.onRouted(ctx, msg);
+      case 'searchReply':
+        if (!this.searches.onReply(ctx, 'superNodeLink', msg)) strayReply(ctx, this.searches, msg, 'superNodeLink');
+        return;
       default:
         return unexpected(ctx, msg.type, 'superNodeLink');
     }
@@ -984,6 +1036,7 @@ export class HostNode implements ProtocolNode<HostAction> {
   private sendPresence(ctx: Ctx): void {
     this.reportedEligible = this.service === undefined && this.isEligible(ctx.now);
     this.transport.write(ctx, this.sn!.conn, { type: 'presence', status: PRESENCE_STATUS.online, natClass: NAT_CLASS[this.natClassValue], eligible: this.reportedEligible });
+    this.transport.write(ctx, this.sn!.conn, { type: 'indexAnnounce', port: this.portNumber, natClass: NAT_CLASS[this.natClassValue] });
   }
 
   private onPresenceAck(ctx: Ctx, msg: MessageOf<'presenceAck'>): void {
@@ -1086,6 +1139,7 @@ export class HostNode implements ProtocolNode<HostAction> {
     this.calls.stop(ctx);
     this.chat.stop(ctx);
     this.relay.stop(ctx);
+    this.searchesObject?.abortAll(ctx);
     this.dropSnLink(ctx);
     this.closeLs(ctx);
     this.session = undefined;
@@ -1245,9 +1299,17 @@ export class HostNode implements ProtocolNode<HostAction> {
     if (payload.startsWith('call') || payload.startsWith('pstn')) this.calls.onRouteFailed(ctx, reason);
   }
 
-  /** Where `name` is: a contact (presence, an earlier search), else not known. */
+  /** Where `name` is: a contact (presence, an earlier search), else a search (BS-21: a non-buddy is searched first). */
   private locate(ctx: Ctx, name: string, done: (ctx: Ctx, contact: Contact | undefined) => void): void {
-    done(ctx, this.contacts.get(name));
+    const known = this.contacts.get(name);
+    if (known) return done(ctx, known);
+    this.searchUser(ctx, name, (c, result) => {
+      const record = result.outcome === 'found' ? result.record : undefined;
+      if (!record) return done(c, undefined);
+      const contact: Contact = { superNode: record.superNode, address: record.address, natClass: record.natClass };
+      this.contacts.set(name, contact);
+      done(c, contact);
+    });
   }
 
   private callIdentity(): CallIdentity | undefined {
@@ -1406,6 +1468,15 @@ export class HostNode implements ProtocolNode<HostAction> {
       case 'keepAlive':
         if (!this.service) return this.notServing(ctx, msg.type);
         return this.service.onKeepAlive(ctx, msg, { localPort, from });
+      case 'searchReply':
+        if (!this.searches.onReply(ctx, from, msg) && !this.service?.search.onReply(ctx, from, msg)) strayReply(ctx, this.searches, msg, 'udp');
+        return;
+      case 'searchRequest':
+        if (!this.service) return this.notServing(ctx, msg.type);
+        return this.service.search.onRequest(ctx, msg, { localPort, from });
+      case 'indexStore':
+        if (!this.service) return this.notServing(ctx, msg.type);
+        return this.service.search.onStore(ctx, msg);
       default:
         return unexpected(ctx, msg.type, 'udp');
     }

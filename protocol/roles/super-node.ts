@@ -72,11 +72,14 @@
  *   datagram probe / natProbe / keepAlive;  accepted connection's first message attach /
  *   overlayJoin;  data on a client connection: keepAlive, presence, detach;  data on an overlay
  *   link: challenge, overlayAccepted, overlayRefused, superNodeList, superNodeLoad, natForward;  connected /
- *   connectFailed / closed of its connections;  timers clientSweep, overlayMaintain, loadCheck.
+ *   connectFailed / closed of its connections;  timers clientSweep, overlayMaintain, loadCheck;
+ *   user search (sn-search.ts): indexAnnounce and searchRequest on a client link, datagrams
+ *   indexStore / searchRequest / searchReply (routed by the host to `search`), timer
+ *   superNodeSearch.
  *   Anything else is reported back (`false`) and the host counts it as unexpected.
  *
  * What it abstracts: no signalling budget (OT-2's 5 KB/s) is enforced; presence is kept per SN
- * only (propagation to buddies and the user index come with search); no relaying yet. Load is
+ * only (propagation to buddies comes later; the user index is sn-search.ts's); no relaying yet. Load is
  * the client count alone (no CPU or bandwidth measure); a hand-off does not yet spare a client
  * in a call (there are no calls).
  *
@@ -96,8 +99,10 @@ import { decideLoad } from './election.js';
 import type { HostCache } from './host-cache.js';
 import type { NatClass } from './nat-detection.js';
 import { SignalRouter } from './routing.js';
+import { SuperNodeSearch } from './sn-search.js';
 import { endpointKey, formatEndpoint, sameEndpoint } from './support.js';
 import type { Transport } from './transport.js';
+import type { UserRecord } from './user-index.js';
 
 /** The SN service's timers (dispatched by the host node's one dispatch point). */
 export type SuperNodeTimer =
@@ -106,9 +111,11 @@ export type SuperNodeTimer =
   /** fires when: an overlay period has passed; exchange SN lists, drop silent links, open links up to the degree. */
   | 'overlayMaintain'
   /** fires when: a load-check period has passed; sample the client count, hand clients off, apply promote-on-demand. */
-  | 'loadCheck';
+  | 'loadCheck'
+  /** fires when: the earliest round deadline of the SN's user searches, or the next sweep of expired index records (sn-search.ts). */
+  | 'superNodeSearch';
 
-export const SUPER_NODE_TIMERS: readonly SuperNodeTimer[] = ['clientSweep', 'overlayMaintain', 'loadCheck'];
+export const SUPER_NODE_TIMERS: readonly SuperNodeTimer[] = ['clientSweep', 'overlayMaintain', 'loadCheck', 'superNodeSearch'];
 
 export interface TimerSet<N extends string> {
   set(ctx: Ctx, name: N, delayMs: number): void;
@@ -204,10 +211,22 @@ export class SuperNodeService {
   /** Names this SN redirected, and when (taken if they come back within an overlay period). */
   private readonly redirectedAtMs = new Map<string, number>();
 
+  /** Its share of the user index and its searches (sn-search.ts). */
+  readonly search: SuperNodeSearch;
   /** Routed signalling (routing.ts): calls, chat, presence and PSTN legs between users. */
   private readonly router: SignalRouter;
 
   constructor(private readonly d: SuperNodeDeps) {
+    this.search = new SuperNodeSearch({
+      params: d.params,
+      transport: d.transport,
+      hostCache: d.hostCache,
+      self: d.self,
+      overlayPeers: () => this.overlayPeers(),
+      isClientLink: (conn, name) => this.clients.get(this.clientByConn.get(conn) ?? 0)?.name === name,
+      setTimer: (ctx, delayMs) => d.timers.set(ctx, 'superNodeSearch', delayMs),
+      cancelTimer: (ctx) => d.timers.cancel(ctx, 'superNodeSearch'),
+    });
     this.router = new SignalRouter({
       transport: d.transport,
       self: d.self,
@@ -219,10 +238,20 @@ export class SuperNodeService {
         for (const l of this.links.values()) if (l.state === 'up' && l.peer && sameEndpoint(l.peer, peer)) return l.conn;
         return undefined;
       },
-      locate: (ctx, name, done) => done(ctx, this.clientByName.has(name) ? d.self : undefined),
+      locate: (ctx, name, done) => this.search.locate(ctx, name, (c, record) => done(c, record?.superNode)),
       openConnection: (ctx, to) => d.openConnection(ctx, to),
       closeConnection: (ctx, conn) => d.closeConnection(ctx, conn),
     });
+  }
+
+  /** A user's record: its own clients', its store's and cache's first, then a search over the overlay (sn-search.ts). */
+  locate(ctx: Ctx, name: string, done: (ctx: Ctx, record: UserRecord | undefined) => void): void {
+    this.search.locate(ctx, name, done);
+  }
+
+  /** A user's record from its own clients, store and cache only. */
+  lookupLocal(name: string): UserRecord | undefined {
+    return this.search.lookupLocal(name);
   }
 
   get clientCount(): number {
@@ -258,6 +287,7 @@ export class SuperNodeService {
     this.d.timers.set(ctx, 'clientSweep', p.keepAliveIntervalMs);
     this.d.timers.set(ctx, 'loadCheck', p.loadCheckIntervalMs);
     this.maintainOverlay(ctx);
+    this.search.start(ctx);
   }
 
   /**
@@ -266,6 +296,7 @@ export class SuperNodeService {
    * closed, timers cancelled.
    */
   stop(ctx: Ctx): void {
+    this.search.stop(ctx);
     const successors = this.neighboursLightestFirst().filter((e, i, all) => all.findIndex((x) => sameEndpoint(x, e)) === i);
     const size = Math.min(successors.length, Math.max(1, this.d.params.snReferralsMax));
     let turn = 0;
@@ -387,6 +418,9 @@ export class SuperNodeService {
       case 'loadCheck':
         this.d.timers.set(ctx, 'loadCheck', this.d.params.loadCheckIntervalMs);
         return this.checkLoad(ctx);
+      case 'superNodeSearch':
+        this.search.onTimer(ctx);
+        return false;
     }
   }
 
@@ -499,6 +533,12 @@ export class SuperNodeService {
         return true;
       case 'routed':
         this.router.fromClient(ctx, c.name, msg);
+        return true;
+      case 'indexAnnounce':
+        this.search.onAnnounce(ctx, c.name, c.remoteIp, msg);
+        return true;
+      case 'searchRequest':
+        this.search.onRequest(ctx, msg, { conn: c.conn, client: c.name });
         return true;
       default:
         return false;

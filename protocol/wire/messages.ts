@@ -5,7 +5,8 @@
  * use. Ids are stable: append new messages, never renumber.
  *
  * Transport of each message (what the roles do; the table itself does not know):
- *   UDP   probe, probeReply, keepAlive*, keepAliveAck*, natProbe, natProbeReply
+ *   UDP   probe, probeReply, keepAlive*, keepAliveAck*, natProbe, natProbeReply, indexStore,
+ *         searchRequest / searchReply (also TCP on a host's SN link, see each entry)
  *   TCP   everything else (* over TCP too when the host's UDP is blocked, BS-10)
  *
  * Ids 1..63 are the login and overlay core; 64..79 user search; 80..111 calls, relays and media;
@@ -119,6 +120,32 @@ export const MESSAGES = {
   sessionResume: { id: 32, fields: { name: 'str', credential: 'bytes', signature: 'bytes' } },
   /** TCP, LS -> host: the session is still yours; this connection is now the session link. */
   sessionResumed: { id: 33, fields: {} },
+
+  // --- user search (64..79; roles/user-index.ts, roles/user-search.ts) ----------------------
+  /**
+   * TCP, host -> its SN, with every presence: index me under my name, reachable at (your view
+   * of my address):`port` (my own port), NAT class `natClass` (see NAT_CLASS).
+   */
+  indexAnnounce: { id: 64, fields: { port: 'u16', natClass: 'u8' } },
+  /**
+   * UDP, SN -> SN: keep this index record (publication to a home SN of the name, or a hand-over
+   * by a stopping SN). `ageMs`: how long ago the user was last seen online by its SN.
+   */
+  indexStore: { id: 65, fields: { name: 'str', superNode: 'endpoint', address: 'endpoint', natClass: 'u8', ageMs: 'u32' } },
+  /**
+   * UDP, searcher -> an SN; or TCP, host -> its SN on its SN link: where is `name`? `onBehalf`
+   * (TCP only, a UDP-blocked host, BS-19): search the overlay for me and answer when done.
+   */
+  searchRequest: { id: 66, fields: { queryId: 'u32', name: 'str', onBehalf: 'bool' } },
+  /**
+   * The answer, the way the request came: the record if `found` (else zero fields), and the SNs
+   * of highest weight for the name the replier knows (`nodes`, Kademlia-like: ask those next).
+   */
+  searchReply: { id: 67, fields: { queryId: 'u32', found: 'bool', superNode: 'endpoint', address: 'endpoint', natClass: 'u8', ageMs: 'u32', nodes: 'endpoints' } },
+  /** TCP, host -> LS on its session link: does the account `name` exist? (BS-20: the peers did not find it.) */
+  accountQuery: { id: 68, fields: { queryId: 'u32', name: 'str' } },
+  /** TCP, LS -> host on the session link: the answer (the LS knows accounts, not locations). */
+  accountReply: { id: 69, fields: { queryId: 'u32', exists: 'bool' } },
 
   // --- calls, relays and media (80..111) ---------------------------------------------------
   /**

@@ -240,6 +240,7 @@ function startChurn(world: World): void {
 function startWorkload(world: World): void {
   const w = world.scenario.workload;
   const rng = world.rngs.stream('workload');
+  const missing = world.rngs.stream('workload/searchMissing');
   const callDuration = makeSampler(w.calls.durationMs);
   const pstnDuration = makeSampler(w.pstnCalls.durationMs);
   const activities: Activity[] = [
@@ -262,9 +263,12 @@ function startWorkload(world: World): void {
         case 'chat':
           host.runtime.act({ type: 'chat', to: other, text: 'x'.repeat(w.chat.messageBytes) });
           return;
-        case 'search':
-          world.metrics.count('workload.search.notSupportedByProtocol');
+        case 'search': {
+          // A name no user has, with probability missingRatio: such searches end at the LS (BS-20).
+          const name = missing.next() < w.searches.missingRatio ? `missing-${other}` : other;
+          host.runtime.act({ type: 'search', name });
           return;
+        }
         case 'pstnCall':
           if (rng.next() < w.pstnCalls.inboundRatio) world.pstnIncoming(h, phoneNumber(rng), durationMs);
           else host.runtime.act({ type: 'pstnCall', number: phoneNumber(rng), durationMs });

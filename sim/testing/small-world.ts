@@ -203,16 +203,16 @@ export class SmallWorld {
     h.runtime.act({ type: 'login', name: user, password });
   }
 
-  /** Hands the user action `action` to the host (a call, a chat message, a search ...). */
-  act(name: string, action: HostAction): void {
-    this.record(name).runtime.act(action);
-  }
-
   /** The user logs out; the application keeps running. */
   logout(name: string): void {
     const h = this.record(name);
     this.wanting.delete(h.name);
     h.runtime.act({ type: 'logout' });
+  }
+
+  /** Hands the host's user an action (a call, a chat message, a search ...); false while the host is down. */
+  act(name: string, action: HostAction): boolean {
+    return this.record(name).runtime.act(action);
   }
 
   /** The host dies at once (no goodbye); its disk survives. */

@@ -23,7 +23,7 @@ describe('ordinary host: successful login (BS-9 steps 1-6)', () => {
     expect(h1.currentSuperNode).toEqual({ ip: ip('1.0.0.1'), port: 33033 });
     // One probe, then the SN's TCP port; the LS over TCP; NAT tests over UDP.
     expect(w.net.datagrams('h1', 'probe')).toEqual([{ at: LOGIN_AT, msgType: 'probe', to: '1.0.0.1:33033' }]);
-    expect(w.net.writes('h1').map((x) => x.msgType)).toEqual(['authRequest', 'attach', 'presence']);
+    expect(w.net.writes('h1').map((x) => x.msgType)).toEqual(['authRequest', 'attach', 'presence', 'indexAnnounce']);
     expect(w.net.datagrams('h1', 'natProbe').length).toBeGreaterThanOrEqual(2);
     // The LS signed a credential and keeps the session; the SN has the client.
     expect(w.ls.sessionNames()).toEqual(['alice']);

@@ -1,0 +1,283 @@
+/**
+ * The super node's part of user search (BS-16 - BS-20): it keeps a share of the user index
+ * (user-index.ts has the design), answers searches, and searches the overlay itself for a
+ * UDP-blocked client (BS-19) and for routed signalling (`locate`). SuperNodeService owns one
+ * and routes to it the inputs below; this file keeps that service's hooks to a few lines.
+ *
+ * Inputs (all while serving):
+ *   indexAnnounce on a client link   hold the client's record (seen now, its address as this
+ *                                    SN sees it with the port it names) and publish it to the
+ *                                    searchReplicas SNs of highest weight this SN knows
+ *                                    (`indexStore`, UDP)
+ *   indexStore (UDP)                 hold the record (newest per name wins)
+ *   searchRequest (UDP, or a client  answer at once: the record if held or cached, and (always)
+ *     link without onBehalf)         the searchFanout SNs of highest weight for the name it knows
+ *                                    (host cache and overlay neighbours; not itself, not the
+ *                                    asker) - BS-17's "returns a few other nodes"
+ *   searchRequest onBehalf on a      `locate`: a fresh local record, else a UserSearch over
+ *     client link (BS-19)            UDP from the SNs of highest weight it knows; answer on
+ *                                    the link when done (found or not, no nodes)
+ *   searchReply (UDP)                to the UserSearch of its query id
+ *   timer superNodeSearch            the earliest round deadline of its searches, or the next
+ *                                    sweep of expired records (every searchCacheMs at most)
+ *   stop                             hand held records over (user-index.ts), end searches
+ *                                    (locate callers get undefined)
+ * What it learns by searching it caches (searchCacheMs). Metrics: `searchMs` and
+ * `searchMessages` for the overlay searches it runs (labels outcome found | notFound,
+ * searcherClass superNode); traces searchStarted / searchRound / searchFinished as the host's.
+ *
+ * One timer for all searches: a Map by query id holds each search's deadline; the timer is
+ * re-armed for the earliest (ties: the order the searches started, which the input order
+ * fixes).
+ */
+
+import type { ConnId, Ctx, Endpoint } from '../node.js';
+import type { ProtocolParams } from '../params.js';
+import { NAT_CLASS, codeName, type MessageOf } from '../wire/messages.js';
+import type { HostCache } from './host-cache.js';
+import { formatEndpoint, isUsableEndpoint, randomU32 } from './support.js';
+import type { Transport } from './transport.js';
+import { rankByWeight, UserIndex, type UserRecord } from './user-index.js';
+import { formatTargets, freshMs, UserSearch, type SearchStep } from './user-search.js';
+
+export interface SuperNodeSearchDeps {
+  readonly params: ProtocolParams;
+  readonly transport: Transport;
+  readonly hostCache: HostCache;
+  readonly self: Endpoint;
+  /** The SN's up overlay neighbours. */
+  overlayPeers(): Endpoint[];
+  /** Whether `conn` is still the link of client `name` (a search may outlive it). */
+  isClientLink(conn: ConnId, name: string): boolean;
+  setTimer(ctx: Ctx, delayMs: number): void;
+  cancelTimer(ctx: Ctx): void;
+}
+
+interface Running {
+  readonly queryId: number;
+  readonly name: string;
+  readonly startedAtMs: number;
+  readonly machine: UserSearch;
+  /** `messages`: the requests the search sent (the host counts them for its own user's searches). */
+  readonly done: (ctx: Ctx, record: UserRecord | undefined, messages: number) => void;
+  /** Emit the searchMs / searchMessages samples (not for the node's own user: the host does). */
+  readonly measured: boolean;
+}
+
+/** An age in ms fits a u32 up to 49 days; the retention (72 h) is far below, so the cap never bites a live record. */
+const AGE_MS_MAX = 0xffffffff;
+
+export class SuperNodeSearch {
+  readonly index: UserIndex;
+  private readonly running = new Map<number, Running>();
+  private nowMs = 0;
+  private sweepDueMs = -Infinity;
+  /** When the timer is armed to fire (Infinity: not armed), so an unchanged deadline is not re-armed. */
+  private armedDueMs = Infinity;
+
+  constructor(private readonly d: SuperNodeSearchDeps) {
+    this.index = new UserIndex(d.params.searchRetentionMs, d.params.searchCacheMs);
+  }
+
+  /** Searches under way. */
+  get searching(): number {
+    return this.running.size;
+  }
+
+  start(ctx: Ctx): void {
+    this.nowMs = ctx.now;
+    this.sweepDueMs = ctx.now + this.sweepPeriodMs();
+    this.arm(ctx);
+  }
+
+  /** The held or cached record of `name` as of the last input this SN handled. */
+  lookupLocal(name: string): UserRecord | undefined {
+    return this.index.lookup(name, this.nowMs);
+  }
+
+  /**
+   * Its own clients' records and its store and cache first: a fresh record there (an attached
+   * client's always is) answers at once - `done` is called before this returns. Else a search
+   * over the overlay (`done` when it ends), answered with the newer of what it found and an old
+   * local record; undefined: neither.
+   */
+  locate(ctx: Ctx, name: string, done: Running['done'], measured = true): void {
+    this.nowMs = ctx.now;
+    const local = this.index.lookup(name, ctx.now);
+    if (local && ctx.now - local.seenAtMs <= freshMs(this.d.params)) return done(ctx, local, 0);
+    this.search(ctx, name, (c, found, messages) => done(c, found && (!local || found.seenAtMs >= local.seenAtMs) ? found : local, messages), measured);
+  }
+
+  // --- inputs -------------------------------------------------------------------------------
+
+  onAnnounce(ctx: Ctx, name: string, remoteIp: number, msg: MessageOf<'indexAnnounce'>): void {
+    this.nowMs = ctx.now;
+    if (msg.port === 0) return this.invalid(ctx, 'indexAnnounce', name);
+    const record: UserRecord = { name, superNode: this.d.self, address: { ip: remoteIp, port: msg.port }, natClass: codeName(NAT_CLASS, msg.natClass, 'unknown'), seenAtMs: ctx.now };
+    this.index.hold(record, ctx.now);
+    for (const home of this.homes(name)) this.sendStore(ctx, home, record);
+  }
+
+  onStore(ctx: Ctx, msg: MessageOf<'indexStore'>): void {
+    this.nowMs = ctx.now;
+    if (msg.name.length === 0 || !isUsableEndpoint(msg.superNode) || !isUsableEndpoint(msg.address)) return this.invalid(ctx, 'indexStore', msg.name);
+    this.index.hold({ name: msg.name, superNode: msg.superNode, address: msg.address, natClass: codeName(NAT_CLASS, msg.natClass, 'unknown'), seenAtMs: ctx.now - msg.ageMs }, ctx.now);
+  }
+
+  /** A searchRequest by UDP (`via.from`) or on client link `via.conn` of client `via.client`. */
+  onRequest(ctx: Ctx, msg: MessageOf<'searchRequest'>, via: { localPort: number; from: Endpoint } | { conn: ConnId; client: string }): void {
+    this.nowMs = ctx.now;
+    if (msg.name.length === 0) return this.invalid(ctx, 'searchRequest', '');
+    if (msg.onBehalf && 'conn' in via) return this.searchOnBehalf(ctx, msg, via.conn, via.client);
+    const record = this.index.lookup(msg.name, ctx.now);
+    const exclude = 'from' in via ? [this.d.self, via.from] : [this.d.self];
+    // Nodes even with a record: an old record sends the searcher one round further (user-search.ts).
+    const nodes = rankByWeight(msg.name, this.known(), this.d.params.searchFanout, exclude);
+    const reply = replyOf(msg.queryId, record, nodes, ctx.now);
+    if ('conn' in via) this.d.transport.write(ctx, via.conn, reply);
+    else this.d.transport.sendDatagram(ctx, via.localPort, via.from, reply);
+  }
+
+  /** A searchReply by UDP; false if no search of this SN asked for it. */
+  onReply(ctx: Ctx, from: Endpoint, msg: MessageOf<'searchReply'>): boolean {
+    this.nowMs = ctx.now;
+    const r = this.running.get(msg.queryId);
+    if (!r) return false;
+    const steps = r.machine.onReply(ctx.now, from, msg);
+    if (!steps) return false;
+    this.apply(ctx, r, steps);
+    this.arm(ctx);
+    return true;
+  }
+
+  onTimer(ctx: Ctx): void {
+    this.nowMs = ctx.now;
+    this.armedDueMs = Infinity;
+    for (const r of [...this.running.values()]) if (r.machine.deadlineMs <= ctx.now) this.apply(ctx, r, r.machine.onTimeout(ctx.now));
+    if (ctx.now >= this.sweepDueMs) {
+      this.index.expire(ctx.now);
+      this.sweepDueMs = ctx.now + this.sweepPeriodMs();
+    }
+    this.arm(ctx);
+  }
+
+  /** Graceful stop: every held record to its next homes besides this SN; searches end unanswered. */
+  stop(ctx: Ctx): void {
+    this.nowMs = ctx.now;
+    const records = this.index.heldRecords(ctx.now);
+    for (const r of records) for (const home of this.homes(r.name)) this.sendStore(ctx, home, r);
+    if (records.length > 0) ctx.out.push({ kind: 'trace', event: 'indexHandedOver', detail: { records: records.length } });
+    const running = [...this.running.values()];
+    this.running.clear();
+    this.d.cancelTimer(ctx);
+    this.armedDueMs = Infinity;
+    for (const r of running) this.finish(ctx, r, { kind: 'done', outcome: 'notFound', cause: 'roundsOver' }, 'stopped');
+  }
+
+  // --- searching ----------------------------------------------------------------------------
+
+  private searchOnBehalf(ctx: Ctx, msg: MessageOf<'searchRequest'>, conn: ConnId, client: string): void {
+    this.locate(ctx, msg.name, (c, record) => {
+      if (!this.d.isClientLink(conn, client)) return;
+      this.d.transport.write(c, conn, replyOf(msg.queryId, record, [], c.now));
+    });
+  }
+
+  private search(ctx: Ctx, name: string, done: Running['done'], measured: boolean): void {
+    const p = this.d.params;
+    let queryId = randomU32(ctx.rng);
+    while (this.running.has(queryId)) queryId = (queryId + 1) >>> 0;
+    const known = this.known();
+    const machine = new UserSearch({
+      name,
+      queryId,
+      first: rankByWeight(name, known, p.searchFanout, [this.d.self]).map((to) => ({ to, via: 'udp' as const })),
+      known,
+      self: this.d.self,
+      fanout: p.searchFanout,
+      rounds: p.searchRounds,
+      roundTimeoutMs: p.searchRoundTimeoutMs,
+      retentionMs: p.searchRetentionMs,
+      freshMs: freshMs(p),
+    });
+    const r: Running = { queryId, name, startedAtMs: ctx.now, machine, done, measured };
+    this.running.set(queryId, r);
+    ctx.out.push({ kind: 'trace', event: 'searchStarted', detail: { queryId, name, searcherClass: 'superNode' } });
+    this.apply(ctx, r, machine.start(ctx.now));
+    this.arm(ctx);
+  }
+
+  private apply(ctx: Ctx, r: Running, steps: readonly SearchStep[]): void {
+    for (const s of steps) {
+      switch (s.kind) {
+        case 'send':
+          this.d.transport.sendDatagram(ctx, this.d.self.port, s.to, s.msg);
+          break;
+        case 'round':
+          ctx.out.push({ kind: 'trace', event: 'searchRound', detail: { queryId: r.queryId, round: s.round, asked: formatTargets(s.asked) } });
+          break;
+        case 'done':
+          this.running.delete(r.queryId);
+          this.finish(ctx, r, s, s.cause);
+          break;
+      }
+    }
+  }
+
+  private finish(ctx: Ctx, r: Running, s: Extract<SearchStep, { kind: 'done' }>, cause: string): void {
+    if (s.record) this.index.cache(s.record, ctx.now);
+    const labels = { outcome: s.outcome, searcherClass: 'superNode' };
+    if (r.measured) {
+      ctx.out.push({ kind: 'metric', name: 'searchMs', value: ctx.now - r.startedAtMs, labels });
+      ctx.out.push({ kind: 'metric', name: 'searchMessages', value: r.machine.messagesSent, labels });
+    }
+    ctx.out.push({
+      kind: 'trace',
+      event: 'searchFinished',
+      detail: { queryId: r.queryId, name: r.name, outcome: s.outcome, cause, searcherClass: 'superNode', ms: ctx.now - r.startedAtMs, messages: r.machine.messagesSent, rounds: r.machine.roundsRun, from: s.from ? formatEndpoint(s.from) : '' },
+    });
+    r.done(ctx, s.record, r.machine.messagesSent);
+  }
+
+  /** Re-arms the one timer for the earliest deadline (round or sweep). */
+  private arm(ctx: Ctx): void {
+    let due = this.sweepDueMs;
+    for (const r of this.running.values()) due = Math.min(due, r.machine.deadlineMs);
+    if (due === this.armedDueMs) return;
+    this.armedDueMs = due;
+    this.d.setTimer(ctx, Math.max(0, due - ctx.now));
+  }
+
+  private sweepPeriodMs(): number {
+    return Math.max(1, Math.min(this.d.params.searchCacheMs || Infinity, this.d.params.hostCacheRefreshIntervalMs));
+  }
+
+  // --- the index ----------------------------------------------------------------------------
+
+  /** The SNs this SN knows: its overlay neighbours and its host cache. */
+  private known(): Endpoint[] {
+    return [...this.d.overlayPeers(), ...this.d.hostCache.entries()];
+  }
+
+  /** The name's home SNs in this SN's view, besides itself. */
+  private homes(name: string): Endpoint[] {
+    return rankByWeight(name, this.known(), this.d.params.searchReplicas, [this.d.self]);
+  }
+
+  private sendStore(ctx: Ctx, to: Endpoint, r: UserRecord): void {
+    const ageMs = Math.min(AGE_MS_MAX, Math.max(0, Math.round(ctx.now - r.seenAtMs)));
+    this.d.transport.sendDatagram(ctx, this.d.self.port, to, { type: 'indexStore', name: r.name, superNode: r.superNode, address: r.address, natClass: NAT_CLASS[r.natClass], ageMs });
+  }
+
+  private invalid(ctx: Ctx, msgType: string, name: string): void {
+    ctx.out.push({ kind: 'trace', event: 'searchInvalid', detail: { msgType, name } });
+  }
+}
+
+const NO_ENDPOINT: Endpoint = { ip: 0, port: 0 };
+
+function replyOf(queryId: number, record: UserRecord | undefined, nodes: Endpoint[], nowMs: number): MessageOf<'searchReply'> {
+  if (!record) return { type: 'searchReply', queryId, found: false, superNode: NO_ENDPOINT, address: NO_ENDPOINT, natClass: NAT_CLASS.unknown, ageMs: 0, nodes };
+  const ageMs = Math.min(AGE_MS_MAX, Math.max(0, Math.round(nowMs - record.seenAtMs)));
+  return { type: 'searchReply', queryId, found: true, superNode: record.superNode, address: record.address, natClass: NAT_CLASS[record.natClass], ageMs, nodes };
+}

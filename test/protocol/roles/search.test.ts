@@ -1,0 +1,198 @@
+// HostNode.searchUser and the SN's locate / lookupLocal on the in-memory Net (no NATs: every
+// host is public): the callback contract, several searches at once, going offline mid-search,
+// and what the SN keeps. Who is contacted by NAT class is test/integration/search.test.ts's.
+import { describe, expect, it } from 'vitest';
+import type { Ctx, Input, ProtocolNode } from '../../../protocol/node.js';
+import type { SearchResult } from '../../../protocol/roles/host-search.js';
+import { HostNode, type HostAction } from '../../../protocol/roles/ordinary-host.js';
+import type { UserRecord } from '../../../protocol/roles/user-index.js';
+import { ep, ip, Solo } from './harness.js';
+import { LS_ENDPOINT, LS_KEYS, STRONG, Wire, World } from './world.js';
+
+/** A test action: call the API from inside `handle`, as calls and routed signalling will. */
+type ApiAction = HostAction | { readonly type: 'searchApi'; readonly names: readonly string[] } | { readonly type: 'locateApi'; readonly name: string };
+
+interface Answer {
+  readonly name: string;
+  readonly atMs: number;
+  readonly result: SearchResult | { record: UserRecord | undefined };
+}
+
+/** A host whose test actions call the API; everything else goes to the host as it is. */
+class ApiHost implements ProtocolNode<ApiAction> {
+  readonly answers: Answer[] = [];
+  constructor(readonly host: HostNode) {}
+  handle(input: Input<ApiAction>, ctx: Ctx): void {
+    if (input.kind === 'user' && input.action.type === 'searchApi') {
+      for (const name of input.action.names) this.host.searchUser(ctx, name, (c, result) => this.answers.push({ name, atMs: c.now, result }));
+      return;
+    }
+    if (input.kind === 'user' && input.action.type === 'locateApi') {
+      const name = input.action.name;
+      this.host.superNode!.locate(ctx, name, (c, record) => this.answers.push({ name, atMs: c.now, result: { record } }));
+      return;
+    }
+    this.host.handle(input as Input<HostAction>, ctx);
+  }
+}
+
+function apiHost(w: World, name: string, address: string, o: { bootstrapSuperNode?: boolean; port?: number } = {}): ApiHost {
+  const host = new HostNode({
+    params: w.params,
+    disk: {},
+    localIp: ip(address),
+    port: o.port ?? 6000,
+    bootstrap: w.bootstrap,
+    loginServer: LS_ENDPOINT,
+    lsPublicKey: LS_KEYS.publicKey,
+    config: STRONG,
+    bootstrapSuperNode: o.bootstrapSuperNode,
+  });
+  const api = new ApiHost(host);
+  w.net.add(name, address, api, 300);
+  w.net.start(name);
+  return api;
+}
+
+/** alice and bob online, carol (the API host) online; four bootstrap SNs. */
+function world() {
+  const w = new World({ superNodes: 4 });
+  w.addHost('alice', '2.0.0.1');
+  w.addHost('bob', '2.0.0.2');
+  const carol = apiHost(w, 'carol', '2.0.0.3');
+  w.net.runUntil(1000);
+  w.login('alice');
+  w.login('bob');
+  w.net.act('carol', { type: 'login', name: 'carol', password: 'carol-pw' });
+  w.net.runUntil(20_000);
+  for (const h of ['alice', 'bob']) expect(w.host(h).state).toBe('online');
+  expect(carol.host.state).toBe('online');
+  return { w, carol };
+}
+
+describe('HostNode.searchUser', () => {
+  it('answers each of several searches at once exactly once: found with the record, at the LS, or not at all', () => {
+    const { w, carol } = world();
+    w.net.act('carol', { type: 'searchApi', names: ['bob', 'nobody', 'frank', 'alice'] });
+    w.net.runFor(30_000);
+    const byName = new Map(carol.answers.map((a) => [a.name, a.result as SearchResult]));
+    expect(carol.answers.map((a) => a.name).sort()).toEqual(['alice', 'bob', 'frank', 'nobody']);
+    const bob = byName.get('bob')!;
+    expect(bob.outcome).toBe('found');
+    expect(bob.record).toMatchObject({ name: 'bob', superNode: w.host('bob').currentSuperNode, address: { ip: ip('2.0.0.2'), port: w.host('bob').port }, natClass: 'open' });
+    expect(byName.get('alice')).toMatchObject({ outcome: 'found', record: { name: 'alice', address: { ip: ip('2.0.0.1'), port: w.host('alice').port } } });
+    expect(byName.get('frank')).toEqual({ outcome: 'foundAtLoginServer' });
+    expect(byName.get('nobody')).toEqual({ outcome: 'notFound' });
+    // One sample per search, labelled by outcome and class.
+    const samples = w.net.metrics('carol', 'searchMs');
+    expect(samples.map((s) => s.labels).sort((a, b) => (a!.outcome < b!.outcome ? -1 : 1))).toEqual([
+      { outcome: 'found', searcherClass: 'public' },
+      { outcome: 'found', searcherClass: 'public' },
+      { outcome: 'foundAtLoginServer', searcherClass: 'public' },
+      { outcome: 'notFound', searcherClass: 'public' },
+    ]);
+    expect(w.net.traces('carol', 'unexpected')).toEqual([]);
+  });
+
+  it('offline: done at once with notFound, nothing sent', () => {
+    const w = new World({ superNodes: 2 });
+    const dave = apiHost(w, 'dave', '2.0.0.4');
+    w.net.runUntil(1000);
+    const before = w.net.of('dave').length;
+    w.net.act('dave', { type: 'searchApi', names: ['alice'] });
+    expect(dave.answers).toEqual([{ name: 'alice', atMs: 1000, result: { outcome: 'notFound' } }]);
+    expect(w.net.of('dave').filter((r) => r.output.kind === 'sendDatagram' || r.output.kind === 'write')).toHaveLength(0);
+    expect(w.net.of('dave').length).toBeGreaterThan(before);
+  });
+
+  it('logging out mid-search ends it notFound, once; nothing unexpected follows', () => {
+    const { w, carol } = world();
+    w.net.act('carol', { type: 'searchApi', names: ['nobody'] });
+    w.net.act('carol', { type: 'logout' });
+    w.net.runFor(30_000);
+    expect(carol.answers).toEqual([{ name: 'nobody', atMs: 20_000, result: { outcome: 'notFound' } }]);
+    expect(w.net.traces('carol', 'searchFinished').map((r) => r.output.kind === 'trace' && r.output.detail?.cause)).toEqual(['offline']);
+    expect(w.net.traces('carol', 'unexpected')).toEqual([]);
+  });
+
+  it('the user action searches too; offline it is counted as unexpected', () => {
+    const { w } = world();
+    w.net.act('alice', { type: 'search', name: 'bob' });
+    w.net.runFor(10_000);
+    expect(w.net.traces('alice', 'searchFinished').map((r) => r.output.kind === 'trace' && r.output.detail?.outcome)).toEqual(['found']);
+    w.net.act('alice', { type: 'logout' });
+    w.net.act('alice', { type: 'search', name: 'bob' });
+    expect(w.net.traces('alice', 'unexpected').map((r) => r.output.kind === 'trace' && r.output.detail?.input)).toEqual(['search']);
+  });
+});
+
+describe('the SN side: locate, lookupLocal, hand-over', () => {
+  it('an SN finds its own clients locally, others over the overlay, and caches what it learned', () => {
+    const { w } = world();
+    const bobSn = w.host('bob').currentSuperNode!;
+    const sn = [...w.hosts.values()].find((h) => h.isSuperNode && h.superNode!.clientNames().includes('bob'))!;
+    expect(sn.superNode!.lookupLocal('bob')).toMatchObject({ name: 'bob', superNode: bobSn });
+    // An SN that holds nothing of 'bob' locates it over the overlay and then keeps it.
+    const sna = apiHost(w, 'sn9', '1.0.0.9', { bootstrapSuperNode: true, port: 33033 });
+    w.net.runFor(5_000);
+    expect(sna.host.superNode!.lookupLocal('bob')).toBeUndefined();
+    w.net.act('sn9', { type: 'locateApi', name: 'bob' });
+    w.net.runFor(10_000);
+    expect(sna.answers).toHaveLength(1);
+    expect((sna.answers[0].result as { record: UserRecord }).record).toMatchObject({ name: 'bob', superNode: bobSn });
+    expect(sna.host.superNode!.lookupLocal('bob')).toMatchObject({ name: 'bob' });
+    w.net.act('sn9', { type: 'locateApi', name: 'nobody' });
+    w.net.runFor(10_000);
+    expect(sna.answers[1]).toMatchObject({ name: 'nobody', result: { record: undefined } });
+  });
+
+  it('a serving host searches with its own SN service: class superNode, its overlay requests counted', () => {
+    const { w } = world();
+    const sn9 = apiHost(w, 'sn9', '1.0.0.9', { bootstrapSuperNode: true, port: 33033 });
+    w.net.runFor(5_000);
+    w.net.act('sn9', { type: 'login', name: 'erin', password: 'erin-pw' });
+    w.net.runFor(20_000);
+    expect(sn9.host.state).toBe('online');
+    w.net.act('sn9', { type: 'searchApi', names: ['bob'] });
+    w.net.runFor(10_000);
+    expect(sn9.answers).toMatchObject([{ name: 'bob', result: { outcome: 'found', record: { name: 'bob' } } }]);
+    const [ms] = w.net.metrics('sn9', 'searchMs');
+    expect(ms.labels).toEqual({ outcome: 'found', searcherClass: 'superNode' });
+    // One sample for the one search: the service's own overlay search is not counted twice.
+    expect(w.net.metrics('sn9', 'searchMs')).toHaveLength(1);
+    expect(w.net.metrics('sn9', 'searchMessages')[0].value).toBeGreaterThan(0);
+  });
+
+  it('a stopping SN hands its records to the name\'s next homes', () => {
+    const { w } = world();
+    const sn = [...w.hosts.values()].find((h) => h.isSuperNode && h.superNode!.clientNames().includes('bob'))!;
+    const held = sn.superNode!.search.index.heldCount;
+    expect(held).toBeGreaterThan(0);
+    // It published bob's record when bob announced.
+    const name = [...w.hosts.entries()].find(([, h]) => h === sn)![0];
+    expect(w.net.datagrams(name, 'indexStore').length).toBeGreaterThan(0);
+    const ctx: Ctx = { now: w.net.now, rng: { next: () => 0.5 }, out: [] };
+    sn.superNode!.search.stop(ctx);
+    const stores = ctx.out.filter((o) => o.kind === 'sendDatagram' && o.msgType === 'indexStore');
+    expect(stores).toHaveLength(held * w.params.searchReplicas);
+    expect(ctx.out.some((o) => o.kind === 'trace' && o.event === 'indexHandedOver')).toBe(true);
+  });
+});
+
+describe('peer bytes', () => {
+  it('a searchReply nobody asked for, and search messages to a host that does not serve, change nothing', () => {
+    const wire = new Wire();
+    const host = new HostNode({ params: new World().params, disk: {}, localIp: ip('2.0.0.8'), port: 7000, bootstrap: [ep('1.0.0.1:33033')], loginServer: LS_ENDPOINT, lsPublicKey: LS_KEYS.publicKey, config: STRONG });
+    const solo = new Solo<HostAction>(host);
+    solo.feed({ kind: 'start' });
+    const from = ep('1.0.0.1:33033');
+    const none = { ip: 0, port: 0 };
+    const out = [
+      ...solo.feed({ kind: 'datagram', localPort: 7000, from, bytes: wire.bytes({ type: 'searchReply', queryId: 5, found: true, superNode: from, address: from, natClass: 1, ageMs: 0, nodes: [] }) }),
+      ...solo.feed({ kind: 'datagram', localPort: 7000, from, bytes: wire.bytes({ type: 'searchRequest', queryId: 5, name: 'x', onBehalf: false }) }),
+      ...solo.feed({ kind: 'datagram', localPort: 7000, from, bytes: wire.bytes({ type: 'indexStore', name: 'x', superNode: from, address: none, natClass: 9, ageMs: 0 }) }),
+      ...solo.feed({ kind: 'datagram', localPort: 7000, from, bytes: new Uint8Array([1, 2, 3]) }),
+    ];
+    expect(out.map((o) => (o.kind === 'trace' ? o.event : o.kind))).toEqual(['unexpected', 'notServing', 'notServing', 'malformed']);
+  });
+});
