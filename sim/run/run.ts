@@ -252,6 +252,7 @@ function startWorkload(world: World): void {
   new WorkloadDriver(world.kernel, world.hosts.length, activities, () => rng.next(), {
     isOnline: (h) => world.hosts[h].runtime.node?.state === 'online',
     buddiesOf: (h) => world.buddies[h],
+    noBuddyOnline: (_h, kind) => world.metrics.count(`workload.${kind}.noBuddyOnline`),
     act: (h, kind, peer, durationMs) => {
       const host = world.hosts[h];
       const other = world.hosts[peer].name;

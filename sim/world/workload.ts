@@ -9,7 +9,10 @@
  * bookkeeping when hosts come and go.
  *
  * The other party is a buddy of the actor (buddy lists drawn once when the world is built) or
- * a uniformly drawn user, per `peerChoice`. Durations (calls) come from a sampler.
+ * a uniformly drawn user, per `peerChoice`. A buddy is one the actor's client shows online (a
+ * user calls or chats with a buddy whose presence says online); with none online the arrival
+ * is dropped and counted (`noBuddyOnline`). A random user may be offline: the call fails as it
+ * would. Durations (calls) come from a sampler.
  */
 
 import type { Kernel } from '../kernel/kernel.js';
@@ -28,6 +31,8 @@ export interface WorkloadTarget {
   isOnline(host: number): boolean;
   buddiesOf(host: number): readonly number[];
   act(host: number, kind: ActivityKind, peer: number, durationMs: number): void;
+  /** An arrival dropped because no buddy of the actor was online. */
+  noBuddyOnline(host: number, kind: ActivityKind): void;
 }
 
 const HOUR_MS = 3_600_000;
@@ -69,15 +74,15 @@ class ActivityGenerator {
     const host = Math.floor(this.uniform() * this.hostCount);
     if (!this.target.isOnline(host)) return;
     const peer = this.choosePeer(host);
-    if (peer < 0) return;
+    if (peer < 0) return this.target.noBuddyOnline(host, this.activity.kind);
     const durationMs = this.activity.durationMs ? this.activity.durationMs() : 0;
     this.target.act(host, this.activity.kind, peer, durationMs);
   }
 
   private choosePeer(host: number): number {
     if (this.activity.peerChoice === 'buddies') {
-      const buddies = this.target.buddiesOf(host);
-      return buddies.length === 0 ? -1 : buddies[Math.floor(this.uniform() * buddies.length)];
+      const online = this.target.buddiesOf(host).filter((b) => this.target.isOnline(b));
+      return online.length === 0 ? -1 : online[Math.floor(this.uniform() * online.length)];
     }
     if (this.hostCount < 2) return -1;
     const other = Math.floor(this.uniform() * (this.hostCount - 1));

@@ -15,6 +15,7 @@ describe('workload', () => {
     const hosts = 1000;
     const online = (h: number) => h % 4 === 0; // a quarter online
     const acts: { host: number; kind: ActivityKind; peer: number }[] = [];
+    const noBuddy: { host: number; kind: ActivityKind }[] = [];
     const u = uniformFrom(11);
     const buddies = drawBuddyLists(hosts, 5, u);
     new WorkloadDriver(
@@ -25,16 +26,24 @@ describe('workload', () => {
         { kind: 'search', ratePerHostHour: 1, peerChoice: 'random' },
       ],
       u,
-      { isOnline: online, buddiesOf: (h) => buddies[h], act: (host, kind, peer) => acts.push({ host, kind, peer }) },
+      {
+        isOnline: online,
+        buddiesOf: (h) => buddies[h],
+        act: (host, kind, peer) => acts.push({ host, kind, peer }),
+        noBuddyOnline: (host, kind) => noBuddy.push({ host, kind }),
+      },
     ).start();
     kernel.runUntil(10 * 3_600_000);
     const calls = acts.filter((a) => a.kind === 'call');
     const searches = acts.filter((a) => a.kind === 'search');
-    // expected: 250 online hosts * 2/h * 10 h = 5000 calls; 2500 searches
-    expect(Math.abs(calls.length - 5000) / 5000).toBeLessThan(0.05);
+    // expected: 250 online hosts * 2/h * 10 h = 5000 call arrivals; 2500 searches. A call goes to
+    // a buddy that is online; an actor none of whose buddies is online drops the arrival.
+    expect(Math.abs(calls.length + noBuddy.length - 5000) / 5000).toBeLessThan(0.05);
     expect(Math.abs(searches.length - 2500) / 2500).toBeLessThan(0.07);
     expect(acts.every((a) => online(a.host) && a.peer !== a.host)).toBe(true);
-    expect(calls.every((a) => buddies[a.host].includes(a.peer))).toBe(true);
+    expect(calls.every((a) => buddies[a.host].includes(a.peer) && online(a.peer))).toBe(true);
+    expect(noBuddy.every((a) => a.kind === 'call' && online(a.host) && buddies[a.host].every((b) => !online(b)))).toBe(true);
+    expect(noBuddy.length).toBeGreaterThan(0);
   });
 
   it('buddy lists hold distinct others', () => {
