@@ -90,14 +90,15 @@ export function callRows(m: Measurements): Row[] {
   );
 
   const gaps = all.filter((s) => s.call.ok).map((s) => s.call.talkMaxGapMs);
+  const frameMs = Math.max(...all.map((s) => s.call.frameMs));
   rows.push(
     row({
       id: 'BS-26',
       published: 'no silence suppression: voice packets flow during silence too',
-      measured: `largest gap between two voice frames of one side while talking: ${Math.max(...gaps).toFixed(2)} ms (frame interval 20 ms), over ${gaps.length} calls`,
+      measured: `largest gap between two voice frames of one side while talking: ${Math.max(...gaps).toFixed(2)} ms (frame interval ${frameMs} ms), over ${gaps.length} calls`,
       toleranceClass: 'exact',
-      verdict: verdictOf(gaps.length > 0 && Math.max(...gaps) <= 20 + 0.01),
-      explanation: 'The model has no talk-spurt source: a frame every 20 ms is what "no suppression" means for it; the row would catch a gap introduced by the sender.',
+      verdict: verdictOf(gaps.length > 0 && Math.max(...gaps) <= frameMs + 0.01),
+      explanation: 'The model has no talk-spurt source: a frame every frame interval is what "no suppression" means for it; the row would catch a gap introduced by the sender.',
     }),
   );
 

@@ -45,6 +45,8 @@ export interface LabSetup {
   readonly peers: PeerGroup;
   readonly cryptoMode: string;
   readonly profile: string;
+  /** The voice frame interval the scenario's protocol uses. */
+  readonly voiceFrameMs: number;
   /** SmallWorld options without seed and hosts. */
   readonly base: Omit<SmallWorldOptions, 'seed' | 'hosts'>;
 }
@@ -80,6 +82,7 @@ export function loadSetup(dir: string, name: SetupName): LabSetup {
     peers: { count: peers?.count ?? 0, regions: peerRegions, link: peers?.link ?? 'lan', machine: peers?.machine ?? 'high' },
     cryptoMode: s.protocol.cryptoMode,
     profile: s.protocol.profile,
+    voiceFrameMs: s.protocol.voiceFrameMs,
     base: {
       regions,
       rttMs,

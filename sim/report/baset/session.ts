@@ -250,7 +250,7 @@ export function runSession(setup: LabSetup, seed: number, withLadders: boolean):
   const keepAlives = events.filter((e) => (e.ev === 'send' || e.ev === 'drop') && e.from === callerId && e.msg === 'keepAlive' && e.t > firstEnd && e.t < stayEnd);
   const keepAliveIntervalsMs = keepAlives.slice(1).map((e, i) => e.t - keepAlives[i].t);
 
-  const call = observeCall(events, actors, callerId, calleeId, placedMs, answeredMs, holdFromMs, holdToMs, endMs, answered);
+  const call = observeCall(events, actors, callerId, calleeId, placedMs, answeredMs, holdFromMs, holdToMs, endMs, answered, setup.voiceFrameMs);
   const calleeProbe = events.find((e) => (e.ev === 'send' || e.ev === 'drop') && e.from === calleeId && e.msg === 'probe');
   const directSyn = events.find((e) => e.ev === 'send' && e.from === callerId && e.to === calleeId && e.msg === 'tcp-syn' && e.t >= placedMs - 0.001);
   const result: SessionResult = {
@@ -286,6 +286,7 @@ function observeCall(
   holdToMs: number,
   endMs: number,
   answered: TraceEvent | undefined,
+  frameMs: number,
 ): CallObservation {
   const during = events.filter((e) => e.t >= placedMs - 0.001 && e.t <= endMs + 0.001);
   const failed = during.find((e) => e.ev === 'node' && e.host === callerId && e.event === 'callFailed');
@@ -338,7 +339,7 @@ function observeCall(
     udpDuringCall: sends.filter((e) => e.proto === 'udp').length + during.filter((e) => e.ev === 'drop' && e.proto === 'udp' && (e.from === callerId || e.from === calleeId)).length,
     talkBytesPerSec: { caller: rate(callerId), callee: rate(calleeId) },
     talkMaxGapMs,
-    frameMs: 20,
+    frameMs,
     holdIntervalsMs,
     series,
     holdFromS: (holdFromMs - placedMs) / 1000,
