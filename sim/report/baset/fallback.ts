@@ -86,6 +86,9 @@ export function runFallback(setup: LabSetup, seed: number, kind: 'fresh' | 'popu
   };
 }
 
+/** Simulated time of the host-cache run before the last host starts: the peers' promotion after 1 h, then an hour of operation. */
+export const HOST_CACHE_RUN_MS = 2 * 3_600_000;
+
 export interface HostCacheResult {
   readonly peers: number;
   readonly servingSns: number;
@@ -109,7 +112,7 @@ export function runHostCache(setup: LabSetup, seed: number, peerCount: number): 
   const sw = new SmallWorld({ ...setup.base, seed, hosts: [{ ...setup.caller, nat: 'none', firewall: 'none' }, ...peers], trace: false, buddiesPerHost: 0 });
   sw.advance(5_000);
   for (const p of peers) sw.login(p.name);
-  sw.runUntil(2 * 3_600_000);
+  sw.runUntil(HOST_CACHE_RUN_MS);
   const organicMax = Math.max(...sw.world.hosts.map((h) => h.disk.hostCache?.length ?? 0));
   const serving = sw.serving();
   const offered: Endpoint[] = serving.map((name) => {

@@ -4,7 +4,8 @@
  * (login time by setup), BS-15 (keep-alive period).
  */
 
-import type { FallbackResult } from './fallback.js';
+import { HOST_CACHE_RUN_MS, type FallbackResult } from './fallback.js';
+import { ONLINE_STAY_MS } from './session.js';
 import { SETUP_NAMES, type SetupName } from './lab.js';
 import type { Measurements } from './measure.js';
 import { sec, summary } from './stats.js';
@@ -72,7 +73,7 @@ export function loginRows(m: Measurements): Row[] {
     row({
       id: 'BS-5',
       published: `the host cache holds at most ${PUBLISHED.hostCacheMax} SN entries`,
-      measured: `${hc.servingSns} SNs serving; a host offered ${hc.offered} SN entries on disk keeps ${hc.keptAfterLogin} after logging in; largest cache after 2 h of ordinary operation: ${hc.organicMax}`,
+      measured: `${hc.servingSns} SNs serving; a host offered ${hc.offered} SN entries on disk keeps ${hc.keptAfterLogin} after logging in; largest cache after ${HOST_CACHE_RUN_MS / 3_600_000} h of ordinary operation: ${hc.organicMax}`,
       toleranceClass: 'exact',
       verdict: verdictOf(hc.offered > PUBLISHED.hostCacheMax && hc.keptAfterLogin === PUBLISHED.hostCacheMax && hc.organicMax <= PUBLISHED.hostCacheMax),
       explanation: `Lab with ${hc.peers} public peers promoted after the profile's 1 h uptime threshold. In ordinary operation the cache grows from SN replies (snHostCacheReplySize entries each) that keep naming overlapping SNs, so it stays under the cap in this run; the cap itself is shown by a disk holding more SNs than it allows.`,
@@ -218,7 +219,7 @@ export function loginRows(m: Measurements): Row[] {
       measured: `${kas.n} intervals, ${sec(kas.min)}-${sec(kas.max)} s; over ${kaProtos.join(', ')}`,
       toleranceClass: 'timer-exact',
       verdict: verdictOf(kas.n > 0 && Math.abs(kas.min - PUBLISHED.keepAliveIntervalMs) <= TIMER_SLACK_MS && Math.abs(kas.max - PUBLISHED.keepAliveIntervalMs) <= TIMER_SLACK_MS),
-      explanation: 'The caller\'s keepAlive sends during its 200 s online, every session.',
+      explanation: `The caller's keepAlive sends during its ${ONLINE_STAY_MS / 1000} s online, every session.`,
     }),
   );
   return rows;

@@ -19,7 +19,8 @@ import { loginRows, loginTimes } from './login-and-host-cache.js';
 import { measure, type Measurements } from './measure.js';
 import { natRows } from './nat-and-firewall.js';
 import { searchRows } from './search.js';
-import type { Ladder } from './session.js';
+import { CALL_MS, DOWN_MS, HOLD_MS, ONLINE_STAY_MS, TALK_BEFORE_HOLD_MS, type Ladder } from './session.js';
+import { HOST_CACHE_RUN_MS } from './fallback.js';
 import { round, sec } from './stats.js';
 import { PUBLISHED, type Row } from './types.js';
 
@@ -254,8 +255,8 @@ function markdown(m: Measurements, rows: readonly Row[], meta: Record<string, un
   L.push('## The lab and the runs');
   L.push('');
   L.push(`The lab of the setup files (${meta.lab}): the two measured machines on a campus network, the Internet beyond, the ${meta.bootstrapSns} bootstrap SNs and the LS there; no loss.`);
-  L.push(`Each repetition of a setup is one session: the callee logs in; the caller installs and logs in (fresh install), stays 200 s online, logs out and quits; 60 s later it starts again and logs in (populated cache; the LS is visited again since a credential is not kept across starts); it then calls the callee (a buddy) for 40 s, on hold from 10 s to 22 s after the answer.`);
-  L.push(`The fall-back runs make every SN unreachable (machine up, nothing listening). The host-cache run adds ${meta.hostCachePeers} public peers that become SNs after the profile's 1 h uptime threshold; it runs 2 simulated hours. The port run lets a stranger (no protocol node) open TCP connections to a public client and to an SN. The search runs (one per setup and seed) have caller and callee log in at different SNs, not buddies; the caller searches for the callee, again, and for a name nobody has; a second world has the caller call the callee, a non-buddy, at once.`);
+  L.push(`Each repetition of a setup is one session: the callee logs in; the caller installs and logs in (fresh install), stays ${ONLINE_STAY_MS / 1000} s online, logs out and quits; ${DOWN_MS / 1000} s later it starts again and logs in (populated cache; the LS is visited again since a credential is not kept across starts); it then calls the callee (a buddy) for ${CALL_MS / 1000} s, on hold from ${TALK_BEFORE_HOLD_MS / 1000} s to ${(TALK_BEFORE_HOLD_MS + HOLD_MS) / 1000} s after the answer.`);
+  L.push(`The fall-back runs make every SN unreachable (machine up, nothing listening). The host-cache run adds ${meta.hostCachePeers} public peers that become SNs after the profile's 1 h uptime threshold; it runs ${HOST_CACHE_RUN_MS / 3_600_000} simulated hours. The port run lets a stranger (no protocol node) open TCP connections to a public client and to an SN. The search runs (one per setup and seed) have caller and callee log in at different SNs, not buddies; the caller searches for the callee, again, and for a name nobody has; a second world has the caller call the callee, a non-buddy, at once.`);
   L.push('');
   L.push('The sessions\' lab has the 7 bootstrap SNs only (no peers): a populated host cache there holds those 7, so its login differs from a fresh install\'s only by what the first login taught (the SN that answered first). A host cache full of other SNs matters when the bootstrap SNs are far or loaded, which this lab does not model.');
   L.push('');

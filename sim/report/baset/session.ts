@@ -86,10 +86,11 @@ export interface SessionResult {
   readonly ladders?: { readonly first: Ladder; readonly subsequent: Ladder; readonly call: Ladder };
 }
 
-const ONLINE_STAY_MS = 200_000;
-const CALL_MS = 40_000;
-const TALK_BEFORE_HOLD_MS = 10_000;
-const HOLD_MS = 12_000;
+export const ONLINE_STAY_MS = 200_000;
+export const DOWN_MS = 60_000;
+export const CALL_MS = 40_000;
+export const TALK_BEFORE_HOLD_MS = 10_000;
+export const HOLD_MS = 12_000;
 
 export function ipString(ip: number): string {
   return `${(ip >>> 24) & 255}.${(ip >>> 16) & 255}.${(ip >>> 8) & 255}.${ip & 255}`;
@@ -210,7 +211,7 @@ export function runSession(setup: LabSetup, seed: number, withLadders: boolean):
   sw.logout(caller);
   sw.advance(2_000);
   sw.crashHost(caller);
-  sw.advance(60_000);
+  sw.advance(DOWN_MS);
   const secondStart = sw.nowMs;
   sw.restartHost(caller);
   if (!sw.until(online(caller), 600_000)) throw new Error(`${setup.name} seed ${seed}: the caller's second login did not complete`);
