@@ -70,7 +70,8 @@
  *
  * Ports: one UDP and one TCP port with the same number, chosen at random at install (BS-3:
  * drawn at the first start, kept in `disk.port`; a bootstrap SN is configured with 33033).
- * Serving as an SN adds TCP 80 and 443 (the BS-9 fall-backs) and UDP port + 1 (NAT tests).
+ * A host found to have a public address (NAT class open) also listens on TCP 80 and 443 (BS-3);
+ * serving as an SN adds them too (the BS-9 fall-backs) and UDP port + 1 (NAT tests).
  *
  * What it abstracts: the host knows its interface address (`localIp`) and machine
  * (`config`) from the runtime; the UDP-blocked inference, the remembered fall-back port and
@@ -1009,6 +1010,7 @@ export class HostNode implements ProtocolNode<HostAction> {
     }
     const login = this.login!;
     this.natClassValue = step.natClass;
+    if (step.natClass === 'open') for (const port of this.params.fallbackTcpPorts) this.listenTcp(ctx, port);
     this.natKnownAtMs = ctx.now;
     if (step.natClass === 'udp-blocked') this.udpBlockedFlag = true;
     ctx.out.push({ kind: 'trace', event: 'natClassified', detail: { natClass: step.natClass, reflexive: step.reflexive ? formatEndpoint(step.reflexive) : '' } });
