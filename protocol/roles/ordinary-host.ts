@@ -1444,16 +1444,8 @@ export class HostNode implements ProtocolNode<HostAction> {
     const msg = this.transport.readDatagram(ctx, bytes, from);
     if (!msg) return;
     if (localPort === this.mediaPortNumber) return this.onMediaPortDatagram(ctx, from, msg, packets);
-    const via = { localPort, from };
+    if (this.relay.onMessage(ctx, { localPort, from }, msg, packets)) return;
     switch (msg.type) {
-      case 'relayProbe':
-        return this.relay.onProbe(ctx, via, msg);
-      case 'relayJoin':
-        return this.relay.onJoin(ctx, via, msg);
-      case 'relayLeave':
-        return this.relay.onLeave(ctx, via, msg);
-      case 'mediaFrame':
-        return this.relay.onMedia(ctx, via, msg, packets);
       case 'probeReply':
         return this.onProbeReply(ctx, msg);
       case 'natProbeReply':
@@ -1601,19 +1593,8 @@ export class HostNode implements ProtocolNode<HostAction> {
 
   /** A message on a connection a relay party opened to us (BS-24). TCP loses nothing: an aggregate arrives with all its frames. */
   private onRelayConnMessage(ctx: Ctx, conn: ConnId, msg: Message): void {
-    const via = { conn };
-    switch (msg.type) {
-      case 'relayProbe':
-        return this.relay.onProbe(ctx, via, msg);
-      case 'relayJoin':
-        return this.relay.onJoin(ctx, via, msg);
-      case 'relayLeave':
-        return this.relay.onLeave(ctx, via, msg);
-      case 'mediaFrame':
-        return this.relay.onMedia(ctx, via, msg, Math.max(1, msg.frames));
-      default:
-        return unexpected(ctx, msg.type, 'relayConnection');
-    }
+    const packets = msg.type === 'mediaFrame' ? Math.max(1, msg.frames) : 1;
+    if (!this.relay.onMessage(ctx, { conn }, msg, packets)) unexpected(ctx, msg.type, 'relayConnection');
   }
 
   /** The first message on an accepted connection. */

@@ -145,6 +145,26 @@ export class RelayService {
 
   // --- inputs -------------------------------------------------------------------------------
 
+  /** A relay message (probe, join, leave, media) from `via`; false for any other message. */
+  onMessage(ctx: Ctx, via: RelayVia, msg: Message, packets: number): boolean {
+    switch (msg.type) {
+      case 'relayProbe':
+        this.onProbe(ctx, via, msg);
+        return true;
+      case 'relayJoin':
+        this.onJoin(ctx, via, msg);
+        return true;
+      case 'relayLeave':
+        this.onLeave(ctx, via, msg);
+        return true;
+      case 'mediaFrame':
+        this.onMedia(ctx, via, msg, packets);
+        return true;
+      default:
+        return false;
+    }
+  }
+
   onProbe(ctx: Ctx, via: RelayVia, msg: MessageOf<'relayProbe'>): void {
     if (this.stopped) return;
     const capacity = this.d.isPublic() ? this.d.params.relayCapacity : 0;

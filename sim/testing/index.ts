@@ -10,5 +10,5 @@
  */
 export { DroppingNetwork, Pair, PairSide, type LogEntry, type PairEnv, type PairOptions, type PairSideSpec } from './pair.js';
 export { RecordingNode } from './recording-node.js';
-export { SmallWorld, smallScenarioText, type NodeEventRecord, type SmallHostSpec, type SmallWorldOptions, type Unreachable } from './small-world.js';
+export { HOST_CLASSES, SmallWorld, smallScenarioText, type HostClass, type NodeEventRecord, type SmallHostSpec, type SmallWorldOptions, type Unreachable } from './small-world.js';
 export { Stranger, STRANGER_UDP_PORT, type ConnectionScript, type Heard } from './stranger.js';

@@ -50,6 +50,20 @@ export interface SmallHostSpec {
   readonly machine?: string;
 }
 
+/** The host classes of the call-path table (BS-22 - BS-24): a NAT preset and a firewall each. */
+export const HOST_CLASSES = {
+  public: {},
+  'full-cone': { nat: 'full-cone' },
+  'restricted-cone': { nat: 'restricted-cone' },
+  'port-restricted-cone': { nat: 'port-restricted-cone' },
+  symmetric: { nat: 'symmetric' },
+  'udp-blocked': { firewall: 'udp-blocked' },
+  'tcp-80-443-only': { firewall: 'tcp-80-443-only' },
+  'nat+udp-blocked': { nat: 'port-restricted-cone', firewall: 'udp-blocked' },
+} as const satisfies Record<string, Omit<SmallHostSpec, 'name'>>;
+
+export type HostClass = keyof typeof HOST_CLASSES;
+
 export interface SmallWorldOptions {
   readonly seed?: number;
   /** Default `['lab']`. */

@@ -15,7 +15,7 @@ import { sharedObfuscator, Transport } from '../../protocol/roles/transport.js';
 import { CALL_PATH, CALL_REFUSAL, NAT_CLASS, type Message, type MessageOf } from '../../protocol/wire/messages.js';
 import { encodeMessage } from '../../protocol/wire/codec.js';
 import type { HostId } from '../../sim/net/index.js';
-import { SmallWorld, type SmallHostSpec, type Stranger } from '../../sim/testing/index.js';
+import { HOST_CLASSES, SmallWorld, type SmallHostSpec, type Stranger } from '../../sim/testing/index.js';
 
 const wire = new Transport(sharedObfuscator('real'));
 
@@ -238,16 +238,7 @@ describe('(a) a third party that knows the call id cannot end, hold, refuse or m
 
 // --- (b) - (d): generated pairs of host classes, policies and faults ------------------------------
 
-const CLASSES: Record<string, Omit<SmallHostSpec, 'name'>> = {
-  public: {},
-  'full-cone': { nat: 'full-cone' },
-  'restricted-cone': { nat: 'restricted-cone' },
-  'port-restricted-cone': { nat: 'port-restricted-cone' },
-  symmetric: { nat: 'symmetric' },
-  'udp-blocked': { firewall: 'udp-blocked' },
-  'tcp-80-443-only': { firewall: 'tcp-80-443-only' },
-  'nat+udp-blocked': { nat: 'port-restricted-cone', firewall: 'udp-blocked' },
-};
+const CLASSES: Record<string, Omit<SmallHostSpec, 'name'>> = HOST_CLASSES;
 
 interface Case {
   readonly a: string;

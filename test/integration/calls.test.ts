@@ -6,7 +6,7 @@
 // network host ids), so a check here cannot be fooled by what a node believes about itself.
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { HostId } from '../../sim/net/index.js';
-import { SmallWorld, type SmallHostSpec } from '../../sim/testing/index.js';
+import { HOST_CLASSES, SmallWorld, type HostClass } from '../../sim/testing/index.js';
 
 /** One packet event of the network's trace (sim/trace/writer.ts). */
 interface Packet {
@@ -46,18 +46,7 @@ class TraceCursor {
 
 const portOf = (endpoint: string): number => Number(endpoint.split(':')[1]);
 
-/** The host classes of the table: a NAT preset and a firewall (sim/net). */
-const CLASSES = {
-  public: {},
-  'full-cone': { nat: 'full-cone' },
-  'restricted-cone': { nat: 'restricted-cone' },
-  'port-restricted-cone': { nat: 'port-restricted-cone' },
-  symmetric: { nat: 'symmetric' },
-  'udp-blocked': { firewall: 'udp-blocked' },
-  'tcp-80-443-only': { firewall: 'tcp-80-443-only' },
-  'nat+udp-blocked': { nat: 'port-restricted-cone', firewall: 'udp-blocked' },
-} as const satisfies Record<string, Omit<SmallHostSpec, 'name'>>;
-type HostClass = keyof typeof CLASSES;
+const CLASSES = HOST_CLASSES;
 const CLASS_NAMES = Object.keys(CLASSES) as HostClass[];
 
 /** Host group names: letters only, so `<group>-0` stays a valid user name. */
