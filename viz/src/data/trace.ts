@@ -155,6 +155,8 @@ export class TraceStore {
   to = new Int32Array(INITIAL_ROWS);
   msg = new Uint16Array(INITIAL_ROWS);
   bytes = new Uint32Array(INITIAL_ROWS);
+  /** Datagrams (or writes) the record stands for: a flow-mode media aggregate stands for many. */
+  packets = new Uint32Array(INITIAL_ROWS);
   reason = new Uint8Array(INITIAL_ROWS);
   dstPort = new Uint16Array(INITIAL_ROWS);
   /** Index into linkA/linkB of the host pair (-1: no destination host). */
@@ -299,6 +301,7 @@ export class TraceStore {
     this.to[r] = to;
     this.msg[r] = this.intern(msg);
     this.bytes[r] = typeof bytes === 'number' && bytes > 0 ? bytes : 0;
+    this.packets[r] = typeof e.packets === 'number' && e.packets > 1 ? e.packets : 1;
     this.reason[r] = kind === DROP && typeof e.reason === 'string' ? this.internReason(e.reason) : 0;
     const colon = dst.lastIndexOf(':');
     this.dstPort[r] = colon < 0 ? 0 : Number(dst.slice(colon + 1)) || 0;
@@ -426,6 +429,7 @@ export class TraceStore {
     this.to = g(this.to, (k) => new Int32Array(k));
     this.msg = g(this.msg, (k) => new Uint16Array(k));
     this.bytes = g(this.bytes, (k) => new Uint32Array(k));
+    this.packets = g(this.packets, (k) => new Uint32Array(k));
     this.reason = g(this.reason, (k) => new Uint8Array(k));
     this.dstPort = g(this.dstPort, (k) => new Uint16Array(k));
     this.link = g(this.link, (k) => new Int32Array(k));

@@ -72,7 +72,7 @@ export class TrafficAggregator {
     const lb = this.linkBytes;
     const touched = this.touched;
     let nTouched = 0;
-    const { kind, proto, from, to, msg, bytes, link, tx } = s;
+    const { kind, proto, from, to, msg, bytes, packets, link, tx } = s;
     const fMsg = filter.msg;
     const fProto = filter.proto;
     const fHost = filter.host;
@@ -84,17 +84,18 @@ export class TrafficAggregator {
       if (fProto >= 0 && proto[r] !== fProto) continue;
       if (fHost >= 0 && from[r] !== fHost && to[r] !== fHost) continue;
       const m = msg[r];
+      const n = packets[r];
       if (k === DROP) {
-        dropped[m]++;
+        dropped[m] += n;
         continue;
       }
-      sent[m]++;
-      sentBytes[m] += bytes[r];
+      sent[m] += n;
+      sentBytes[m] += bytes[r] * n;
       const l = link[r];
       if (l >= 0) {
         if (lm[l] === 0) touched[nTouched++] = l;
-        lm[l]++;
-        lb[l] += bytes[r];
+        lm[l] += n;
+        lb[l] += bytes[r] * n;
       }
     }
     const top: LinkCount[] = [];

@@ -310,7 +310,7 @@ export function sequenceView(parent: HTMLElement, ctx: Ctx, store: TraceStore): 
         .attr('y', y1 - 3)
         .attr('text-anchor', dir > 0 ? 'start' : 'end')
         .attr('fill', color)
-        .text(`${type} · ${PROTOS[store.proto[r]]} ${store.bytes[r]} B${store.proto[r] === 1 || store.dstPort[r] === 80 || store.dstPort[r] === 443 ? ` :${store.dstPort[r]}` : ''}`);
+        .text(`${type} · ${PROTOS[store.proto[r]]} ${store.bytes[r]} B${store.packets[r] > 1 ? ` ×${store.packets[r]}` : ''}${store.proto[r] === 1 || store.dstPort[r] === 80 || store.dstPort[r] === 443 ? ` :${store.dstPort[r]}` : ''}`);
     });
 
     // Notes: the host's own events in the gutter (attempts bold), TCP events beside its lane, NAT mappings on the NAT lane.
@@ -401,7 +401,7 @@ function portOf(endpoint: string): number | undefined {
 function arrowTooltip(store: TraceStore, a: { send: number; end: number; dropped: boolean }, t0: number): string[] {
   const r = a.send >= 0 ? a.send : a.end;
   const type = store.msgTypes[store.msg[r]];
-  const lines = [type, `${store.nameOf(store.from[r])} → ${store.to[r] >= 0 ? store.nameOf(store.to[r]) : '(not reached)'}`, `${PROTOS[store.proto[r]]} to port ${store.dstPort[r]}, ${store.bytes[r]} B on the wire`];
+  const lines = [type, `${store.nameOf(store.from[r])} → ${store.to[r] >= 0 ? store.nameOf(store.to[r]) : '(not reached)'}`, `${PROTOS[store.proto[r]]} to port ${store.dstPort[r]}, ${store.bytes[r]} B on the wire${store.packets[r] > 1 ? `, standing for ${store.packets[r]} packets (a flow-mode aggregate)` : ''}`];
   if (a.send >= 0) lines.push(`sent +${((store.t[a.send] - t0) / 1000).toFixed(3)} s`);
   if (a.end >= 0) lines.push(`${a.dropped ? `dropped (${store.reasons[store.reason[a.end]]})` : 'arrived'} +${((store.t[a.end] - t0) / 1000).toFixed(3)} s${a.send >= 0 ? `, after ${fmtDuration(store.t[a.end] - store.t[a.send])}` : ''}`);
   else lines.push('still in flight when the login ended');
