@@ -180,6 +180,12 @@ interface RelayState {
 
 interface Call {
   readonly id: number;
+  /**
+   * The host as it was when the call began. A call outlives a re-login (its SN lost, the host
+   * logs in again while media still flows through the relay): what it needs of the host - its
+   * name, credential, key, NAT class - does not change within a process.
+   */
+  readonly me: CallIdentity;
   readonly role: Role;
   readonly kind: Kind;
   /** The other party's user name (a phone number for PSTN calls). */
@@ -251,14 +257,14 @@ export class CallService {
     const me = this.d.me();
     if (!me) return this.failEarly(ctx, 'offline', 'peer');
     if (this.call) return this.failEarly(ctx, 'busy', 'peer');
-    const call = this.newCall(ctx, 'caller', 'peer', callee, randomU32(ctx.rng), durationMs);
+    const call = this.newCall(ctx, me, 'caller', 'peer', callee, randomU32(ctx.rng), durationMs);
     ctx.out.push({ kind: 'trace', event: 'callPlaced', detail: { callId: call.id, callee } });
     this.d.timers.set(ctx, 'callSetup', this.d.params.callSetupTimeoutMs);
     this.d.locate(ctx, callee, (c, contact) => {
       if (this.call !== call) return;
       if (!contact) return this.fail(c, 'notFound');
       call.contact = contact;
-      this.choosePath(c, call, me);
+      this.choosePath(c, call);
     });
   }
 
@@ -267,7 +273,7 @@ export class CallService {
     if (!me) return this.failEarly(ctx, 'offline', 'pstnOut');
     if (this.call) return this.failEarly(ctx, 'busy', 'pstnOut');
     if (!this.d.pstnGateway) return this.failEarly(ctx, 'noGateway', 'pstnOut');
-    const call = this.newCall(ctx, 'caller', 'pstnOut', number, randomU32(ctx.rng), durationMs);
+    const call = this.newCall(ctx, me, 'caller', 'pstnOut', number, randomU32(ctx.rng), durationMs);
     call.phase = 'inviting';
     call.path = 'direct';
     this.d.timers.set(ctx, 'callSetup', this.d.params.callSetupTimeoutMs);
@@ -411,7 +417,7 @@ export class CallService {
   /** The acceptor's challenge on a connection of ours: now we may write. */
   onChallenge(ctx: Ctx, conn: ConnId, nonce: Uint8Array): void {
     const c = this.call!;
-    if (c.signalConn === conn && c.role === 'caller' && c.phase === 'connecting') return this.sendInvite(ctx, c, this.ownMediaEndpoint(this.d.me()!), nonce);
+    if (c.signalConn === conn && c.role === 'caller' && c.phase === 'connecting') return this.sendInvite(ctx, c, this.ownMediaEndpoint(c.me), nonce);
     const probe = c.relay?.probeConns.get(conn);
     if (probe) return this.d.transport.write(ctx, conn, { type: 'relayProbe', nonce: probe.nonce });
     if (c.relay?.conn === conn) return this.d.transport.write(ctx, conn, { type: 'relayJoin', callId: c.id, party: c.role === 'caller' ? 0 : 1 });
@@ -488,9 +494,10 @@ export class CallService {
 
   // --- set-up -----------------------------------------------------------------------------------
 
-  private newCall(ctx: Ctx, role: Role, kind: Kind, peer: string, id: number, durationMs: number): Call {
+  private newCall(ctx: Ctx, me: CallIdentity, role: Role, kind: Kind, peer: string, id: number, durationMs: number): Call {
     const call: Call = {
       id,
+      me,
       role,
       kind,
       peer,
@@ -522,7 +529,8 @@ export class CallService {
     return call;
   }
 
-  private choosePath(ctx: Ctx, call: Call, me: CallIdentity): void {
+  private choosePath(ctx: Ctx, call: Call): void {
+    const me = call.me;
     const peer = call.contact!;
     const p = this.d.params;
     if (me.natClass === 'open' && peer.natClass === 'open') {
@@ -537,12 +545,12 @@ export class CallService {
       call.phase = 'punching';
       return this.d.probeMediaMapping(ctx);
     } else call.path = 'relayedUdp';
-    this.selectRelay(ctx, call, me);
+    this.selectRelay(ctx, call);
   }
 
-  private selectRelay(ctx: Ctx, call: Call, me: CallIdentity, exclude: readonly Endpoint[] = []): void {
+  private selectRelay(ctx: Ctx, call: Call, exclude: readonly Endpoint[] = []): void {
     const p = this.d.params;
-    const skip = [me.superNode, call.contact?.superNode ?? NOWHERE, ...exclude];
+    const skip = [this.d.me()?.superNode ?? call.me.superNode, call.contact?.superNode ?? NOWHERE, ...exclude];
     const candidates = this.d.hostCacheEntries().filter((e) => !skip.some((s) => sameEndpoint(s, e)));
     const selection = new RelaySelection({ policy: p.relayPolicy, candidates, probeCount: p.relayCandidates, probeTimeoutMs: p.relayProbeTimeoutMs, nextNonce: () => randomU32(ctx.rng), random: ctx.rng });
     call.relay = { endpoint: NOWHERE, order: [], index: 0, selection, selectionStartedMs: ctx.now, conn: undefined, portIndex: 0, joined: false, reselections: call.relay ? call.relay.reselections + 1 : 0, silent: false, probeConns: new Map() };
@@ -551,7 +559,7 @@ export class CallService {
   }
 
   private applySelection(ctx: Ctx, call: Call, steps: readonly RelaySelectionStep[]): void {
-    const me = this.d.me()!;
+    const me = call.me;
     for (const step of steps) {
       if (step.kind === 'probe') {
         if (me.udpBlocked) {
@@ -595,7 +603,7 @@ export class CallService {
   /** Joins relay.order[relay.index]: a relayJoin from the media port, or over TCP when UDP is blocked. */
   private joinRelay(ctx: Ctx, call: Call): void {
     const relay = call.relay!;
-    const me = this.d.me()!;
+    const me = call.me;
     if (relay.index >= relay.order.length) return this.relayExhausted(ctx, call);
     relay.endpoint = relay.order[relay.index];
     relay.joined = false;
@@ -666,8 +674,7 @@ export class CallService {
 
   /** `nonce`: the callee's challenge nonce on a direct connection (none when routed). */
   private sendInvite(ctx: Ctx, call: Call, media: Endpoint, nonce: Uint8Array = NO_NONCE): void {
-    const me = this.d.me();
-    if (!me) return this.fail(ctx, 'offline');
+    const me = call.me;
     const keyShare = call.agreement.publicKey;
     const invite: MessageOf<'callInvite'> = {
       type: 'callInvite',
@@ -709,7 +716,7 @@ export class CallService {
     }
     if (this.call) return refuse('busy');
     const path = codeName(CALL_PATH, msg.path, 'direct');
-    const call = this.newCall(ctx, 'callee', 'peer', claimed, msg.callId, 0);
+    const call = this.newCall(ctx, me, 'callee', 'peer', claimed, msg.callId, 0);
     call.path = path;
     call.invite = msg;
     if ('conn' in via) {
@@ -730,8 +737,7 @@ export class CallService {
 
   /** Callee: answer. `media` is where we receive; `peerMedia` where the caller does (direct path). */
   private accept(ctx: Ctx, call: Call, media: Endpoint, peerMedia?: Endpoint): void {
-    const me = this.d.me();
-    if (!me) return this.fail(ctx, 'offline');
+    const me = call.me;
     const keyShare = call.agreement.publicKey;
     call.accepted = true;
     this.signal(ctx, call, { type: 'callAccept', callId: call.id, credential: me.credential, signature: signChallenge(me.identity.privateKey, proof(call.id, call.peer, keyShare)), keyShare, media });
@@ -746,7 +752,7 @@ export class CallService {
   private onAccept(ctx: Ctx, call: Call, msg: MessageOf<'callAccept'>): void {
     const check = verifyCredential(msg.credential, this.d.lsPublicKey, call.peer, ctx.now);
     if (!check.ok) return this.fail(ctx, 'badCredential');
-    if (!verifyChallenge(check.credential.publicKey, proof(call.id, this.d.me()?.name ?? '', msg.keyShare), msg.signature)) return this.fail(ctx, 'badSignature');
+    if (!verifyChallenge(check.credential.publicKey, proof(call.id, call.me.name, msg.keyShare), msg.signature)) return this.fail(ctx, 'badSignature');
     if (!this.agree(ctx, call, msg.keyShare)) return;
     call.accepted = true;
     if (call.path === 'direct') call.out = { kind: 'udp', to: msg.media };
@@ -817,7 +823,7 @@ export class CallService {
       return;
     }
     call.path = 'relayedUdp';
-    this.selectRelay(ctx, call, this.d.me()!);
+    this.selectRelay(ctx, call);
   }
 
   private onRelayChanged(ctx: Ctx, call: Call, relay: Endpoint): void {
@@ -930,7 +936,7 @@ export class CallService {
     if (relay.conn !== undefined) this.d.closeConnection(ctx, relay.conn);
     // The call stays answered while a new relay is found; media resumes once it is joined.
     call.out = undefined;
-    this.selectRelay(ctx, call, this.d.me()!, [relay.endpoint]);
+    this.selectRelay(ctx, call, [relay.endpoint]);
   }
 
   // --- PSTN -------------------------------------------------------------------------------------
@@ -949,7 +955,7 @@ export class CallService {
       ctx.out.push({ kind: 'metric', name: 'callRefused', value: 1, labels: { reason: 'busy' } });
       return;
     }
-    const call = this.newCall(ctx, 'callee', 'pstnIn', msg.number, msg.callId, 0);
+    const call = this.newCall(ctx, me, 'callee', 'pstnIn', msg.number, msg.callId, 0);
     call.pstnSuperNode = superNode;
     call.path = 'direct';
     if (!this.agree(ctx, call, msg.keyShare)) return;
@@ -961,8 +967,8 @@ export class CallService {
   // --- the end ----------------------------------------------------------------------------------
 
   /** Media out over UDP to `to`, or on a TCP connection to it when this host's UDP is blocked. */
-  private udpOrTcpOut(ctx: Ctx, _call: Call, to: Endpoint): MediaOut {
-    if (!this.d.me()?.udpBlocked) return { kind: 'udp', to };
+  private udpOrTcpOut(ctx: Ctx, call: Call, to: Endpoint): MediaOut {
+    if (!call.me.udpBlocked) return { kind: 'udp', to };
     return { kind: 'tcp', conn: this.d.openConnection(ctx, to), open: false };
   }
 
@@ -990,8 +996,7 @@ export class CallService {
   }
 
   private labels(call: Call): Record<string, string> {
-    const me = this.d.me();
-    const mine = me?.natClass ?? 'unknown';
+    const mine = call.me.natClass;
     const theirs = call.contact?.natClass ?? (call.invite ? codeName(NAT_CLASS, call.invite.natClass, 'unknown') : 'unknown');
     const natPair = call.role === 'caller' ? `${mine}>${theirs}` : `${theirs}>${mine}`;
     const relayed = call.path === 'relayedUdp' || call.path === 'relayedTcp';
