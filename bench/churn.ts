@@ -170,9 +170,10 @@ async function runChild(mode: Mode): Promise<void> {
       supernodesMax: summary.supernodes.countMax,
       supernodesMean: summary.supernodes.countMean,
       logins: summary.logins.outcomes,
-      callsPlaced: summary.counters['workload.call'] ?? 0,
-      callsAnswered: summary.protocol.nodeEvents.callAnswered ?? 0,
-      mediaFrameDatagrams: summary.traffic.byType.mediaFrame?.sentPackets ?? 0,
+      callsPlaced: summary.calls.placed,
+      callsAnswered: summary.calls.answered,
+      // Frames, not datagrams: a flow-mode aggregate counts as the frames it stands for.
+      mediaFramesSent: summary.traffic.byType.mediaFrame?.sentPackets ?? 0,
     }),
   );
 }
