@@ -76,8 +76,13 @@
  * What it abstracts: the host knows its interface address (`localIp`) and machine
  * (`config`) from the runtime; the UDP-blocked inference, the remembered fall-back port and
  * the NAT class are per process (not persisted); a credential is kept in memory only. It
- * remembers the addresses it sent UDP to lately (for the NAT test's `contacted` rule). No calls, chat or PSTN yet: the
- * action union and the message table leave room for them.
+ * remembers the addresses it sent UDP to lately (for the NAT test's `contacted` rule).
+ *
+ * Calls, relaying, chat and presence: calls.ts (CallService: the host's calls and their media
+ * port), relay.ts (RelayService: relaying for others while the host is public), chat.ts
+ * (ChatService: chat and presence to buddies); their messages reach the host through its SN link
+ * (`routed`), its media port, accepted connections (a direct call, a relay leg over TCP) and
+ * its own port (relay probes, joins and media it forwards). A call outlives a re-login.
  *
  * User search (BS-16 - BS-20): host-search.ts (whom a host asks, by its class), user-search.ts
  * (the rounds), user-index.ts (where records live), sn-search.ts (the SN's part). The host

@@ -78,10 +78,11 @@
  *   superNodeSearch.
  *   Anything else is reported back (`false`) and the host counts it as unexpected.
  *
- * What it abstracts: no signalling budget (OT-2's 5 KB/s) is enforced; presence is kept per SN
- * only (propagation to buddies comes later; the user index is sn-search.ts's); no relaying yet. Load is
- * the client count alone (no CPU or bandwidth measure); a hand-off does not yet spare a client
- * in a call (there are no calls).
+ * What it abstracts: no signalling budget (OT-2's 5 KB/s) is enforced; the user index is
+ * sn-search.ts's, routed signalling (calls, chat, presence to buddies, PSTN legs) routing.ts's,
+ * and relaying the host's (relay.ts), which any public online host does, SN or not. Load is
+ * the client count alone (no CPU or bandwidth measure); a hand-off does not spare a client in a
+ * call (its relayed media goes on; its signalling resumes after the re-login).
  *
  * Design choices (ours): the SN lists an SN hands out are its up overlay neighbours first
  * (lightest first), then its host cache, at most `snHostCacheReplySize`; in overlay exchanges the sender puts itself
