@@ -170,6 +170,9 @@ export type HostTimer =
 
 export type NodeTimer = HostTimer | SuperNodeTimer | CallTimer | ChatTimer | RelayTimer;
 
+/** What a relay takes on the host's own port (relay.ts). */
+const RELAY_MESSAGES: ReadonlySet<Message['type']> = new Set(['relayProbe', 'relayJoin', 'relayLeave', 'mediaFrame']);
+
 /** Chat sequence numbers one process may use (chat.ts: numbers never repeat across restarts). */
 const CHAT_SEQ_PER_START = 1_000_000;
 
@@ -327,10 +330,12 @@ export class HostNode implements ProtocolNode<HostAction> {
 
   private mediaPortNumber = 0;
   /** Where users are, as presence notices and searches told (calls go there without a search). */
-  private readonly contacts = new Map<string, Contact>();
-  private readonly calls: CallService;
-  private readonly chat: ChatService;
-  private readonly relay: RelayService;
+  // Made at first use, like the search state: most of a large run's hosts never call, chat or
+  // relay, and a hundred thousand idle services would cost hundreds of megabytes.
+  private contactsMap: Map<string, Contact> | undefined;
+  private callsObject: CallService | undefined;
+  private chatObject: ChatService | undefined;
+  private relayObject: RelayService | undefined;
 
   constructor(private readonly options: HostOptions) {
     this.params = options.params;
@@ -340,16 +345,23 @@ export class HostNode implements ProtocolNode<HostAction> {
     const key = options.lsPublicKey instanceof Uint8Array ? signingPublicKey(options.lsPublicKey) : options.lsPublicKey;
     if (isDecodeError(key)) throw new RangeError(`lsPublicKey: ${key.error}`);
     this.lsKey = key;
-    const p = this.params;
-    this.calls = new CallService({
-      params: p,
+  }
+
+  private get contacts(): Map<string, Contact> {
+    return (this.contactsMap ??= new Map());
+  }
+
+  private get calls(): CallService {
+    const host = this;
+    return (this.callsObject ??= new CallService({
+      params: this.params,
       transport: this.transport,
       timers: this.timers,
-      lsPublicKey: key,
+      lsPublicKey: this.lsKey,
       get mediaPort() {
         return host.mediaPortNumber;
       },
-      pstnGateway: options.pstnGateway,
+      pstnGateway: this.options.pstnGateway,
       me: () => this.callIdentity(),
       hostCacheEntries: () => this.hostCache.entries(),
       tcpPorts: (to) => this.tcpPortsTo(to),
@@ -358,30 +370,37 @@ export class HostNode implements ProtocolNode<HostAction> {
       openConnection: (c, to) => this.openConnection(c, 'call', to),
       closeConnection: (c, conn) => this.closeConnection(c, conn),
       probeMediaMapping: (c) => this.probeMediaMapping(c),
-    });
+    }));
+  }
+
+  private get chat(): ChatService {
     const host = this;
-    this.chat = new ChatService({
-      chatRetryMs: p.chatRetryMs,
-      chatSendsMax: p.chatSendsMax,
+    return (this.chatObject ??= new ChatService({
+      chatRetryMs: this.params.chatRetryMs,
+      chatSendsMax: this.params.chatSendsMax,
       timers: this.timers,
-      buddies: options.buddies ?? [],
+      buddies: this.options.buddies ?? [],
       get firstSeq() {
         return 1 + ((host.disk.starts ?? 1) - 1) * CHAT_SEQ_PER_START;
       },
-      lastDelivered: (options.disk.chatDelivered ??= new Map()),
-      contact: (name) => this.contacts.get(name),
-      learn: (name, contact) => (contact ? this.contacts.set(name, contact) : this.contacts.delete(name)),
+      lastDelivered: (this.disk.chatDelivered ??= new Map()),
+      contact: (name) => this.contactsMap?.get(name),
+      learn: (name, contact) => (contact ? this.contacts.set(name, contact) : this.contactsMap?.delete(name)),
       sendRouted: (c, to, toSuperNode, msg) => this.sendRouted(c, to, toSuperNode, msg),
-    });
-    this.relay = new RelayService({
-      params: p,
+    }));
+  }
+
+  private get relay(): RelayService {
+    const host = this;
+    return (this.relayObject ??= new RelayService({
+      params: this.params,
       transport: this.transport,
       timers: this.timers,
       get self() {
-        return { ip: options.localIp, port: host.portNumber };
+        return { ip: host.options.localIp, port: host.portNumber };
       },
       isPublic: () => this.natClassValue === 'open' && (this.machine.state === 'online' || this.service !== undefined),
-    });
+    }));
   }
 
   private get searches(): HostSearches {
@@ -442,13 +461,13 @@ export class HostNode implements ProtocolNode<HostAction> {
   }
   /** The call in progress, if any. */
   get call(): CallService['current'] {
-    return this.calls.current;
+    return this.callsObject?.current;
   }
   get relayService(): RelayService {
     return this.relay;
   }
   contactOf(name: string): Contact | undefined {
-    return this.contacts.get(name);
+    return this.contactsMap?.get(name);
   }
 
   // --- the entry point ----------------------------------------------------------------------
@@ -1132,8 +1151,8 @@ export class HostNode implements ProtocolNode<HostAction> {
       ctx.out.push({ kind: 'trace', event: 'loginAborted', detail: { cause } });
       this.login = undefined;
     }
-    this.calls.stop(ctx);
-    if (this.sn?.clientId !== undefined && this.machine.state === 'online') this.chat.goodbye(ctx, this.ownPresence());
+    this.callsObject?.stop(ctx);
+    if (this.sn?.clientId !== undefined && this.machine.state === 'online') this.chatObject?.goodbye(ctx, this.ownPresence());
     if (this.sn?.clientId !== undefined) this.transport.write(ctx, this.sn.conn, { type: 'detach' });
     this.move(ctx, event, 'offline');
     ctx.out.push({ kind: 'trace', event: cause === 'logout' ? 'loggedOut' : 'sessionEnded', detail: { cause } });
@@ -1143,9 +1162,9 @@ export class HostNode implements ProtocolNode<HostAction> {
 
   /** Closes the SN and LS connections, disarms the host's timers, stops serving. */
   private goOffline(ctx: Ctx): void {
-    this.calls.stop(ctx);
-    this.chat.stop(ctx);
-    this.relay.stop(ctx);
+    this.callsObject?.stop(ctx);
+    this.chatObject?.stop(ctx);
+    this.relayObject?.stop(ctx);
     this.searchesObject?.abortAll(ctx);
     this.dropSnLink(ctx);
     this.closeLs(ctx);
@@ -1302,13 +1321,13 @@ export class HostNode implements ProtocolNode<HostAction> {
     const reason = codeName(ROUTE_FAILURE, msg.reason, 'unknown');
     const payload = Object.entries(MESSAGES).find(([, spec]) => spec.id === msg.payloadType)?.[0] ?? 'unknown';
     ctx.out.push({ kind: 'trace', event: 'routeFailedBack', detail: { to: msg.to, reason, payload } });
-    if (reason === 'offline' || reason === 'notFound') this.contacts.delete(msg.to);
-    if (payload.startsWith('call') || payload.startsWith('pstn')) this.calls.onRouteFailed(ctx, reason);
+    if (reason === 'offline' || reason === 'notFound') this.contactsMap?.delete(msg.to);
+    if (payload.startsWith('call') || payload.startsWith('pstn')) this.callsObject?.onRouteFailed(ctx, reason);
   }
 
   /** Where `name` is: a contact (presence, an earlier search), else a search (BS-21: a non-buddy is searched first). */
   private locate(ctx: Ctx, name: string, done: (ctx: Ctx, contact: Contact | undefined) => void): void {
-    const known = this.contacts.get(name);
+    const known = this.contactsMap?.get(name);
     if (known) return done(ctx, known);
     this.searchUser(ctx, name, (c, result) => {
       const record = result.outcome === 'found' ? result.record : undefined;
@@ -1449,7 +1468,10 @@ export class HostNode implements ProtocolNode<HostAction> {
     const msg = this.transport.readDatagram(ctx, bytes, from);
     if (!msg) return;
     if (localPort === this.mediaPortNumber) return this.onMediaPortDatagram(ctx, from, msg, packets);
-    if (this.relay.onMessage(ctx, { localPort, from }, msg, packets)) return;
+    if (RELAY_MESSAGES.has(msg.type)) {
+      this.relay.onMessage(ctx, { localPort, from }, msg, packets);
+      return;
+    }
     switch (msg.type) {
       case 'probeReply':
         return this.onProbeReply(ctx, msg);
