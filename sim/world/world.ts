@@ -135,15 +135,6 @@ export class World {
     this.buildPstnGateways();
   }
 
-  /** The name of host `i`, also before the host is built (groups in order, `<group>-<n>`). */
-  private hostNameAt(i: number): string {
-    for (const g of this.scenario.hosts) {
-      if (i < g.count) return `${g.name}-${i}`;
-      i -= g.count;
-    }
-    throw new RangeError(`no host ${i}`);
-  }
-
   /** Index in `hosts` of a host by name. */
   hostIndex(name: string): number | undefined {
     return this.byName.get(name);
@@ -362,7 +353,8 @@ export class World {
             // The key object, not its 32 bytes: a node given bytes parses them on every start.
             lsPublicKey: this.lsKey.publicKeyObject,
             config,
-            buddies: this.buddies[index].map((b) => this.hostNameAt(b)),
+            // The hosts' own name strings (every host is built before any node starts): no copies.
+            buddies: this.buddies[index].map((b) => this.hosts[b].name),
             pstnGateway: this.pstnGateways[0]?.endpoint,
             ...this.obfuscatorOption(),
           }),
