@@ -14,10 +14,11 @@
  *
  * The estimate: HEAP_BYTES_PER_HOST per ordinary host plus a fixed HEAP_BASE_MIB, times
  * HEAP_HEADROOM for the garbage between collections and for busier scenarios; never above 90%
- * of the machine's memory. bench/churn.ts measured 10-11 KB per host live (heap and array
- * buffers after a forced GC at the end of one simulated hour of churn.yaml, 20,000 and 100,000
- * hosts): 100,000 hosts get a 2.8 GB limit and peaked at 1.85 GB RSS. The default limit (about
- * 4 GB here) is thus raised for runs of more than about 155,000 hosts.
+ * of the machine's memory. bench/churn.ts measured 12.4 KB per host live (heap and array
+ * buffers after a forced GC at the end of one simulated hour of churn.yaml at 100,000 hosts,
+ * with its calls, chat and searches; 10-11 KB before them): 100,000 hosts get a 2.8 GB limit
+ * and peaked at 2.16 GB RSS. The default limit (about 4 GB here) is thus raised for runs of
+ * more than about 155,000 hosts.
  */
 
 import { spawn } from 'node:child_process';
