@@ -257,7 +257,9 @@ export class SignalRouter {
   private fromGateway(ctx: Ctx, conn: ConnId, msg: MessageOf<'pstnAnswer'> | MessageOf<'pstnHangUp'>): void {
     const leg = this.pstnLegs.get(msg.callId);
     if (!leg || leg.conn !== conn) {
-      ctx.out.push({ kind: 'trace', event: 'unexpected', detail: { input: msg.type, state: 'noPstnCall' } });
+      // Both ends may hang up at once: the gateway's hang-up crossing the user's is late, not wrong.
+      const event = msg.type === 'pstnHangUp' ? 'late' : 'unexpected';
+      ctx.out.push({ kind: 'trace', event, detail: { input: msg.type, state: 'noPstnCall' } });
       return;
     }
     if (msg.type === 'pstnHangUp') this.pstnLegs.delete(msg.callId);
