@@ -51,6 +51,18 @@ export class Stranger implements NetHostHandler {
     return conn;
   }
 
+  /** Opens a connection to `to` and writes `bytes` once, when the acceptor's first message (its challenge) came. */
+  writeAfterChallenge(to: Endpoint, bytes: Uint8Array): TcpConnId {
+    let sent = false;
+    return this.connect(to, {
+      onData: (conn) => {
+        if (sent) return;
+        sent = true;
+        this.write(conn, bytes);
+      },
+    });
+  }
+
   write(conn: TcpConnId, bytes: Uint8Array, msgType = 'stranger'): void {
     this.net.write(conn, bytes, msgType);
   }

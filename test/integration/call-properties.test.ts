@@ -15,7 +15,7 @@ import { sharedObfuscator, Transport } from '../../protocol/roles/transport.js';
 import { CALL_PATH, CALL_REFUSAL, NAT_CLASS, type Message, type MessageOf } from '../../protocol/wire/messages.js';
 import { encodeMessage } from '../../protocol/wire/codec.js';
 import type { HostId } from '../../sim/net/index.js';
-import { HOST_CLASSES, SmallWorld, type SmallHostSpec, type Stranger } from '../../sim/testing/index.js';
+import { HOST_CLASSES, SmallWorld, type SmallHostSpec } from '../../sim/testing/index.js';
 
 const wire = new Transport(sharedObfuscator('real'));
 
@@ -53,18 +53,6 @@ function proof(callId: number, callee: string, keyShare: Uint8Array): Uint8Array
   out.set(name, 4);
   out.set(keyShare, 4 + name.length);
   return out;
-}
-
-/** Opens a connection to `to` and writes `bytes` once the acceptor's challenge came. */
-function writeAfterChallenge(stranger: Stranger, to: { ip: number; port: number }, bytes: Uint8Array): number {
-  let sent = false;
-  return stranger.connect(to, {
-    onData: (conn) => {
-      if (sent) return;
-      sent = true;
-      stranger.write(conn, bytes);
-    },
-  });
 }
 
 describe('(a) a forged or foreign credential never gets a call answered', () => {
@@ -147,12 +135,12 @@ describe('(a) a forged or foreign credential never gets a call answered', () => 
           const since = sw.nowMs;
           let conn: number;
           if (k.via === 'direct') {
-            conn = writeAfterChallenge(stranger, { ip: sw.world.net.ipOf(sw.netHost('b')), port: sw.node('b').port }, encode(invite));
+            conn = stranger.writeAfterChallenge({ ip: sw.world.net.ipOf(sw.netHost('b')), port: sw.node('b').port }, encode(invite));
           } else {
             // A stranger speaking as an SN to b's SN: the router takes `from` as the peer SN says it.
             const sn = sw.node('b').currentSuperNode!;
             const routed: Message = { type: 'routed', from: k.claimed, fromSuperNode: sw.bootstrap.find((e) => e.ip !== sn.ip)!, to: 'b-0', toSuperNode: sn, hops: 0, payload: encodeMessage(invite) };
-            conn = writeAfterChallenge(stranger, sn, encode(routed));
+            conn = stranger.writeAfterChallenge(sn, encode(routed));
           }
           sw.advance(2_000);
           stranger.close(conn);
@@ -178,7 +166,7 @@ describe('(a) a forged or foreign credential never gets a call answered', () => 
   // b would answer and send voice at c's media port until the silence ended the ghost call).
   it('a captured invite replayed verbatim is refused', () => {
     const since = sw.nowMs;
-    const conn = writeAfterChallenge(stranger, { ip: sw.world.net.ipOf(sw.netHost('b')), port: sw.node('b').port }, encode(captured.get('c-0')!));
+    const conn = stranger.writeAfterChallenge({ ip: sw.world.net.ipOf(sw.netHost('b')), port: sw.node('b').port }, encode(captured.get('c-0')!));
     sw.advance(10_000);
     stranger.close(conn);
     expect(sw.nodeEvents('b', 'callAnswered').filter((e) => e.tMs >= since)).toEqual([]);
@@ -219,7 +207,7 @@ describe('(a) a third party that knows the call id cannot end, hold, refuse or m
           const sn = sw.node(victim).currentSuperNode!;
           const routed: Message = { type: 'routed', from: intruder, fromSuperNode: sw.bootstrap.find((e) => e.ip !== sn.ip)!, to: `${victim}-0`, toSuperNode: sn, hops: 0, payload: encodeMessage(payloads[type]) };
           const since = sw.nowMs;
-          const conn = writeAfterChallenge(stranger, sn, encode(routed));
+          const conn = stranger.writeAfterChallenge(sn, encode(routed));
           sw.advance(1_000);
           stranger.close(conn);
           // Delivered to the victim, and turned away there.

@@ -4,28 +4,16 @@
 // carries a signature of that connection's nonce).
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { Ctx, Endpoint } from '../../protocol/node.js';
+import type { Ctx } from '../../protocol/node.js';
 import { sharedObfuscator, Transport } from '../../protocol/roles/transport.js';
 import { ATTACH_REFUSAL, AUTH_REFUSAL, type Message } from '../../protocol/wire/messages.js';
-import { SmallWorld, type Stranger } from '../../sim/testing/index.js';
+import { SmallWorld } from '../../sim/testing/index.js';
 
 const reader = new Transport(sharedObfuscator('real'));
 
 function decode(bytes: Uint8Array): Message | undefined {
   const ctx: Ctx = { now: 0, rng: { next: () => 0 }, out: [] };
   return reader.readData(ctx, bytes, 0);
-}
-
-/** Opens a connection to `to`, waits for the acceptor's challenge, then writes `bytes`. */
-function replayAfterChallenge(stranger: Stranger, to: Endpoint, bytes: Uint8Array): number {
-  let sent = false;
-  return stranger.connect(to, {
-    onData: (conn) => {
-      if (sent) return;
-      sent = true;
-      stranger.write(conn, bytes);
-    },
-  });
 }
 
 describe('a wrong password', () => {
@@ -87,7 +75,7 @@ describe('a captured login message, replayed', () => {
   });
 
   it('to the LS while the user is online: refused as a replay, the session stays the user\'s', () => {
-    const conn = replayAfterChallenge(stranger, sw.loginServer, authRequests[0].bytes);
+    const conn = stranger.writeAfterChallenge(sw.loginServer, authRequests[0].bytes);
     sw.advance(2_000);
     const replies = stranger.dataOn(conn).map(decode);
     expect(replies.map((m) => m?.type)).toEqual(['challenge', 'authRefused']);
@@ -102,7 +90,7 @@ describe('a captured login message, replayed', () => {
     sw.advance(2_000);
     expect(ls.sessionNames()).toEqual([]);
     for (const port of [sw.params.loginServerPort, ...sw.params.fallbackTcpPorts]) {
-      const conn = replayAfterChallenge(stranger, { ip: sw.loginServer.ip, port }, authRequests[0].bytes);
+      const conn = stranger.writeAfterChallenge({ ip: sw.loginServer.ip, port }, authRequests[0].bytes);
       sw.advance(2_000);
       expect(stranger.dataOn(conn).map(decode)[1]).toMatchObject({ type: 'authRefused', reason: AUTH_REFUSAL.badNonce });
     }
@@ -112,7 +100,7 @@ describe('a captured login message, replayed', () => {
 
   it('to an SN (the captured attach): refused, no client added', () => {
     const sn = sw.world.bootstrapSupernodes.find((s) => s.runtime.node!.superNode!.clientNames().length === 0)!;
-    const conn = replayAfterChallenge(stranger, sn.endpoint, attaches[0].bytes);
+    const conn = stranger.writeAfterChallenge(sn.endpoint, attaches[0].bytes);
     sw.advance(2_000);
     const replies = stranger.dataOn(conn).map(decode);
     expect(replies.map((m) => m?.type)).toEqual(['challenge', 'attachRefused']);

@@ -2,9 +2,8 @@
  * `sim report baset --quick`, run in-process through the CLI into a temporary directory, once
  * for the file: the files are there, results.json parses, and no exact-class row differs from
  * the published behaviour (ports, HC cap, bootstrap list, fall-back order and round count,
- * transports per setup, who is contacted in search); a known difference would be listed in
- * KNOWN_DIFFERENCES with an `it.fails` saying what the fix needs. The numbers checked are the
- * ones this run made.
+ * transports per setup, who is contacted in search). The numbers checked are the ones this run
+ * made.
  *
  * The last test shows that the gate bites: the same report on a copy of the lab whose
  * bootstrap SNs listen on 33034 instead of the published 33033 has differing exact rows.
@@ -34,8 +33,6 @@ afterAll(() => {
 const ITEMS = ['BS-3', 'BS-5', 'BS-6', 'BS-7', 'BS-9', 'BS-10', 'BS-11', 'BS-13', 'BS-15', 'BS-16', 'BS-17', 'BS-18', 'BS-19', 'BS-20', 'BS-21', 'BS-22', 'BS-23', 'BS-24', 'BS-25', 'BS-26', 'BS-27'];
 /** Rows that may say "not measured" (none: every item has its runs). */
 const MAY_BE_UNMEASURED = new Set<string>();
-/** Exact rows where the simulator is known to differ from PROTOCOL.md, each with its own `it.fails` below (none at present). */
-const KNOWN_DIFFERENCES = new Set<string>();
 
 const itemOf = (id: string): string[] => id.split('/').map((p, i) => (i === 0 ? p : `BS-${p}`).replace(/[a-z]$/, ''));
 
@@ -92,7 +89,7 @@ describe('sim report baset --quick', () => {
   it('has no exact-class row that differs from the published behaviour', () => {
     const exact = results.rows.filter((r) => r.toleranceClass === 'exact');
     expect(exact.length).toBeGreaterThanOrEqual(20);
-    const differing = exact.filter((r) => r.verdict === 'differ' && !KNOWN_DIFFERENCES.has(r.id)).map((r) => `${r.id}: ${r.measured}`);
+    const differing = exact.filter((r) => r.verdict === 'differ').map((r) => `${r.id}: ${r.measured}`);
     expect(differing).toEqual([]);
   });
 
