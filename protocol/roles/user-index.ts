@@ -72,9 +72,18 @@ export interface UserRecord {
  * endpoint's six bytes, then the murmur3 finaliser so that close endpoints spread. A u32.
  */
 export function weightOf(name: string, sn: Endpoint): number {
+  return weightAfter(nameHash(name), sn);
+}
+
+/** FNV-1a over the name's UTF-16 units: the part of a weight that is the same for every SN. */
+function nameHash(name: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < name.length; i++) h = Math.imul(h ^ name.charCodeAt(i), 0x01000193);
-  h = Math.imul(h ^ (sn.ip >>> 24), 0x01000193);
+  return h;
+}
+
+function weightAfter(nameHashed: number, sn: Endpoint): number {
+  let h = Math.imul(nameHashed ^ (sn.ip >>> 24), 0x01000193);
   h = Math.imul(h ^ ((sn.ip >>> 16) & 255), 0x01000193);
   h = Math.imul(h ^ ((sn.ip >>> 8) & 255), 0x01000193);
   h = Math.imul(h ^ (sn.ip & 255), 0x01000193);
@@ -93,16 +102,32 @@ export function weightOf(name: string, sn: Endpoint): number {
  * (equal weights) by endpoint, so no input order decides. At most `max`.
  */
 export function rankByWeight(name: string, candidates: Iterable<Endpoint>, max: number, exclude: readonly Endpoint[] = []): Endpoint[] {
-  const seen = new Set<number>(exclude.map(endpointKey));
-  const ranked: { e: Endpoint; w: number; k: number }[] = [];
-  for (const e of candidates) {
+  // A top-`max` insertion: `max` is a fanout or replica count (a handful) and the candidates a
+  // host cache (up to hundreds), so this beats sorting them all. Equal endpoints rank side by
+  // side, which is where a duplicate is caught.
+  const h = nameHash(name);
+  const top: Endpoint[] = [];
+  const weights: number[] = [];
+  const keys: number[] = [];
+  const limit = Math.max(0, max);
+  if (limit === 0) return top;
+  next: for (const e of candidates) {
     const k = endpointKey(e);
-    if (seen.has(k)) continue;
-    seen.add(k);
-    ranked.push({ e, w: weightOf(name, e), k });
+    for (const x of exclude) if (endpointKey(x) === k) continue next;
+    const w = weightAfter(h, e);
+    let i = top.length;
+    while (i > 0 && (weights[i - 1] < w || (weights[i - 1] === w && keys[i - 1] > k))) i--;
+    if (i >= limit || (i > 0 && keys[i - 1] === k)) continue;
+    top.splice(i, 0, e);
+    weights.splice(i, 0, w);
+    keys.splice(i, 0, k);
+    if (top.length > limit) {
+      top.pop();
+      weights.pop();
+      keys.pop();
+    }
   }
-  ranked.sort((a, b) => b.w - a.w || a.k - b.k);
-  return ranked.slice(0, Math.max(0, max)).map((r) => r.e);
+  return top;
 }
 
 /** True iff `a` outranks `b` for `name` (the order rankByWeight sorts by). */

@@ -29,6 +29,7 @@ describe('rendezvous weights', () => {
         const reversed = rankByWeight(name, [...subset].reverse().concat(subset), max);
         expect(reversed.map(fmt)).toEqual(ranked.map(fmt));
         expect(ranked.length).toBe(Math.min(max, subset.length));
+        expect(ranked.map(fmt)).toEqual(rankByWeight(name, subset, subset.length).slice(0, max).map(fmt));
         for (let i = 1; i < ranked.length; i++) expect(outranks(name, ranked[i - 1], ranked[i])).toBe(true);
         const excluded = rankByWeight(name, subset, max, [subset[0]]);
         expect(excluded.map(fmt)).not.toContain(fmt(subset[0]));
