@@ -22,7 +22,9 @@
  * in-flight datagrams of steady traffic).
  *
  * Usage: node dist/bench/net.js [--hosts=100000] [--seconds=20] [--seed=1] [--trace=off|sampled|full]
- * Prints one JSON line. Wall time comes from process.hrtime (bench code, not simulation code);
+ *   [--trace-file=PATH]
+ * Prints one JSON line. The trace is formatted and discarded, unless --trace-file names a file to
+ * write it to (to check that a change to the model leaves a seed's run byte for byte the same). Wall time comes from process.hrtime (bench code, not simulation code);
  * datagramsPerCpuSec divides by the process's CPU time instead, which a busy machine disturbs less.
  */
 import { setFlagsFromString } from 'node:v8';
@@ -30,8 +32,8 @@ import { runInNewContext } from 'node:vm';
 import { Kernel, RngStreams } from '../sim/kernel/index.js';
 import { NAT_PRESETS, Network } from '../sim/net/index.js';
 import type { LinkSpec, NetHostHandler } from '../sim/net/index.js';
-import { TraceWriter } from '../sim/trace/index.js';
-import type { TraceLevel } from '../sim/trace/index.js';
+import { FileSink, TraceWriter } from '../sim/trace/index.js';
+import type { TraceLevel, TraceSink } from '../sim/trace/index.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -49,6 +51,7 @@ const hostCount = Number(options.get('hosts') ?? 100_000);
 const simSeconds = Number(options.get('seconds') ?? 20);
 const seed = Number(options.get('seed') ?? 1);
 const traceLevel = (options.get('trace') ?? 'off') as TraceLevel;
+const traceFile = options.get('trace-file');
 
 const PORT = 33033;
 const CONTACTS = 8;
@@ -90,10 +93,11 @@ gc();
 const baseline = memory();
 
 const kernel = new Kernel();
+const traceSink: TraceSink = traceFile === undefined ? { write() {}, close() {} } : new FileSink(traceFile);
 const trace =
   traceLevel === 'off'
     ? TraceWriter.off()
-    : new TraceWriter({ write() {}, close() {} }, { level: traceLevel, sampleSalt: rngs.stream('trace/sample').int(2 ** 32 - 1) });
+    : new TraceWriter(traceSink, { level: traceLevel, sampleSalt: rngs.stream('trace/sample').int(2 ** 32 - 1) });
 const net = new Network(kernel, rngs, { regions: REGIONS, rttMs: RTT_MS, jitterMs: { kind: 'exponential', mean: 2 } }, trace);
 
 const handler: NetHostHandler = {
@@ -176,6 +180,7 @@ const wallS = Number(process.hrtime.bigint() - wallStart) / 1e9;
 const cpu = process.cpuUsage(cpuStart);
 const cpuS = (cpu.user + cpu.system) / 1e6;
 
+trace.close();
 gc();
 const after = memory();
 const state = net.stateSize();

@@ -19,7 +19,7 @@ import type { DropReason } from '../trace/index.js';
 import type { HostId } from './config.js';
 import { grown } from './grow.js';
 import type { HostTable } from './hosts.js';
-import { RECEIVED_BYTES, RECEIVED_PACKETS, SENT_BYTES, SENT_PACKETS, STRIDE } from './hosts.js';
+import { F64, RECEIVED_BYTES, RECEIVED_PACKETS, SENT_BYTES, SENT_PACKETS } from './hosts.js';
 
 export interface HostCounters {
   readonly sentBytes: number;
@@ -69,17 +69,17 @@ export class Counters {
   }
 
   sent(host: HostId, msg: number, wireBytes: number): void {
-    const f = this.hosts.f;
-    f[host * STRIDE + SENT_BYTES] += wireBytes;
-    f[host * STRIDE + SENT_PACKETS]++;
+    const f = this.hosts.f64;
+    f[host * F64 + SENT_BYTES] += wireBytes;
+    f[host * F64 + SENT_PACKETS]++;
     this.msgSentBytes[msg] += wireBytes;
     this.msgSentPackets[msg]++;
   }
 
   received(host: HostId, wireBytes: number): void {
-    const f = this.hosts.f;
-    f[host * STRIDE + RECEIVED_BYTES] += wireBytes;
-    f[host * STRIDE + RECEIVED_PACKETS]++;
+    const f = this.hosts.f64;
+    f[host * F64 + RECEIVED_BYTES] += wireBytes;
+    f[host * F64 + RECEIVED_PACKETS]++;
   }
 
   delivered(msg: number, wireBytes: number): void {
@@ -96,17 +96,17 @@ export class Counters {
   // exactly what that many calls of the single-packet method would add.
 
   sentMany(host: HostId, msg: number, wireBytes: number, packets: number): void {
-    const f = this.hosts.f;
-    f[host * STRIDE + SENT_BYTES] += wireBytes * packets;
-    f[host * STRIDE + SENT_PACKETS] += packets;
+    const f = this.hosts.f64;
+    f[host * F64 + SENT_BYTES] += wireBytes * packets;
+    f[host * F64 + SENT_PACKETS] += packets;
     this.msgSentBytes[msg] += wireBytes * packets;
     this.msgSentPackets[msg] += packets;
   }
 
   receivedMany(host: HostId, wireBytes: number, packets: number): void {
-    const f = this.hosts.f;
-    f[host * STRIDE + RECEIVED_BYTES] += wireBytes * packets;
-    f[host * STRIDE + RECEIVED_PACKETS] += packets;
+    const f = this.hosts.f64;
+    f[host * F64 + RECEIVED_BYTES] += wireBytes * packets;
+    f[host * F64 + RECEIVED_PACKETS] += packets;
   }
 
   deliveredMany(msg: number, wireBytes: number, packets: number): void {
@@ -120,8 +120,8 @@ export class Counters {
   }
 
   host(host: HostId): HostCounters {
-    const f = this.hosts.f;
-    const at = host * STRIDE;
+    const f = this.hosts.f64;
+    const at = host * F64;
     return {
       sentBytes: f[at + SENT_BYTES],
       sentPackets: f[at + SENT_PACKETS],

@@ -35,7 +35,7 @@ import type { Core } from './core.js';
 import type { Counters } from './counters.js';
 import type { Firewalls } from './firewall.js';
 import type { HostTable } from './hosts.js';
-import { IP, LISTEN_UDP, REGION, SPACE, STRIDE, UP } from './hosts.js';
+import { IP, LISTEN_UDP, REGION, SPACE, U16, U32, U8, UP } from './hosts.js';
 import type { Links } from './links.js';
 import type { Nats } from './nat.js';
 import { UDP } from './nat.js';
@@ -105,11 +105,11 @@ export class Fabric {
     const host = this.hosts.size;
     const ip = this.addresses.bind(space, host, spec.ip);
     this.hosts.add();
-    const f = this.hosts.f;
-    f[host * STRIDE + IP] = ip;
-    f[host * STRIDE + SPACE] = space;
-    f[host * STRIDE + REGION] = region;
-    f[host * STRIDE + UP] = 1;
+    const t = this.hosts;
+    t.u32[host * U32 + IP] = ip;
+    t.u32[host * U32 + SPACE] = space;
+    t.u16[host * U16 + REGION] = region;
+    t.u8[host * U8 + UP] = 1;
     if (handler !== undefined) this.setHandler(host, handler);
     this.listening.push(undefined);
     this.links.set(host, spec.link);
@@ -132,19 +132,19 @@ export class Fabric {
 
   /** The host's address in its own space. */
   ip(host: HostId): number {
-    return this.hosts.f[host * STRIDE + IP];
+    return this.hosts.u32[host * U32 + IP];
   }
 
   region(host: HostId): number {
-    return this.hosts.f[host * STRIDE + REGION];
+    return this.hosts.u16[host * U16 + REGION];
   }
 
   isUp(host: HostId): boolean {
-    return this.hosts.f[host * STRIDE + UP] === 1;
+    return this.hosts.u8[host * U8 + UP] === 1;
   }
 
   setUp(host: HostId, up: boolean): void {
-    this.hosts.f[host * STRIDE + UP] = up ? 1 : 0;
+    this.hosts.u8[host * U8 + UP] = up ? 1 : 0;
   }
 
   listen(host: HostId, proto: number, port: number): void {
@@ -154,12 +154,12 @@ export class Fabric {
     if (this.listeners.get() >= 0) return;
     this.listeners.set(1);
     (this.listening[host] ??= []).push(key[1]);
-    const f = this.hosts.f;
-    if (proto === UDP && f[host * STRIDE + LISTEN_UDP] === 0) f[host * STRIDE + LISTEN_UDP] = port;
+    const u16 = this.hosts.u16;
+    if (proto === UDP && u16[host * U16 + LISTEN_UDP] === 0) u16[host * U16 + LISTEN_UDP] = port;
   }
 
   isListening(host: HostId, proto: number, port: number): boolean {
-    if (proto === UDP && this.hosts.f[host * STRIDE + LISTEN_UDP] === port) return true;
+    if (proto === UDP && this.hosts.u16[host * U16 + LISTEN_UDP] === port) return true;
     const key = this.listeners.key;
     key[0] = host;
     key[1] = (proto << 16) | port;
@@ -175,7 +175,7 @@ export class Fabric {
       this.listeners.delete();
     }
     this.listening[host] = undefined;
-    this.hosts.f[host * STRIDE + LISTEN_UDP] = 0;
+    this.hosts.u16[host * U16 + LISTEN_UDP] = 0;
   }
 
   /**
@@ -186,9 +186,9 @@ export class Fabric {
   routeUp(host: HostId, proto: number, fromPort: number, dstIp: number, dstPort: number, held: number[] | null): boolean {
     const nats = this.nats;
     const nowMs = this.kernel.now;
-    const f = this.hosts.f;
-    let space = f[host * STRIDE + SPACE];
-    let srcIp = f[host * STRIDE + IP];
+    const u32 = this.hosts.u32;
+    let space = u32[host * U32 + SPACE];
+    let srcIp = u32[host * U32 + IP];
     let srcPort = fromPort;
     let from: number = host;
     let exited = -1;

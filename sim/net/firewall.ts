@@ -16,7 +16,7 @@ import type { Kernel } from '../kernel/index.js';
 import type { FirewallKind, HostId } from './config.js';
 import { FIREWALL_KINDS } from './config.js';
 import type { HostTable } from './hosts.js';
-import { FIREWALL, STRIDE } from './hosts.js';
+import { FIREWALL, U8 } from './hosts.js';
 import { Permissions } from './permissions.js';
 
 const NONE = 0;
@@ -39,12 +39,12 @@ export class Firewalls {
   set(host: HostId, kind: FirewallKind): void {
     const code = FIREWALL_KINDS.indexOf(kind);
     if (code < 0) throw new RangeError(`unknown firewall kind ${JSON.stringify(kind)}`);
-    this.hosts.f[host * STRIDE + FIREWALL] = code;
+    this.hosts.u8[host * U8 + FIREWALL] = code;
   }
 
   /** Whether `host` may send a datagram at all; when it may, remembers the remote for replies. */
   udpOut(host: HostId, dstIp: number, dstPort: number, nowMs: number): boolean {
-    const kind = this.hosts.f[host * STRIDE + FIREWALL];
+    const kind = this.hosts.u8[host * U8 + FIREWALL];
     if (kind === NONE) return true;
     if (kind !== STATEFUL) return false;
     this.udpReplies.grant(host, dstIp, dstPort, nowMs + this.udpTimeoutMs);
@@ -52,18 +52,18 @@ export class Firewalls {
   }
 
   udpIn(host: HostId, srcIp: number, srcPort: number, nowMs: number): boolean {
-    const kind = this.hosts.f[host * STRIDE + FIREWALL];
+    const kind = this.hosts.u8[host * U8 + FIREWALL];
     if (kind === NONE) return true;
     return kind === STATEFUL && this.udpReplies.admits(host, srcIp, srcPort, nowMs);
   }
 
   /** Whether `host` may open a connection to `dstPort`. */
   tcpConnectOut(host: HostId, dstPort: number): boolean {
-    return this.hosts.f[host * STRIDE + FIREWALL] !== TCP_80_443_ONLY || dstPort === 80 || dstPort === 443;
+    return this.hosts.u8[host * U8 + FIREWALL] !== TCP_80_443_ONLY || dstPort === 80 || dstPort === 443;
   }
 
   /** Whether a connection attempt may reach `host`. */
   tcpConnectIn(host: HostId): boolean {
-    return this.hosts.f[host * STRIDE + FIREWALL] === NONE;
+    return this.hosts.u8[host * U8 + FIREWALL] === NONE;
   }
 }

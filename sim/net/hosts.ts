@@ -1,42 +1,56 @@
 /**
- * Per-host state on the packet path: one record per host, side by side in one Float64Array.
+ * Per-host state on the packet path: one 64-byte record per host, side by side in one buffer.
  *
  * A datagram reads and writes a dozen fields of its sender and of its receiver - address,
  * link, uplink queue, loss state, firewall, counters. Kept as one array per field, that is a
  * cache miss per field once hosts number in the tens of thousands (measured: throughput fell
- * threefold from 2,000 to 100,000 hosts); side by side, a host is two cache lines.
+ * threefold from 2,000 to 100,000 hosts); side by side, a host is one cache line's worth of
+ * bytes. To fit, the record holds each field in the narrowest type that holds it exactly:
+ * counters and the uplink's idle time as doubles, the rest as integers, and the link's fixed
+ * parameters (rates, access delay, queue limit) as the id of a profile shared by the hosts
+ * with the same ones (links.ts).
  *
- * Each module owns the fields it names here and reads them as `f[host * STRIDE + FIELD]`,
- * fetching `f` afresh on each call (it is replaced when the table grows).
+ * The buffer is seen through four views; a field's constant is its index within the record in
+ * the view of its type, so it is read as `t.f64[host * F64 + FIELD]`, `t.u32[host * U32 +
+ * FIELD]` and so on. Each module owns the fields it names here and fetches the view afresh on
+ * each call (the views are replaced when the table grows).
  */
 
-export const STRIDE = 16;
+/** Elements per record in each view. */
+export const F64 = 8;
+export const U32 = 16;
+export const U16 = 32;
+export const U8 = 64;
 
-// The first eight fields are all a packet reads of its receiver (before it is delivered).
-// fabric.ts: where the host is, whether it runs, its first UDP socket (a hint that spares most
-// deliveries a lookup in the socket table).
-export const IP = 0;
-export const REGION = 1;
-export const UP = 2;
-export const LISTEN_UDP = 7;
-export const SPACE = 10;
-// firewall.ts
-export const FIREWALL = 3;
-// links.ts: LOSS is loss profile * 4 + Gilbert-Elliott bad-state bits (uplink 1, downlink 2).
-export const ACCESS_DELAY_MS = 4;
-export const DOWNLINK_BITS_PER_SEC = 5;
-export const LOSS = 6;
-export const UPLINK_BITS_PER_SEC = 11;
-export const QUEUE_LIMIT_BYTES = 12;
-export const UPLINK_IDLE_AT_MS = 13;
+// Doubles, bytes 0-39.
+// links.ts: when the uplink queue is next idle.
+export const UPLINK_IDLE_AT_MS = 0;
 // counters.ts
-export const RECEIVED_BYTES = 8;
-export const RECEIVED_PACKETS = 9;
-export const SENT_BYTES = 14;
-export const SENT_PACKETS = 15;
+export const SENT_BYTES = 1;
+export const SENT_PACKETS = 2;
+export const RECEIVED_BYTES = 3;
+export const RECEIVED_PACKETS = 4;
+// Unsigned 32-bit words, bytes 40-55.
+// fabric.ts: the host's address and the space it lives in.
+export const IP = 10;
+export const SPACE = 11;
+// links.ts: the link profile; LOSS is loss profile * 4 + Gilbert-Elliott bad-state bits
+// (uplink 1, downlink 2).
+export const LINK = 12;
+export const LOSS = 13;
+// 16-bit, bytes 56-59. fabric.ts: the region, and the first UDP socket (a hint that spares most
+// deliveries a lookup in the socket table).
+export const REGION = 28;
+export const LISTEN_UDP = 29;
+// Bytes 60-61. fabric.ts: whether the host runs; firewall.ts: its kind.
+export const UP = 60;
+export const FIREWALL = 61;
 
 export class HostTable {
-  f = new Float64Array(1024 * STRIDE);
+  f64 = new Float64Array(1024 * F64);
+  u32 = new Uint32Array(this.f64.buffer);
+  u16 = new Uint16Array(this.f64.buffer);
+  u8 = new Uint8Array(this.f64.buffer);
   private count = 0;
 
   get size(): number {
@@ -45,10 +59,13 @@ export class HostTable {
 
   /** A new host's id; its fields start at zero. */
   add(): number {
-    if ((this.count + 1) * STRIDE > this.f.length) {
-      const grown = new Float64Array(this.f.length * 2);
-      grown.set(this.f);
-      this.f = grown;
+    if ((this.count + 1) * F64 > this.f64.length) {
+      const grown = new Float64Array(this.f64.length * 2);
+      grown.set(this.f64);
+      this.f64 = grown;
+      this.u32 = new Uint32Array(grown.buffer);
+      this.u16 = new Uint16Array(grown.buffer);
+      this.u8 = new Uint8Array(grown.buffer);
     }
     return this.count++;
   }

@@ -21,17 +21,17 @@
  * AQM (RED, CoDel), and any change of bandwidth at run time.
  */
 import type { Rng } from '../kernel/index.js';
+import { grown } from './grow.js';
 import type { HostId, LinkSpec, LossSpec } from './config.js';
 import type { HostTable } from './hosts.js';
-import {
-  ACCESS_DELAY_MS,
-  DOWNLINK_BITS_PER_SEC,
-  LOSS,
-  QUEUE_LIMIT_BYTES,
-  STRIDE,
-  UPLINK_BITS_PER_SEC,
-  UPLINK_IDLE_AT_MS,
-} from './hosts.js';
+import { F64, LINK, LOSS, U32, UPLINK_IDLE_AT_MS } from './hosts.js';
+
+// Fields of a link profile: the parameters hosts with the same link share.
+const PROFILE = 4;
+const UPLINK_BITS_PER_SEC = 0;
+const DOWNLINK_BITS_PER_SEC = 1;
+const ACCESS_DELAY_MS = 2;
+const QUEUE_LIMIT_BYTES = 3;
 
 const LOSS_NONE = 0;
 const LOSS_BERNOULLI = 1;
@@ -53,6 +53,10 @@ export class Links {
   /** Profile 0 is "no loss", so a lossless link costs no lookup of its profile. */
   private readonly profiles: LossProfile[] = [toProfile({ kind: 'none' })];
   private readonly profileIds = new Map<string, number>();
+  /** Link profiles, PROFILE numbers each, and their ids by parameters. */
+  private links = new Float64Array(16 * PROFILE);
+  private linkCount = 0;
+  private readonly linkIds = new Map<string, number>();
 
   constructor(
     private readonly hosts: HostTable,
@@ -65,27 +69,21 @@ export class Links {
     if (!(link.accessDelayMs >= 0)) throw new RangeError(`accessDelayMs must be >= 0, got ${link.accessDelayMs}`);
     const limit = link.queueLimitBytes ?? Infinity;
     if (!(limit > 0)) throw new RangeError(`queueLimitBytes must be positive, got ${limit}`);
-    const f = this.hosts.f;
-    const at = host * STRIDE;
-    f[at + UPLINK_BITS_PER_SEC] = link.uplinkBitsPerSec;
-    f[at + DOWNLINK_BITS_PER_SEC] = link.downlinkBitsPerSec;
-    f[at + ACCESS_DELAY_MS] = link.accessDelayMs;
-    f[at + QUEUE_LIMIT_BYTES] = limit;
-    f[at + UPLINK_IDLE_AT_MS] = 0;
+    this.hosts.u32[host * U32 + LINK] = this.linkFor(link.uplinkBitsPerSec, link.downlinkBitsPerSec, link.accessDelayMs, limit);
+    this.hosts.f64[host * F64 + UPLINK_IDLE_AT_MS] = 0;
     this.setLoss(host, link.loss ?? { kind: 'none' });
   }
 
   setLoss(host: HostId, loss: LossSpec): void {
-    const f = this.hosts.f;
-    f[host * STRIDE + LOSS] = this.profileFor(loss) * 4;
+    this.hosts.u32[host * U32 + LOSS] = this.profileFor(loss) * 4;
   }
 
   accessDelayMs(host: HostId): number {
-    return this.hosts.f[host * STRIDE + ACCESS_DELAY_MS];
+    return this.links[this.hosts.u32[host * U32 + LINK] * PROFILE + ACCESS_DELAY_MS];
   }
 
   downlinkMs(host: HostId, wireBytes: number): number {
-    return (wireBytes * 8000) / this.hosts.f[host * STRIDE + DOWNLINK_BITS_PER_SEC];
+    return (wireBytes * 8000) / this.links[this.hosts.u32[host * U32 + LINK] * PROFILE + DOWNLINK_BITS_PER_SEC];
   }
 
   /**
@@ -93,15 +91,16 @@ export class Links {
    * or -1 when the queue is full (the packet is dropped and the queue unchanged).
    */
   enqueue(host: HostId, wireBytes: number, nowMs: number): number {
-    const f = this.hosts.f;
-    const at = host * STRIDE;
-    const rate = f[at + UPLINK_BITS_PER_SEC];
-    const idleAtMs = f[at + UPLINK_IDLE_AT_MS];
+    const f = this.hosts.f64;
+    const at = host * F64 + UPLINK_IDLE_AT_MS;
+    const link = this.hosts.u32[host * U32 + LINK] * PROFILE;
+    const rate = this.links[link + UPLINK_BITS_PER_SEC];
+    const idleAtMs = f[at];
     const startMs = idleAtMs > nowMs ? idleAtMs : nowMs;
     const backlogBytes = ((startMs - nowMs) * rate) / 8000;
-    if (backlogBytes + wireBytes > f[at + QUEUE_LIMIT_BYTES]) return -1;
+    if (backlogBytes + wireBytes > this.links[link + QUEUE_LIMIT_BYTES]) return -1;
     const doneMs = startMs + (wireBytes * 8000) / rate;
-    f[at + UPLINK_IDLE_AT_MS] = doneMs;
+    f[at] = doneMs;
     return doneMs;
   }
 
@@ -122,12 +121,13 @@ export class Links {
       if (departMs < 0) this.admitted = 0;
       return departMs;
     }
-    const f = this.hosts.f;
-    const at = host * STRIDE;
-    const rate = f[at + UPLINK_BITS_PER_SEC];
-    const idleAtMs = f[at + UPLINK_IDLE_AT_MS];
+    const f = this.hosts.f64;
+    const at = host * F64 + UPLINK_IDLE_AT_MS;
+    const link = this.hosts.u32[host * U32 + LINK] * PROFILE;
+    const rate = this.links[link + UPLINK_BITS_PER_SEC];
+    const idleAtMs = f[at];
     const startMs = idleAtMs > nowMs ? idleAtMs : nowMs;
-    const roomBytes = f[at + QUEUE_LIMIT_BYTES] - ((startMs - nowMs) * rate) / 8000;
+    const roomBytes = this.links[link + QUEUE_LIMIT_BYTES] - ((startMs - nowMs) * rate) / 8000;
     let n = packets;
     if (whole) {
       if (packets * wireBytes > roomBytes) n = 0;
@@ -138,7 +138,7 @@ export class Links {
     }
     this.admitted = n;
     if (n === 0) return -1;
-    f[at + UPLINK_IDLE_AT_MS] = startMs + (n * wireBytes * 8000) / rate;
+    f[at] = startMs + (n * wireBytes * 8000) / rate;
     return startMs + (wireBytes * 8000) / rate;
   }
 
@@ -166,16 +166,16 @@ export class Links {
   }
 
   private lost(host: HostId, badBit: number): boolean {
-    const f = this.hosts.f;
-    const at = host * STRIDE;
-    const loss = f[at + LOSS];
+    const u32 = this.hosts.u32;
+    const at = host * U32 + LOSS;
+    const loss = u32[at];
     if (loss === 0) return false;
     const p = this.profiles[loss >>> 2];
     if (p.kind === LOSS_BERNOULLI) return this.lossRng.next() < p.lossRatioGood;
     let bad = (loss & badBit) !== 0;
     if (this.lossRng.next() < (bad ? p.pBadToGood : p.pGoodToBad)) {
       bad = !bad;
-      f[at + LOSS] = loss ^ badBit;
+      u32[at] = loss ^ badBit;
     }
     return this.lossRng.next() < (bad ? p.lossRatioBad : p.lossRatioGood);
   }
@@ -189,9 +189,9 @@ export class Links {
    * those of the single packets it stands for (no inversion with its 2^-32 tail cut-off).
    */
   private lostCount(host: HostId, badBit: number, packets: number): number {
-    const f = this.hosts.f;
-    const at = host * STRIDE;
-    const loss = f[at + LOSS];
+    const u32 = this.hosts.u32;
+    const at = host * U32 + LOSS;
+    const loss = u32[at];
     if (loss === 0) return 0;
     const p = this.profiles[loss >>> 2];
     const rng = this.lossRng;
@@ -206,8 +206,24 @@ export class Links {
       if (rng.next() < (bad ? p.pBadToGood : p.pGoodToBad)) bad = !bad;
       if (rng.next() < (bad ? p.lossRatioBad : p.lossRatioGood)) lost++;
     }
-    if (bad !== ((loss & badBit) !== 0)) f[at + LOSS] = loss ^ badBit;
+    if (bad !== ((loss & badBit) !== 0)) u32[at] = loss ^ badBit;
     return lost;
+  }
+
+  private linkFor(uplinkBitsPerSec: number, downlinkBitsPerSec: number, accessDelayMs: number, queueLimitBytes: number): number {
+    const key = `${uplinkBitsPerSec} ${downlinkBitsPerSec} ${accessDelayMs} ${queueLimitBytes}`;
+    let id = this.linkIds.get(key);
+    if (id === undefined) {
+      id = this.linkCount++;
+      if (id * PROFILE === this.links.length) this.links = grown(this.links, 2 * this.links.length);
+      const at = id * PROFILE;
+      this.links[at + UPLINK_BITS_PER_SEC] = uplinkBitsPerSec;
+      this.links[at + DOWNLINK_BITS_PER_SEC] = downlinkBitsPerSec;
+      this.links[at + ACCESS_DELAY_MS] = accessDelayMs;
+      this.links[at + QUEUE_LIMIT_BYTES] = queueLimitBytes;
+      this.linkIds.set(key, id);
+    }
+    return id;
   }
 
   private profileFor(loss: LossSpec): number {

@@ -7,7 +7,9 @@
  *
  * Expiry: a permission waits in an ExpiryQueue until its expiry time; when it comes due after a
  * refresh it waits again until the new time instead. A refresh is therefore one store, and a
- * permission leaves the table when its lifetime ends.
+ * permission leaves the table when its lifetime ends. The expiry time lives in the index slot
+ * beside the key, so granting and asking read one slot; the permission's own record (its key,
+ * by a stable id for the queue) is read only when it comes due.
  */
 import type { Kernel } from '../kernel/index.js';
 import { ExpiryQueue } from './expiry.js';
@@ -15,11 +17,11 @@ import { grown } from './grow.js';
 import { TupleMap } from './tuple-map.js';
 
 export class Permissions {
-  private readonly index = new TupleMap(3, 1024);
+  /** (owner, ip, port) -> id, with the expiry time. */
+  private readonly index = new TupleMap(3, 1024, true);
   private owner = new Int32Array(1024);
   private ip = new Uint32Array(1024);
   private port = new Uint16Array(1024);
-  private expiresMs = new Float64Array(1024);
   private nextFree = new Int32Array(1024);
   private freeHead = -1;
   private used = 0;
@@ -36,17 +38,12 @@ export class Permissions {
     key[0] = owner;
     key[1] = ip;
     key[2] = port;
-    const slot = this.index.get();
-    if (slot >= 0) {
-      if (untilMs > this.expiresMs[slot]) this.expiresMs[slot] = untilMs;
-      return;
-    }
+    if (this.index.raiseTime(untilMs)) return;
     const fresh = this.alloc();
     this.owner[fresh] = owner;
     this.ip[fresh] = ip;
     this.port[fresh] = port;
-    this.expiresMs[fresh] = untilMs;
-    this.index.set(fresh);
+    this.index.setTimed(fresh, untilMs);
     this.expiries.add(untilMs, fresh);
   }
 
@@ -56,30 +53,29 @@ export class Permissions {
     key[0] = owner;
     key[1] = ip;
     key[2] = port;
-    const slot = this.index.get();
-    return slot >= 0 && this.expiresMs[slot] > nowMs;
+    return this.index.time() > nowMs;
   }
 
-  private readonly onExpiry = (slot: number): void => {
-    const untilMs = this.expiresMs[slot];
+  private readonly onExpiry = (id: number): void => {
+    const key = this.index.key;
+    key[0] = this.owner[id];
+    key[1] = this.ip[id];
+    key[2] = this.port[id];
+    const untilMs = this.index.time();
     if (untilMs > this.kernel.now) {
-      this.expiries.add(untilMs, slot);
+      this.expiries.add(untilMs, id);
       return;
     }
-    const key = this.index.key;
-    key[0] = this.owner[slot];
-    key[1] = this.ip[slot];
-    key[2] = this.port[slot];
     this.index.delete();
-    this.nextFree[slot] = this.freeHead;
-    this.freeHead = slot;
+    this.nextFree[id] = this.freeHead;
+    this.freeHead = id;
   };
 
   private alloc(): number {
     if (this.freeHead >= 0) {
-      const slot = this.freeHead;
-      this.freeHead = this.nextFree[slot];
-      return slot;
+      const id = this.freeHead;
+      this.freeHead = this.nextFree[id];
+      return id;
     }
     if (this.used === this.owner.length) this.grow();
     return this.used++;
@@ -90,7 +86,6 @@ export class Permissions {
     this.owner = grown(this.owner, n);
     this.ip = grown(this.ip, n);
     this.port = grown(this.port, n);
-    this.expiresMs = grown(this.expiresMs, n);
     this.nextFree = grown(this.nextFree, n);
   }
 }

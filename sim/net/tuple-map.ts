@@ -8,8 +8,12 @@
  * million entries is one flat buffer.
  *
  * Use: write the key words into `key`, then call `get`, `set` or `delete`. Open addressing with
- * linear probing, load kept at most 1/2, deletion by backward shift (no tombstones, so a table
- * that churns does not slow down).
+ * linear probing, load kept at most 3/4 (the longer probes stay within a cache line or two; a
+ * sparser table is a bigger one, and tables of NAT mappings and permissions outgrow the caches),
+ * deletion by backward shift (no tombstones, so a table that churns does not slow down).
+ *
+ * A timed map also keeps a time (a double, e.g. when the entry expires) in each slot, beside
+ * the key: a lookup that wants the value's time too then still reads one slot.
  */
 
 const EMPTY = 0xffffffff;
@@ -20,19 +24,26 @@ export class TupleMap {
   readonly key: Uint32Array;
   /** Slots of `words` key words then the value, so a probe reads one cache line. */
   private slots: Uint32Array;
+  /** The slots again, as doubles, for the times of a timed map. */
+  private times: Float64Array;
   private readonly stride: number;
+  /** Where a slot's time starts, in words (a timed map's slots are a whole number of doubles). */
+  private readonly timeWord: number;
   private mask: number;
   private count = 0;
 
   constructor(
     readonly words: number,
     initialCapacity = MIN_CAPACITY,
+    timed = false,
   ) {
     let capacity = MIN_CAPACITY;
     while (capacity < initialCapacity * 2) capacity *= 2;
     this.key = new Uint32Array(words);
-    this.stride = words + 1;
-    this.slots = emptySlots(capacity, this.stride);
+    this.timeWord = timed ? (words + 2) & ~1 : 0;
+    this.stride = timed ? this.timeWord + 2 : words + 1;
+    this.slots = emptySlots(capacity, this.stride, words);
+    this.times = timed ? new Float64Array(this.slots.buffer) : new Float64Array(0);
     this.mask = capacity - 1;
   }
 
@@ -48,17 +59,30 @@ export class TupleMap {
 
   /** Stores `value` (0 <= value < 2^31) under `key`, replacing any value there. */
   set(value: number): void {
-    let slot = this.find();
-    if (slot < 0) {
-      if ((this.count + 1) * 2 > this.mask + 1) {
-        this.grow();
-        slot = this.find();
-      }
-      slot = ~slot;
-      this.slots.set(this.key, slot * this.stride);
-      this.count++;
-    }
+    const slot = this.slotOf();
     this.slots[slot * this.stride + this.words] = value;
+  }
+
+  /** Timed maps: stores `value` and `time` under `key`, replacing what is there. */
+  setTimed(value: number, time: number): void {
+    const slot = this.slotOf();
+    this.slots[slot * this.stride + this.words] = value;
+    this.times[(slot * this.stride + this.timeWord) >> 1] = time;
+  }
+
+  /** Timed maps: the time stored under `key`, or -Infinity when there is none. */
+  time(): number {
+    const slot = this.find();
+    return slot >= 0 ? this.times[(slot * this.stride + this.timeWord) >> 1] : -Infinity;
+  }
+
+  /** Timed maps: raises the time stored under `key` to `time` if it is lower; false when there is none. */
+  raiseTime(time: number): boolean {
+    const slot = this.find();
+    if (slot < 0) return false;
+    const at = (slot * this.stride + this.timeWord) >> 1;
+    if (time > this.times[at]) this.times[at] = time;
+    return true;
   }
 
   /** Removes `key`; returns whether it was there. */
@@ -68,6 +92,21 @@ export class TupleMap {
     this.removeAt(slot);
     this.count--;
     return true;
+  }
+
+  /** The slot holding `key`, made (growing the table if need be) when there is none. */
+  private slotOf(): number {
+    let slot = this.find();
+    if (slot < 0) {
+      if ((this.count + 1) * 4 > (this.mask + 1) * 3) {
+        this.grow();
+        slot = this.find();
+      }
+      slot = ~slot;
+      this.slots.set(this.key, slot * this.stride);
+      this.count++;
+    }
+    return slot;
   }
 
   /** The slot holding `key`, or the one's complement of the empty slot where it would go. */
@@ -112,7 +151,8 @@ export class TupleMap {
     const words = this.words;
     const old = this.slots;
     const capacity = (this.mask + 1) * 2;
-    this.slots = emptySlots(capacity, stride);
+    this.slots = emptySlots(capacity, stride, words);
+    if (this.timeWord > 0) this.times = new Float64Array(this.slots.buffer);
     this.mask = capacity - 1;
     for (let base = 0; base < old.length; base += stride) {
       if (old[base + words] === EMPTY) continue;
@@ -123,9 +163,9 @@ export class TupleMap {
   }
 }
 
-function emptySlots(capacity: number, stride: number): Uint32Array {
+function emptySlots(capacity: number, stride: number, words: number): Uint32Array {
   const slots = new Uint32Array(capacity * stride);
-  for (let i = stride - 1; i < slots.length; i += stride) slots[i] = EMPTY;
+  for (let i = words; i < slots.length; i += stride) slots[i] = EMPTY;
   return slots;
 }
 
