@@ -16,7 +16,8 @@
  *
  * Presence: when the host is online (login done) it sends `presenceNotify{online, its SN, its
  * address, its NAT class}` to each buddy; a buddy that is online answers with its own notice
- * (status `alsoOnline`, which is not answered). Logging out it sends `offline`. A notice is
+ * (status `alsoOnline`, which is not answered). Logging out it sends `offline` to the buddies
+ * it knows to be online (a contact from their notices or a search). A notice is
  * where calls learn a buddy's location without a search (calls.ts `Contact`). A notice to an offline buddy
  * ends in the SNs (a `routeFailed` trace there; the sender is not told).
  *
@@ -114,10 +115,15 @@ export class ChatService {
     ctx.out.push({ kind: 'metric', name: 'presenceSent', value: this.d.buddies.length, labels: { status: 'online' } });
   }
 
-  /** Going offline: tell the buddies, forget what was pending. */
+  /** Going offline: tell the buddies known to be online (the others have nothing to forget), forget what was pending. */
   goodbye(ctx: Ctx, me: OwnPresence): void {
-    for (const buddy of this.d.buddies) this.notify(ctx, buddy, 'offline', me);
-    ctx.out.push({ kind: 'metric', name: 'presenceSent', value: this.d.buddies.length, labels: { status: 'offline' } });
+    let told = 0;
+    for (const buddy of this.d.buddies) {
+      if (this.d.contact(buddy) === undefined) continue;
+      this.notify(ctx, buddy, 'offline', me);
+      told++;
+    }
+    ctx.out.push({ kind: 'metric', name: 'presenceSent', value: told, labels: { status: 'offline' } });
     this.stop(ctx);
   }
 

@@ -10,7 +10,13 @@
  *     if one is up, else over a signalling link (a TCP connection this router opens, queues
  *     on while it comes up, and closes after `ROUTE_LINK_IDLE_MS` unused); 0.0.0.0:0 (the sender
  *     does not know where `to` is) -> `to` attached here, else the SN's `locate` (its user index
- *     and a search, user-search.ts) names the SN; none -> `routeFailed{notFound}`;
+ *     and a search, user-search.ts) names the SN; none -> `routeFailed{notFound}`. For a
+ *     presence notice the search has one round (the recipient's home SNs in this SN's view,
+ *     which an online user re-announces itself to every refresh): most of a user's buddies are
+ *     offline at any moment, and a full search for each at every login and logout was half
+ *     of all events of a large run. Presence is thus best effort: a buddy whose homes this SN
+ *     does not know misses the notice (its own notice at its login still reaches the user
+ *     that way round, and calls and chat search in full);
  *   - counts SN-to-SN forwards in `hops`; beyond `ROUTE_HOPS_MAX` -> `routeFailed{loop}`.
  *   A failure goes back to the sender as `routed{payload: routeFailed}` towards its
  *   `fromSuperNode`; a failed `routeFailed` is dropped (no failure storms).
@@ -51,8 +57,11 @@ export interface RouterDeps {
   clientConn(name: string): ConnId | undefined;
   /** An up overlay link to `peer`. */
   overlayConn(peer: Endpoint): ConnId | undefined;
-  /** Where `name` is attached (its SN), or undefined (user-search.ts's locate). */
-  locate(ctx: Ctx, name: string, done: (ctx: Ctx, superNode: Endpoint | undefined) => void): void;
+  /**
+   * Where `name` is attached (its SN), or undefined (user-search.ts's locate); `oneRound`: ask
+   * only the name's home SNs in this SN's view (a presence notice, see the header).
+   */
+  locate(ctx: Ctx, name: string, oneRound: boolean, done: (ctx: Ctx, superNode: Endpoint | undefined) => void): void;
   openConnection(ctx: Ctx, to: Endpoint): ConnId;
   closeConnection(ctx: Ctx, conn: ConnId): void;
 }
@@ -188,7 +197,8 @@ export class SignalRouter {
     if (conn !== undefined && (here || !isUsableEndpoint(msg.toSuperNode))) return this.deliver(ctx, conn, msg);
     if (here) return this.fail(ctx, msg, 'offline');
     if (isUsableEndpoint(msg.toSuperNode)) return this.forward(ctx, msg.toSuperNode, msg);
-    this.d.locate(ctx, msg.to, (c, superNode) => {
+    const presence = msg.payload.length > 0 && msg.payload[0] === MESSAGES.presenceNotify.id;
+    this.d.locate(ctx, msg.to, presence, (c, superNode) => {
       if (!superNode) return this.fail(c, msg, 'notFound');
       if (sameEndpoint(superNode, this.d.self)) {
         const local = this.d.clientConn(msg.to);

@@ -101,11 +101,11 @@ export class SuperNodeSearch {
    * over the overlay (`done` when it ends), answered with the newer of what it found and an old
    * local record; undefined: neither.
    */
-  locate(ctx: Ctx, name: string, done: Running['done'], measured = true): void {
+  locate(ctx: Ctx, name: string, done: Running['done'], measured = true, rounds = this.d.params.searchRounds): void {
     this.nowMs = ctx.now;
     const local = this.index.lookup(name, ctx.now);
     if (local && ctx.now - local.seenAtMs <= freshMs(this.d.params)) return done(ctx, local, 0);
-    this.search(ctx, name, (c, found, messages) => done(c, found && (!local || found.seenAtMs >= local.seenAtMs) ? found : local, messages), measured);
+    this.search(ctx, name, (c, found, messages) => done(c, found && (!local || found.seenAtMs >= local.seenAtMs) ? found : local, messages), measured, rounds);
   }
 
   // --- inputs -------------------------------------------------------------------------------
@@ -183,7 +183,7 @@ export class SuperNodeSearch {
     });
   }
 
-  private search(ctx: Ctx, name: string, done: Running['done'], measured: boolean): void {
+  private search(ctx: Ctx, name: string, done: Running['done'], measured: boolean, rounds = this.d.params.searchRounds): void {
     const p = this.d.params;
     let queryId = randomU32(ctx.rng);
     while (this.running.has(queryId)) queryId = (queryId + 1) >>> 0;
@@ -195,7 +195,7 @@ export class SuperNodeSearch {
       known,
       self: this.d.self,
       fanout: p.searchFanout,
-      rounds: p.searchRounds,
+      rounds,
       roundTimeoutMs: p.searchRoundTimeoutMs,
       retentionMs: p.searchRetentionMs,
       freshMs: freshMs(p),

@@ -239,7 +239,7 @@ export class SuperNodeService {
         for (const l of this.links.values()) if (l.state === 'up' && l.peer && sameEndpoint(l.peer, peer)) return l.conn;
         return undefined;
       },
-      locate: (ctx, name, done) => this.search.locate(ctx, name, (c, record) => done(c, record?.superNode)),
+      locate: (ctx, name, oneRound, done) => this.search.locate(ctx, name, (c, record) => done(c, record?.superNode), true, oneRound ? 1 : undefined),
       openConnection: (ctx, to) => d.openConnection(ctx, to),
       closeConnection: (ctx, conn) => d.closeConnection(ctx, conn),
     });

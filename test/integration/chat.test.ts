@@ -150,3 +150,29 @@ describe('chat across a restart of the receiver', () => {
     expect(sw.nodeEvents('na', 'chatDelivered').map((e) => `${e.detail?.from} ${e.detail?.seq}`)).toEqual(['pa-0 1']);
   });
 });
+
+describe('presence', () => {
+  // Presence notices (chat.ts, routing.ts): a login tells every buddy, the SN locating an unknown
+  // recipient with one search round; a logout tells only the buddies known to be online.
+  it('reaches the online buddy, searches one round for the offline one, and says goodbye only to the online one', () => {
+    // Seven SNs: more than one round's fanout, so a full search would take a second round.
+    const sw = new SmallWorld({ seed: 3, superNodes: 7, hosts: HOSTS, buddiesPerHost: 2 });
+    sw.advance(1_000);
+    sw.login('pa');
+    sw.login('na');
+    sw.until(() => sw.node('pa').contactOf('na-0') !== undefined && sw.node('na').contactOf('pa-0') !== undefined, 120_000);
+    sw.advance(30_000);
+    const forUa = sw.nodeEventLog.filter((e) => e.event === 'searchFinished' && e.detail?.name === 'ua-0');
+    expect(forUa.length).toBeGreaterThan(0);
+    for (const e of forUa) expect(e.detail).toMatchObject({ outcome: 'notFound', rounds: 1 });
+
+    const loggedOutAtMs = sw.nowMs;
+    sw.logout('pa');
+    sw.advance(30_000);
+    const since = (event: string) => sw.nodeEventLog.filter((e) => e.event === event && e.tMs >= loggedOutAtMs);
+    expect(sw.nodeEvents('na', 'presenceReceived').filter((e) => e.tMs >= loggedOutAtMs).map((e) => e.detail)).toEqual([{ from: 'pa-0', status: 'offline' }]);
+    expect(since('searchStarted').filter((e) => e.detail?.name === 'ua-0')).toEqual([]);
+    expect(since('routeFailed').filter((e) => e.detail?.to === 'ua-0')).toEqual([]);
+    sw.assertNoViolations();
+  });
+});
