@@ -86,7 +86,7 @@ function wrapOnlyRate(mode: 'real' | 'modelled', payloadBytes: number): number {
 }
 
 const hostCache = Array.from({ length: 30 }, (_, i) => ({ ip: 0x50000000 + i, port: 33033 }));
-const probeReply: Message = { type: 'probeReply', nonce: 7, hostCache };
+const probeReply: Message = { type: 'probeReply', nonce: 7, hostCache, full: false };
 const probeReplyBytes = encodeMessage(probeReply);
 const probeBytes = encodeMessage({ type: 'probe', nonce: 7 });
 

@@ -9,6 +9,7 @@
  *
  *   offline --login--> probing | connecting (UDP known blocked) | roundWait | offline (failed)
  *   probing --probeReply | probeTimeout--> connecting;  --probeTimeout--> ladder (a silent hint)
+ *           --probeReply--> ladder (the SN says it is full)
  *   connecting --snConnected--> greeting;  --snConnectFailed--> next step of the ladder
  *   greeting --snChallenge--> authenticating (no valid credential) | attaching | ladder (not an SN)
  *   authenticating --lsChallenge | lsConnected--> authenticating
@@ -120,7 +121,7 @@ const ANY_ACTIVE = { logout: LEAVE, sessionEnded: LEAVE } as const;
 
 export const LOGIN_TRANSITIONS: Table = {
   offline: { login: LADDER },
-  probing: { ...ANY_ACTIVE, probeReply: ['connecting'], probeTimeout: LADDER },
+  probing: { ...ANY_ACTIVE, probeReply: LADDER, probeTimeout: LADDER },
   connecting: { ...ANY_ACTIVE, snConnected: ['greeting'], snConnectFailed: LADDER },
   roundWait: { ...ANY_ACTIVE, roundDelayOver: LADDER },
   greeting: { ...ANY_ACTIVE, snChallenge: ['authenticating', 'attaching', ...LADDER], snLost: LADDER, replyTimeout: LADDER },

@@ -665,6 +665,7 @@ export class HostNode implements ProtocolNode<HostAction> {
   private onProbeReply(ctx: Ctx, msg: MessageOf<'probeReply'>): void {
     if (!this.machine.accepts('probeReply') || msg.nonce !== this.login?.probeNonce) return this.staleReply(ctx, 'probeReply', msg.nonce);
     this.hostCache.refresh(msg.hostCache);
+    if (msg.full) return this.entryFailed(ctx, 'probeReply', 'full');
     this.step(ctx, 'probeReply', this.login.ladder.afterProbe(false));
   }
 

@@ -8,7 +8,14 @@
  *     it `attachRefused{full}` (or a redirect, below) and the client tries its next HC entry.
  *     An attach carries the LS-signed credential (checked against the LS key) and a signature
  *     of this connection's challenge nonce (so a replayed attach fails);
- *   - UDP probes answered with a host-cache refresh (OT-2): `probeReply{hostCache}`;
+ *   - UDP probes answered with a host-cache refresh (OT-2): `probeReply{hostCache, full}`.
+ *     `full` (ours): the SN is at capacity and knows no neighbour with room to redirect to -
+ *     what an attach would get is `attachRefused{full}`, so the host skips the TCP connection,
+ *     the challenge and its signature, and tries its next HC entry (measured: in a saturated
+ *     overlay, hosts' signatures for attaches refused `full` were a quarter of a run's CPU).
+ *     Such a probe counts as a refused attach for promote-on-demand. A client that is still
+ *     attached here (after losing its connection) may be told `full` where its attach would
+ *     have been taken back: it goes to its next entry;
  *   - keep-alives from clients (UDP, or TCP for UDP-blocked clients) acknowledged; a client
  *     silent for `snClientTimeoutMs` is dropped (checked every keep-alive period);
  *   - presence of its clients (status, NAT class, SN eligibility) with `presenceAck{hostCache}`;
@@ -320,7 +327,17 @@ export class SuperNodeService {
   // --- UDP ----------------------------------------------------------------------------------
 
   onProbe(ctx: Ctx, localPort: number, from: Endpoint, msg: MessageOf<'probe'>): void {
-    this.d.transport.sendDatagram(ctx, localPort, from, { type: 'probeReply', nonce: msg.nonce, hostCache: this.superNodeList() });
+    const full = this.clients.size >= this.d.params.snClientCapacity && !this.canRedirectFull(ctx.now);
+    if (full) {
+      this.refusedSinceCheck = true;
+      this.requestPromotion(ctx);
+    }
+    this.d.transport.sendDatagram(ctx, localPort, from, { type: 'probeReply', nonce: msg.nonce, hostCache: this.superNodeList(), full });
+  }
+
+  /** Whether an attach refused for want of room would be redirected (see redirectAttach). */
+  private canRedirectFull(nowMs: number): boolean {
+    return this.d.params.snReferralsMax > 0 && this.lighterNeighbours(nowMs, 'redirectFull').length > 0;
   }
 
   /** Returns false for a test code it does not know (counted by the host). */

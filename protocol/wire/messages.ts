@@ -29,7 +29,7 @@ export const MESSAGES = {
   /** UDP, host -> SN: is this SN alive? (BS-9 step 1) */
   probe: { id: 1, fields: { nonce: 'u32' } },
   /** UDP, SN -> host: yes, and here are other SNs for the host cache (OT-2). */
-  probeReply: { id: 2, fields: { nonce: 'u32', hostCache: 'endpoints' } },
+  probeReply: { id: 2, fields: { nonce: 'u32', hostCache: 'endpoints', full: 'bool' } },
   /**
    * TCP, accepting side -> connecting side, first message on every accepted connection: what
    * the acceptor is (`role`, see ROLE) and a fresh nonce the connecting side must use (echo it

@@ -201,7 +201,7 @@ describe('ordinary host behind a UDP-blocking firewall (BS-10)', () => {
 });
 
 describe('super node capacity', () => {
-  it('a full SN refuses the attach; the client moves on to the next HC entry', () => {
+  it('a full SN says so in its probe reply; the client moves on to the next HC entry without connecting', () => {
     // No load spreading (it would redirect instead: load-spreading.test.ts).
     const w = new World({ superNodes: 2, params: { snClientCapacity: 1, snReferralsMax: 0 } });
     w.addHost('h1', '2.0.0.1');
@@ -212,11 +212,28 @@ describe('super node capacity', () => {
     w.login('h2', 'bob');
     w.net.runFor(5_000);
     expect(w.host('h1').currentSuperNode).toEqual({ ip: ip('1.0.0.1'), port: 33033 });
-    expect(w.net.traces('sn1', 'attachRefused')).toMatchObject([{ output: { detail: { name: 'bob', reason: 'full' } } }]);
+    expect(w.net.traces('h2', 'loginEntryFailed')).toMatchObject([{ output: { detail: { entry: '1.0.0.1:33033', cause: 'full' } } }]);
+    // No attach to refuse: bob never signed a challenge of sn1's.
+    expect(w.net.traces('sn1', 'attachRefused')).toEqual([]);
     expect(w.host('h2').state).toBe('online');
     expect(w.host('h2').currentSuperNode).toEqual({ ip: ip('1.0.0.2'), port: 33033 });
     expect(w.net.metrics('h2', 'loginAttempts')).toMatchObject([{ value: 2 }]);
     expect(w.host('sn1').superNode!.clientNames()).toEqual(['alice']);
+    expect(w.host('sn2').superNode!.clientNames()).toEqual(['bob']);
+  });
+
+  it('a client that cannot probe (UDP blocked) meets the full SN at its attach: attachRefused{full}', () => {
+    const w = new World({ superNodes: 2, params: { snClientCapacity: 1, snReferralsMax: 0 } });
+    w.addHost('h1', '2.0.0.1');
+    w.addHost('h2', '2.0.0.2');
+    w.net.firewalls.set(ip('2.0.0.2'), { blockUdp: true });
+    w.net.runUntil(LOGIN_AT);
+    w.login('h1', 'alice');
+    w.net.runFor(5_000);
+    w.login('h2', 'bob');
+    w.net.runFor(30_000);
+    expect(w.net.traces('sn1', 'attachRefused')).toMatchObject([{ output: { detail: { name: 'bob', reason: 'full' } } }]);
+    expect(w.host('h2').state).toBe('online');
     expect(w.host('sn2').superNode!.clientNames()).toEqual(['bob']);
   });
 

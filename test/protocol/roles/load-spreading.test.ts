@@ -102,7 +102,7 @@ class RedirectingSuperNode implements ProtocolNode {
     if (input.kind === 'accepted') t.write(ctx, input.conn, { type: 'challenge', role: ROLE.superNode, nonce: new Uint8Array(16) });
     if (input.kind === 'datagram') {
       const m = t.readDatagram(ctx, input.bytes, input.from);
-      if (m?.type === 'probe') t.sendDatagram(ctx, input.localPort, input.from, { type: 'probeReply', nonce: m.nonce, hostCache: [] });
+      if (m?.type === 'probe') t.sendDatagram(ctx, input.localPort, input.from, { type: 'probeReply', nonce: m.nonce, hostCache: [], full: false });
     }
     if (input.kind === 'data') {
       const m = t.readData(ctx, input.bytes, input.conn);

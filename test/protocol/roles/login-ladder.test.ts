@@ -134,7 +134,7 @@ describe('login ladder (BS-9) with every HC entry unreachable', () => {
     solo.now = 5000;
     solo.feed({ kind: 'timer', name: timer.name, tag: timer.tag });
     expect(host.state).toBe('connecting');
-    const reply = (nonce: number) => solo.feed({ kind: 'datagram', localPort: 5000, from: entries[0], bytes: wire.bytes({ type: 'probeReply', nonce, hostCache: [ep('8.8.8.8:1')] }) });
+    const reply = (nonce: number) => solo.feed({ kind: 'datagram', localPort: 5000, from: entries[0], bytes: wire.bytes({ type: 'probeReply', nonce, hostCache: [ep('8.8.8.8:1')], full: false }) });
     expect(reply(probe.nonce)).toEqual([{ kind: 'trace', event: 'late', detail: { input: 'probeReply' } }]);
     expect(reply((probe.nonce + 1) >>> 0)).toEqual([{ kind: 'trace', event: 'unexpected', detail: { input: 'probeReply', state: 'connecting' } }]);
     expect(host.state).toBe('connecting');

@@ -127,7 +127,7 @@ describe('robustness: peer bytes never throw', () => {
     const w = new World({ superNodes: 1 });
     const h = w.addHost('h', '2.0.0.1');
     const before = JSON.stringify(hostSnapshot(h));
-    const outs = feed(h, { kind: 'datagram', localPort: h.port, from: ep('1.0.0.1:33033'), bytes: wire.bytes({ type: 'probeReply', nonce: 1, hostCache: [] }) });
+    const outs = feed(h, { kind: 'datagram', localPort: h.port, from: ep('1.0.0.1:33033'), bytes: wire.bytes({ type: 'probeReply', nonce: 1, hostCache: [], full: false }) });
     expect(outs).toEqual([{ kind: 'trace', event: 'unexpected', detail: { input: 'probeReply', state: 'offline' } }]);
     expect(feed(h, { kind: 'user', action: { type: 'logout' } })).toEqual([{ kind: 'trace', event: 'unexpected', detail: { input: 'logout', state: 'offline' } }]);
     expect(JSON.stringify(hostSnapshot(h))).toBe(before);
