@@ -14,11 +14,11 @@
  *
  * The estimate: HEAP_BYTES_PER_HOST per ordinary host plus a fixed HEAP_BASE_MIB, times
  * HEAP_HEADROOM for the garbage between collections and for busier scenarios; never above 90%
- * of the machine's memory. bench/churn.ts measured 12.4 KB per host live (heap and array
- * buffers after a forced GC at the end of one simulated hour of churn.yaml at 100,000 hosts,
- * with its calls, chat and searches; 10-11 KB before them): 100,000 hosts get a 2.8 GB limit
- * and peaked at 2.16 GB RSS. The default limit (about 4 GB here) is thus raised for runs of
- * more than about 155,000 hosts.
+ * of the machine's memory. bench/churn.ts measured, at 100,000 hosts of churn.yaml (calls,
+ * chat and searches included), 5.1 KB per host live after one simulated hour and 7.1 KB after
+ * two (heap and array buffers after a forced GC; the second hour has ten times the super nodes
+ * and three times the hosts online): 100,000 hosts get a 2.0 GB limit. The default limit
+ * (about 4 GB here) is thus raised for runs of more than about 230,000 hosts.
  */
 
 import { spawn } from 'node:child_process';
@@ -26,7 +26,7 @@ import { totalmem } from 'node:os';
 import { getHeapStatistics } from 'node:v8';
 import { isOverride, loadScenarioFile, parseSetOption, type Override } from '../scenario/index.js';
 
-export const HEAP_BYTES_PER_HOST = 12_000;
+export const HEAP_BYTES_PER_HOST = 8_000;
 export const HEAP_BASE_MIB = 256;
 export const HEAP_HEADROOM = 2;
 
