@@ -183,7 +183,7 @@ export class SuperNodeSearch {
     });
   }
 
-  private search(ctx: Ctx, name: string, done: Running['done'], measured: boolean, rounds = this.d.params.searchRounds): void {
+  private search(ctx: Ctx, name: string, done: Running['done'], measured: boolean, rounds: number): void {
     const p = this.d.params;
     let queryId = randomU32(ctx.rng);
     while (this.running.has(queryId)) queryId = (queryId + 1) >>> 0;
