@@ -734,6 +734,7 @@ export class HostNode implements ProtocolNode<HostAction> {
       this.udpBlockedFlag = true;
       ctx.out.push({ kind: 'trace', event: 'udpBlocked', detail: { entry: formatEndpoint(sn.entry) } });
     }
+    if (msg.full) return this.entryFailed(ctx, 'snChallenge', 'full');
     if (this.credentialValid(ctx.now)) this.sendAttach(ctx, 'snChallenge');
     else this.startAuth(ctx, 'snChallenge');
   }
@@ -1558,7 +1559,8 @@ export class HostNode implements ProtocolNode<HostAction> {
     const nonce = randomBytesFrom(ctx.rng, CHALLENGE_NONCE_BYTES);
     this.conns.set(conn, 'inbound');
     this.inbound.set(conn, { remote, nonce });
-    this.transport.write(ctx, conn, { type: 'challenge', role: this.service ? ROLE.superNode : ROLE.host, nonce });
+    const full = this.service?.refusesAttachFrom(ctx, remote.ip) ?? false;
+    this.transport.write(ctx, conn, { type: 'challenge', role: this.service ? ROLE.superNode : ROLE.host, nonce, full });
   }
 
   private onConnected(ctx: Ctx, conn: ConnId): void {

@@ -99,7 +99,7 @@ class RedirectingSuperNode implements ProtocolNode {
   handle(input: Input, ctx: Ctx): void {
     const t = this.transport;
     if (input.kind === 'start') ctx.out.push({ kind: 'listenUdp', port: this.port }, { kind: 'listenTcp', port: this.port });
-    if (input.kind === 'accepted') t.write(ctx, input.conn, { type: 'challenge', role: ROLE.superNode, nonce: new Uint8Array(16) });
+    if (input.kind === 'accepted') t.write(ctx, input.conn, { type: 'challenge', role: ROLE.superNode, nonce: new Uint8Array(16), full: false });
     if (input.kind === 'datagram') {
       const m = t.readDatagram(ctx, input.bytes, input.from);
       if (m?.type === 'probe') t.sendDatagram(ctx, input.localPort, input.from, { type: 'probeReply', nonce: m.nonce, hostCache: [], full: false });
