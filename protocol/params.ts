@@ -114,12 +114,6 @@ export interface ProtocolParams {
   // --- Super nodes (BS-1, OT-2, OT-3, OT-4) -------------------------------------------------
   /** Clients an SN attaches before refusing ("several hundred", OT-2). */
   readonly snClientCapacity: number;
-  /**
-   * A probe answered "not full" holds a client slot for the prober's address this long (ours;
-   * super-node.ts): its attach follows within a few round trips (a login via the LS can take
-   * longer). 0: no holds.
-   */
-  readonly snProbeHoldMs: number;
   /** SNs an SN lists in a probe reply, attach reply or presence reply (ours). */
   readonly snHostCacheReplySize: number;
   /** Overlay links an SN opens to other SNs ("a few", ours). */
@@ -280,7 +274,6 @@ export const SKYPE_2004: ProtocolParams = Object.freeze({
   cryptoMode: 'real',
 
   snClientCapacity: 500,
-  snProbeHoldMs: 10_000,
   snHostCacheReplySize: 20,
   overlayDegree: 4,
   overlayLinksMax: 16,
@@ -387,7 +380,6 @@ const NON_NEGATIVE_NUMBERS = [
   'natTestRetransmitMs',
   'lsFailureWindowMs',
   'credentialLifetimeMs',
-  'snProbeHoldMs',
   'snHostCacheReplySize',
   'overlayDegree',
   'overlayLinkTimeoutMs',

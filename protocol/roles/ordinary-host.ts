@@ -1559,7 +1559,7 @@ export class HostNode implements ProtocolNode<HostAction> {
     const nonce = randomBytesFrom(ctx.rng, CHALLENGE_NONCE_BYTES);
     this.conns.set(conn, 'inbound');
     this.inbound.set(conn, { remote, nonce });
-    const full = this.service?.refusesAttachFrom(ctx, remote.ip) ?? false;
+    const full = this.service?.refusesAttach(ctx) ?? false;
     this.transport.write(ctx, conn, { type: 'challenge', role: this.service ? ROLE.superNode : ROLE.host, nonce, full });
   }
 

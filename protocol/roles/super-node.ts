@@ -13,15 +13,12 @@
  *     what an attach would get is `attachRefused{full}`, so the host skips the TCP connection,
  *     the challenge and its signature, and tries its next HC entry (measured: in a saturated
  *     overlay, hosts' signatures for attaches refused `full` were a quarter of a run's CPU).
- *     Such a probe counts as a refused attach for promote-on-demand. A client that is still
- *     attached here (after losing its connection) may be told `full` where its attach would
- *     have been taken back: it goes to its next entry. A probe answered "not full" holds a
- *     slot for the prober's address for `snProbeHoldMs` (ours): held slots count as taken for
- *     other probers and attaches, and the prober's attach takes its own hold. Without holds an
- *     SN with one free slot told every prober "not full" and refused all their attaches but
- *     one (measured at 100,000 hosts: two refused or redirected attaches per accepted one). A
- *     hold is per address, so hosts behind one NAT share it; a prober that attaches elsewhere
- *     leaves its hold to expire;
+ *     The same `full` goes in the challenge of every connection this SN accepts, so a host
+ *     that cannot probe (UDP blocked) learns it before it signs anything (measured at 20,000
+ *     hosts in a saturated overlay: three in five attaches were UDP-blocked hosts' attaches
+ *     refused `full`). Either counts as a refused attach for promote-on-demand. A client that
+ *     is still attached here (after losing its connection) may be told `full` where its attach
+ *     would have been taken back: it goes to its next entry;
  *   - keep-alives from clients (UDP, or TCP for UDP-blocked clients) acknowledged; a client
  *     silent for `snClientTimeoutMs` is dropped (checked every keep-alive period);
  *   - presence of its clients (status, NAT class, SN eligibility) with `presenceAck{hostCache}`;
@@ -215,8 +212,6 @@ export class SuperNodeService {
   private readonly links = new Map<ConnId, Link>();
   private nextClientId = 1;
   private refusedSinceCheck = false;
-  /** Client slots held for probers, by address: when each hold ends; oldest first (holds last equally long). */
-  private readonly probeHolds = new Map<number, number>();
   private underusedSinceMs: number | undefined;
   private lastPromoteRequestMs = -Infinity;
   private forwardCursor = 0;
@@ -325,7 +320,6 @@ export class SuperNodeService {
     for (const l of this.links.values()) this.d.closeConnection(ctx, l.conn);
     this.router.stop(ctx);
     this.clients.clear();
-    this.probeHolds.clear();
     this.clientByConn.clear();
     this.clientByName.clear();
     this.links.clear();
@@ -336,39 +330,22 @@ export class SuperNodeService {
   // --- UDP ----------------------------------------------------------------------------------
 
   onProbe(ctx: Ctx, localPort: number, from: Endpoint, msg: MessageOf<'probe'>): void {
-    const full = this.refusesAttachFrom(ctx, from.ip);
-    this.probeHolds.delete(from.ip);
-    if (this.hasRoom(ctx.now) && this.d.params.snProbeHoldMs > 0) this.probeHolds.set(from.ip, ctx.now + this.d.params.snProbeHoldMs);
+    const full = this.refusesAttach(ctx);
     this.d.transport.sendDatagram(ctx, localPort, from, { type: 'probeReply', nonce: msg.nonce, hostCache: this.superNodeList(), full });
   }
 
   /**
-   * Whether an attach from `ip` now would be refused `full` (the probe reply's and the
-   * challenge's `full`, see the header): no room, the slot held for `ip` aside, and no
-   * neighbour to redirect to. Counts as a refused attach for promote-on-demand.
+   * Whether an attach now would be refused `full` (the probe reply's and the challenge's
+   * `full`, see the header): the SN is at capacity and has no neighbour to redirect to.
+   * Counts as a refused attach for promote-on-demand.
    */
-  refusesAttachFrom(ctx: Ctx, ip: number): boolean {
-    const ownHold = this.probeHolds.has(ip) ? 1 : 0;
-    const full = !this.hasRoom(ctx.now, ownHold) && !this.canRedirectFull(ctx.now);
+  refusesAttach(ctx: Ctx): boolean {
+    const full = this.clients.size >= this.d.params.snClientCapacity && !this.canRedirectFull(ctx.now);
     if (full) {
       this.refusedSinceCheck = true;
       this.requestPromotion(ctx);
     }
     return full;
-  }
-
-  /** Whether a client slot is free: neither attached nor held (`ownHold`: holds of the asker, not counted). */
-  private hasRoom(nowMs: number, ownHold = 0): boolean {
-    return this.clients.size + this.heldSlots(nowMs) - ownHold < this.d.params.snClientCapacity;
-  }
-
-  /** Slots held for probers (see the header), after dropping the holds that ended. */
-  private heldSlots(nowMs: number): number {
-    for (const [ip, endsMs] of this.probeHolds) {
-      if (endsMs > nowMs) break;
-      this.probeHolds.delete(ip);
-    }
-    return this.probeHolds.size;
   }
 
   /** Whether an attach refused for want of room would be redirected (see redirectAttach). */
@@ -482,8 +459,7 @@ export class SuperNodeService {
 
   private onAttach(ctx: Ctx, conn: ConnId, remote: Endpoint, nonce: Uint8Array, msg: MessageOf<'attach'>): void {
     const known = this.clientByName.has(msg.name);
-    this.probeHolds.delete(remote.ip);
-    const full = !known && !this.hasRoom(ctx.now);
+    const full = this.clients.size >= this.d.params.snClientCapacity && !known;
     if (full) {
       this.refusedSinceCheck = true;
       if (!this.redirectAttach(ctx, conn, msg.name, true)) this.refuseAttach(ctx, conn, msg.name, 'full');

@@ -239,54 +239,6 @@ describe('super node capacity', () => {
     expect(w.host('sn2').superNode!.clientNames()).toEqual(['bob']);
   });
 
-  /** Two hosts log in at the same moment to an SN with one free slot (no load spreading). */
-  function probeRace(params: Partial<ProtocolParams>) {
-    const w = new World({ superNodes: 2, params: { snClientCapacity: 1, snReferralsMax: 0, ...params } });
-    w.addHost('h1', '2.0.0.1');
-    w.addHost('h2', '2.0.0.2');
-    w.net.runUntil(LOGIN_AT);
-    w.login('h1', 'alice');
-    w.login('h2', 'bob');
-    w.net.runFor(30_000);
-    expect(w.host('h1').state).toBe('online');
-    expect(w.host('h2').state).toBe('online');
-    expect(w.host('sn1').superNode!.clientNames()).toEqual(['alice']);
-    expect(w.host('sn2').superNode!.clientNames()).toEqual(['bob']);
-    return w;
-  }
-
-  it('a probe answered "not full" holds the slot: of two hosts probing at once the second is told full and signs no attach', () => {
-    const w = probeRace({});
-    expect(w.net.traces('h2', 'loginEntryFailed')).toMatchObject([{ output: { detail: { entry: '1.0.0.1:33033', cause: 'full' } } }]);
-    expect(w.net.traces('sn1', 'attachRefused')).toEqual([]);
-    expect(w.net.writes('h2', 'attach')).toHaveLength(1);
-  });
-
-  it('without probe holds (snProbeHoldMs 0) both probers hear "not full" and the second attach is refused', () => {
-    const w = probeRace({ snProbeHoldMs: 0 });
-    expect(w.net.traces('sn1', 'attachRefused')).toMatchObject([{ output: { detail: { name: 'bob', reason: 'full' } } }]);
-    expect(w.net.writes('h2', 'attach')).toHaveLength(2);
-  });
-
-  it('the hold of a prober that never attaches ends after snProbeHoldMs', () => {
-    const w = new World({ superNodes: 2, params: { snClientCapacity: 1, snReferralsMax: 0, snProbeHoldMs: 10_000 } });
-    for (const [name, address] of [['h1', '2.0.0.1'], ['h2', '2.0.0.2'], ['h3', '2.0.0.3']] as const) w.addHost(name, address);
-    w.net.runUntil(LOGIN_AT);
-    w.login('h1', 'alice');
-    // sn1 has answered the probe (10 ms each way); h1 dies before it connects.
-    w.net.runFor(15);
-    w.net.crash('h1');
-    w.net.runFor(1_000);
-    w.login('h2', 'bob');
-    w.net.runUntil(LOGIN_AT + 11_000);
-    w.login('h3', 'carol');
-    w.net.runFor(30_000);
-    expect(w.net.traces('h2', 'loginEntryFailed')).toMatchObject([{ output: { detail: { entry: '1.0.0.1:33033', cause: 'full' } } }]);
-    expect(w.net.traces('h3', 'loginEntryFailed')).toEqual([]);
-    expect(w.host('sn1').superNode!.clientNames()).toEqual(['carol']);
-    expect(w.host('sn2').superNode!.clientNames()).toEqual(['bob']);
-  });
-
   it('an SN drops a client whose keep-alives stopped', () => {
     const w = onlineWorld();
     const lastHeard = w.net.now;
