@@ -109,7 +109,7 @@ import type { ConnId, CloseReason, Ctx, Endpoint, Input, ProtocolNode, Random } 
 import { decodeCredential, signChallenge } from '../crypto/credentials.js';
 import { deriveSigningKeyPair, randomBytesFrom, SEED_BYTES, signingPublicKey, type KeyPair } from '../crypto/keys.js';
 import type { ProtocolParams } from '../params.js';
-import { ATTACH_REFUSAL, AUTH_REFUSAL, MESSAGES, NAT_CLASS, PRESENCE_STATUS, ROLE, ROUTE_FAILURE, OVERLAY_REFUSAL, codeName, type Message, type MessageOf } from '../wire/messages.js';
+import { ATTACH_REFUSAL, AUTH_REFUSAL, NAT_CLASS, PRESENCE_STATUS, ROLE, ROUTE_FAILURE, OVERLAY_REFUSAL, codeName, messageName, type Message, type MessageOf } from '../wire/messages.js';
 import { decodeMessage, encodeMessage, isDecodeError } from '../wire/codec.js';
 import type { Obfuscator } from '../wire/obfuscation.js';
 import { checkEligibility, eligibleFromMs, type EligibilityState, type HostConfig } from './election.js';
@@ -1321,7 +1321,7 @@ export class HostNode implements ProtocolNode<HostAction> {
 
   private onRouteFailed(ctx: Ctx, msg: MessageOf<'routeFailed'>): void {
     const reason = codeName(ROUTE_FAILURE, msg.reason, 'unknown');
-    const payload = Object.entries(MESSAGES).find(([, spec]) => spec.id === msg.payloadType)?.[0] ?? 'unknown';
+    const payload = messageName(msg.payloadType);
     ctx.out.push({ kind: 'trace', event: 'routeFailedBack', detail: { to: msg.to, reason, payload } });
     if (reason === 'offline' || reason === 'notFound') this.contactsMap?.delete(msg.to);
     if (payload.startsWith('call') || payload.startsWith('pstn')) this.callsObject?.onRouteFailed(ctx, reason);

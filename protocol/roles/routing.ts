@@ -35,7 +35,7 @@
 
 import type { ConnId, Ctx, Endpoint } from '../node.js';
 import { decodeMessage, encodeMessage, isDecodeError } from '../wire/codec.js';
-import { MESSAGES, ROLE, ROUTE_FAILURE, type Message, type MessageOf } from '../wire/messages.js';
+import { MESSAGES, ROLE, ROUTE_FAILURE, messageName, type Message, type MessageOf } from '../wire/messages.js';
 import { endpointKey, formatEndpoint, isUsableEndpoint, sameEndpoint } from './support.js';
 import type { Transport } from './transport.js';
 
@@ -357,7 +357,5 @@ export class SignalRouter {
 
 /** The name of the message in an encoded payload, for traces. */
 function payloadName(payload: Uint8Array): string {
-  const id = payload.length > 0 ? payload[0] : -1;
-  for (const [name, spec] of Object.entries(MESSAGES)) if (spec.id === id) return name;
-  return 'unknown';
+  return payload.length > 0 ? messageName(payload[0]) : 'unknown';
 }

@@ -45,7 +45,7 @@ export interface SuperNodeSearchDeps {
   readonly transport: Transport;
   readonly hostCache: HostCache;
   readonly self: Endpoint;
-  /** The SN's up overlay neighbours. */
+  /** The SN's up overlay neighbours: a fresh array, the caller's to keep. */
   overlayPeers(): Endpoint[];
   /** Whether `conn` is still the link of client `name` (a search may outlive it). */
   isClientLink(conn: ConnId, name: string): boolean;
@@ -256,7 +256,9 @@ export class SuperNodeSearch {
 
   /** The SNs this SN knows: its overlay neighbours and its host cache. */
   private known(): Endpoint[] {
-    return [...this.d.overlayPeers(), ...this.d.hostCache.entries()];
+    const known = this.d.overlayPeers();
+    for (const e of this.d.hostCache.entries()) known.push(e);
+    return known;
   }
 
   /** The name's home SNs in this SN's view, besides itself. */

@@ -118,14 +118,16 @@ export function rankByWeight(name: string, candidates: Iterable<Endpoint>, max: 
     let i = top.length;
     while (i > 0 && (weights[i - 1] < w || (weights[i - 1] === w && keys[i - 1] > k))) i--;
     if (i >= limit || (i > 0 && keys[i - 1] === k)) continue;
-    top.splice(i, 0, e);
-    weights.splice(i, 0, w);
-    keys.splice(i, 0, k);
-    if (top.length > limit) {
-      top.pop();
-      weights.pop();
-      keys.pop();
+    // Shift the tail down by hand (splice allocates the array of what it removed).
+    let j = Math.min(top.length, limit - 1);
+    for (; j > i; j--) {
+      top[j] = top[j - 1];
+      weights[j] = weights[j - 1];
+      keys[j] = keys[j - 1];
     }
+    top[i] = e;
+    weights[i] = w;
+    keys[i] = k;
   }
   return top;
 }

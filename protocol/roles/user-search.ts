@@ -55,7 +55,7 @@ export interface UserSearchOptions {
   readonly queryId: number;
   /** Round 1 (the searcher's choice, see the header). */
   readonly first: readonly SearchTarget[];
-  /** Further candidates the searcher knows (e.g. its host cache), asked by weight in later rounds. */
+  /** Further candidates the searcher knows (e.g. its host cache), asked by weight in later rounds; not changed after. */
   readonly known?: readonly Endpoint[];
   /** Never asked (the searcher itself, when it is an SN). */
   readonly self?: Endpoint;
@@ -77,12 +77,12 @@ export class UserSearch {
   /** Endpoint keys asked in the current round that have not answered. */
   private readonly pending = new Set<number>();
   private readonly candidates = new Map<number, Endpoint>();
+  /** `known` joins the candidates when a later round first needs them (a one-round search never does). */
+  private knownAdded = false;
   /** The newest older record so far, who sent it, and the round after which it is taken. */
   private best: { record: UserRecord; from: Endpoint; untilRound: number } | undefined;
 
-  constructor(private readonly o: UserSearchOptions) {
-    for (const e of o.known ?? []) this.addCandidate(e);
-  }
+  constructor(private readonly o: UserSearchOptions) {}
 
   /** Requests sent so far. */
   get messagesSent(): number {
@@ -138,6 +138,10 @@ export class UserSearch {
     const best = this.best;
     if (best && this.round >= best.untilRound) return [this.finish('found', 'newest', best.record, best.from)];
     if (this.round >= this.o.rounds) return [best ? this.finish('found', 'newest', best.record, best.from) : this.finish('notFound', 'roundsOver')];
+    if (!this.knownAdded) {
+      this.knownAdded = true;
+      for (const e of this.o.known ?? []) this.addCandidate(e);
+    }
     const unasked = [...this.candidates.values()].filter((e) => !this.asked.has(endpointKey(e)));
     const next = rankByWeight(this.o.name, unasked, this.o.fanout).map((to): SearchTarget => ({ to, via: 'udp' }));
     if (next.length === 0) return [best ? this.finish('found', 'newest', best.record, best.from) : this.finish('notFound', 'noCandidates')];

@@ -222,6 +222,17 @@ export const MESSAGES = {
   pstnHangUp: { id: 131, fields: { callId: 'u32', reason: 'u8' } },
 } as const;
 
+const MESSAGE_NAMES: readonly (string | undefined)[] = (() => {
+  const names: (string | undefined)[] = new Array(256).fill(undefined);
+  for (const [name, spec] of Object.entries(MESSAGES)) names[spec.id] = name;
+  return names;
+})();
+
+/** The name of message id `id` (a payload's first byte), or 'unknown'. */
+export function messageName(id: number): string {
+  return MESSAGE_NAMES[id] ?? 'unknown';
+}
+
 export type MessageTable = typeof MESSAGES;
 export type MessageName = keyof MessageTable;
 export type Message = MessageUnion<MessageTable>;
@@ -286,6 +297,14 @@ export const ROUTE_FAILURE = { notFound: 1, offline: 2, unreachable: 3, loop: 4,
 
 /** The name of `code` in `codes`, or `fallback` for a byte the table does not know (peer input). */
 export function codeName<T extends Readonly<Record<string, number>>, F extends string>(codes: T, code: number, fallback: F): (keyof T & string) | F {
-  for (const name of Object.keys(codes)) if (codes[name] === code) return name as keyof T & string;
-  return fallback;
+  let names = CODE_NAMES.get(codes);
+  if (!names) {
+    names = new Map();
+    for (const [name, c] of Object.entries(codes)) if (!names.has(c)) names.set(c, name);
+    CODE_NAMES.set(codes, names);
+  }
+  return (names.get(code) as (keyof T & string) | undefined) ?? fallback;
 }
+
+/** Each code table read back, code -> name (built at its first use: codeName runs per message). */
+const CODE_NAMES = new WeakMap<object, Map<number, string>>();
