@@ -64,7 +64,7 @@ export class HostCache {
 
   /** Entries of `list` to the front, in that order (deduplicated); the rest after them. */
   refresh(list: readonly Endpoint[]): void {
-    if (list.length === 0) return;
+    if (list.length === 0 || this.startsWith(list)) return;
     this.list = this.store([...list, ...this.list]);
   }
 
@@ -75,7 +75,7 @@ export class HostCache {
 
   /** `e` failed a login or overlay attempt: last. */
   markFailed(e: Endpoint): void {
-    if (!this.has(e)) return;
+    if (!this.has(e) || sameEndpoint(this.list[this.list.length - 1], e)) return;
     this.list = this.store([...this.list.filter((x) => !sameEndpoint(x, e)), e]);
   }
 
@@ -93,6 +93,17 @@ export class HostCache {
       head.push(b);
     }
     return head;
+  }
+
+  /**
+   * Whether the cache already starts with `list`, entry for entry: refreshing with it would
+   * change nothing (a host that hears the same SN list again, as a failing login does from
+   * every SN it probes).
+   */
+  private startsWith(list: readonly Endpoint[]): boolean {
+    if (list.length > this.list.length) return false;
+    for (let i = 0; i < list.length; i++) if (!sameEndpoint(list[i], this.list[i])) return false;
+    return true;
   }
 
   private isSelf(e: Endpoint): boolean {
