@@ -109,8 +109,8 @@ import type { ConnId, CloseReason, Ctx, Endpoint, Input, ProtocolNode, Random } 
 import { decodeCredential, signChallenge } from '../crypto/credentials.js';
 import { deriveSigningKeyPair, randomBytesFrom, SEED_BYTES, signingPublicKey, type KeyPair } from '../crypto/keys.js';
 import type { ProtocolParams } from '../params.js';
-import { ATTACH_REFUSAL, AUTH_REFUSAL, NAT_CLASS, PRESENCE_STATUS, ROLE, ROUTE_FAILURE, OVERLAY_REFUSAL, codeName, messageName, type Message, type MessageOf } from '../wire/messages.js';
-import { decodeMessage, encodeMessage, isDecodeError } from '../wire/codec.js';
+import { ATTACH_REFUSAL, AUTH_REFUSAL, NAT_CLASS, PRESENCE_STATUS, ROLE, ROUTE_FAILURE, OVERLAY_REFUSAL, codeName, type Message, type MessageOf } from '../wire/messages.js';
+import { decodeMessage, encodeMessage, isDecodeError, messageName } from '../wire/codec.js';
 import type { Obfuscator } from '../wire/obfuscation.js';
 import { checkEligibility, eligibleFromMs, type EligibilityState, type HostConfig } from './election.js';
 import { HostCache, type HostCacheDisk } from './host-cache.js';

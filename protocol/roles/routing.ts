@@ -34,8 +34,8 @@
  */
 
 import type { ConnId, Ctx, Endpoint } from '../node.js';
-import { decodeMessage, encodeMessage, isDecodeError } from '../wire/codec.js';
-import { MESSAGES, ROLE, ROUTE_FAILURE, messageName, type Message, type MessageOf } from '../wire/messages.js';
+import { decodeMessage, encodeMessage, isDecodeError, messageName } from '../wire/codec.js';
+import { MESSAGES, ROLE, ROUTE_FAILURE, type Message, type MessageOf } from '../wire/messages.js';
 import { endpointKey, formatEndpoint, isUsableEndpoint, sameEndpoint } from './support.js';
 import type { Transport } from './transport.js';
 

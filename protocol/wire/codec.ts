@@ -110,6 +110,8 @@ export interface Codec<M extends { readonly type: string }> {
   wireSize(msg: M): number;
   /** Decodes one whole message; any bytes give a message or a `DecodeError`, never an exception. */
   decode(bytes: Uint8Array): M | DecodeError;
+  /** The name of type id `id`, or undefined for an id the table does not use. */
+  nameOf(id: number): M['type'] | undefined;
 }
 
 /**
@@ -172,6 +174,10 @@ class TableCodec {
 
   decode(bytes: Uint8Array): Fields | DecodeError {
     return read(this.byId, bytes);
+  }
+
+  nameOf(id: number): string | undefined {
+    return this.byId[id]?.name;
   }
 
   private specOf(msg: { readonly type: string }): CompiledMessage {
@@ -580,6 +586,11 @@ export function encodeMessageInto(msg: Message, target: Uint8Array, offset: numb
 /** Bytes `msg` takes on the wire (before obfuscation), without encoding it. */
 export function messageWireSize(msg: Message): number {
   return codec.wireSize(msg);
+}
+
+/** The name of message type id `id` (an encoded message's first byte), or 'unknown'. */
+export function messageName(id: number): string {
+  return codec.nameOf(id) ?? 'unknown';
 }
 
 /** Decodes one whole message. Never throws: bad bytes give a `DecodeError`. */

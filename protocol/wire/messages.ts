@@ -222,17 +222,6 @@ export const MESSAGES = {
   pstnHangUp: { id: 131, fields: { callId: 'u32', reason: 'u8' } },
 } as const;
 
-const MESSAGE_NAMES: readonly (string | undefined)[] = (() => {
-  const names: (string | undefined)[] = new Array(256).fill(undefined);
-  for (const [name, spec] of Object.entries(MESSAGES)) names[spec.id] = name;
-  return names;
-})();
-
-/** The name of message id `id` (a payload's first byte), or 'unknown'. */
-export function messageName(id: number): string {
-  return MESSAGE_NAMES[id] ?? 'unknown';
-}
-
 export type MessageTable = typeof MESSAGES;
 export type MessageName = keyof MessageTable;
 export type Message = MessageUnion<MessageTable>;

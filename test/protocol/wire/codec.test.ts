@@ -11,6 +11,7 @@ import {
   encodeMessageInto,
   isDecodeError,
   MESSAGE_BYTES_MAX,
+  messageName,
   messageWireSize,
   type Codec,
   type DecodeError,
@@ -36,6 +37,7 @@ const protocolCodec: Untyped = {
   encodeInto: (m, t, o) => encodeMessageInto(m as unknown as Message, t, o),
   wireSize: (m) => messageWireSize(m as unknown as Message),
   decode: (b) => decodeMessage(b) as AnyMessage | DecodeError,
+  nameOf: (id) => (messageName(id) === 'unknown' ? undefined : messageName(id)),
 };
 const allKindsCodec = buildCodec(ALL_KINDS) as unknown as Untyped;
 
@@ -65,6 +67,11 @@ function mutatedEncoding(table: SpecTable, codec: Untyped): fc.Arbitrary<Uint8Ar
 }
 
 describe.each(TABLES)('codec over %s', (_label, table, codec) => {
+  it('names every type id of the table, and no other id', () => {
+    const byId = new Map(Object.entries(table).map(([name, spec]) => [spec.id, name]));
+    for (let id = 0; id < 256; id++) expect(codec.nameOf(id)).toBe(byId.get(id));
+  });
+
   describe.each(Object.keys(table))('message %s', (type) => {
     it('round-trips: decode(encode(m)) equals m', () => {
       fc.assert(
