@@ -274,7 +274,7 @@ export class LoginServerNode implements ProtocolNode<LoginServerAction> {
   private onAccepted(ctx: Ctx, conn: ConnId): void {
     const nonce = randomBytesFrom(ctx.rng, CHALLENGE_NONCE_BYTES);
     this.conns.set(conn, { nonce, session: undefined });
-    this.transport.write(ctx, conn, { type: 'challenge', role: ROLE.loginServer, nonce, full: false });
+    this.transport.write(ctx, conn, { type: 'challenge', role: ROLE.loginServer, nonce, full: false, superNodes: [] });
   }
 
   private onData(ctx: Ctx, conn: ConnId, bytes: Uint8Array): void {

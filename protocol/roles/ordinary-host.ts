@@ -734,7 +734,7 @@ export class HostNode implements ProtocolNode<HostAction> {
       this.udpBlockedFlag = true;
       ctx.out.push({ kind: 'trace', event: 'udpBlocked', detail: { entry: formatEndpoint(sn.entry) } });
     }
-    if (msg.full) return this.entryFailed(ctx, 'snChallenge', 'full');
+    if (msg.full) return msg.superNodes.length > 0 ? this.followRedirect(ctx, 'snChallenge', msg.superNodes) : this.entryFailed(ctx, 'snChallenge', 'full');
     if (this.credentialValid(ctx.now)) this.sendAttach(ctx, 'snChallenge');
     else this.startAuth(ctx, 'snChallenge');
   }
@@ -934,7 +934,7 @@ export class HostNode implements ProtocolNode<HostAction> {
       }
       case 'attachRedirect':
         if (!this.accepts(ctx, 'attachRedirected')) return;
-        return this.onAttachRedirect(ctx, msg);
+        return this.followRedirect(ctx, 'attachRedirected', msg.superNodes);
       case 'handOff':
         if (!this.accepts(ctx, 'handOff')) return;
         return this.onHandOff(ctx, msg);
@@ -975,16 +975,19 @@ export class HostNode implements ProtocolNode<HostAction> {
     ctx.out.push({ kind: 'trace', event: 'natForwardServed', detail: { target: formatEndpoint(msg.target) } });
   }
 
-  /** The SN knows lighter SNs: they go to the front of the HC and come next in this round. */
-  private onAttachRedirect(ctx: Ctx, msg: MessageOf<'attachRedirect'>): void {
+  /**
+   * The SN (in its redirect, or in its challenge when it is full) knows lighter SNs: they go to
+   * the front of the HC and come next in this round.
+   */
+  private followRedirect(ctx: Ctx, event: 'attachRedirected' | 'snChallenge', superNodes: readonly Endpoint[]): void {
     const login = this.login!;
     const entry = this.sn!.entry;
     this.dropSnLink(ctx);
     login.redirects++;
-    this.hostCache.refresh(msg.superNodes);
-    const next = msg.superNodes.filter((e) => isUsableEndpoint(e) && this.hostCache.has(e));
+    this.hostCache.refresh(superNodes);
+    const next = superNodes.filter((e) => isUsableEndpoint(e) && this.hostCache.has(e));
     ctx.out.push({ kind: 'trace', event: 'loginRedirected', detail: { entry: formatEndpoint(entry), superNodes: next.length } });
-    this.step(ctx, 'attachRedirected', login.ladder.redirect(next, this.udpBlockedFlag));
+    this.step(ctx, event, login.ladder.redirect(next, this.udpBlockedFlag));
   }
 
   /** Online, and the SN hands us off to lighter SNs: log in again, trying them first. */
@@ -1559,8 +1562,8 @@ export class HostNode implements ProtocolNode<HostAction> {
     const nonce = randomBytesFrom(ctx.rng, CHALLENGE_NONCE_BYTES);
     this.conns.set(conn, 'inbound');
     this.inbound.set(conn, { remote, nonce });
-    const full = this.service?.refusesAttach(ctx) ?? false;
-    this.transport.write(ctx, conn, { type: 'challenge', role: this.service ? ROLE.superNode : ROLE.host, nonce, full });
+    const { full, superNodes } = this.service?.challengeReferral(ctx) ?? { full: false, superNodes: [] };
+    this.transport.write(ctx, conn, { type: 'challenge', role: this.service ? ROLE.superNode : ROLE.host, nonce, full, superNodes });
   }
 
   private onConnected(ctx: Ctx, conn: ConnId): void {

@@ -268,7 +268,7 @@ export class PstnGatewayNode implements ProtocolNode<PstnGatewayAction> {
   private onAccepted(ctx: Ctx, conn: ConnId, localPort: number): void {
     if (localPort !== this.port) return unexpected(ctx, 'accepted', `port ${localPort}`);
     this.conns.set(conn, { kind: 'pending' });
-    this.transport.write(ctx, conn, { type: 'challenge', role: ROLE.pstnGateway, nonce: randomBytesFrom(ctx.rng, PSTN_CHALLENGE_NONCE_BYTES), full: false });
+    this.transport.write(ctx, conn, { type: 'challenge', role: ROLE.pstnGateway, nonce: randomBytesFrom(ctx.rng, PSTN_CHALLENGE_NONCE_BYTES), full: false, superNodes: [] });
   }
 
   private onData(ctx: Ctx, conn: ConnId, bytes: Uint8Array): void {

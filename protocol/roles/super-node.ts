@@ -13,12 +13,20 @@
  *     what an attach would get is `attachRefused{full}`, so the host skips the TCP connection,
  *     the challenge and its signature, and tries its next HC entry (measured: in a saturated
  *     overlay, hosts' signatures for attaches refused `full` were a quarter of a run's CPU).
- *     The same `full` goes in the challenge of every connection this SN accepts, so a host
- *     that cannot probe (UDP blocked) learns it before it signs anything (measured at 20,000
- *     hosts in a saturated overlay: three in five attaches were UDP-blocked hosts' attaches
- *     refused `full`). Either counts as a refused attach for promote-on-demand. A client that
- *     is still attached here (after losing its connection) may be told `full` where its attach
- *     would have been taken back: it goes to its next entry;
+ *     The challenge of every connection this SN accepts says what an attach would get while
+ *     the SN is at capacity: `challenge{full, superNodes}`, the redirect (below) in
+ *     `superNodes`, or none for a refusal. So neither a host that cannot probe (UDP blocked)
+ *     nor one whose probe heard "not full" because the SN could redirect signs anything for an
+ *     attach that cannot be taken (measured in saturated overlays: at 20,000 hosts three in
+ *     five attaches were UDP-blocked hosts' attaches refused `full`; at 100,000 hosts 188,000
+ *     of 200,000 attaches reached a full SN, half of them refused because the room its
+ *     neighbours had when it answered was gone). The SN cannot tell an attach from another
+ *     connection (an overlay join, a routed-signalling link) before the first message, so such
+ *     a connection to a full SN counts too: a referral that is never followed weighs on the
+ *     target's estimate for `snReferralSettleMs`. Every such answer counts as a refused attach
+ *     for promote-on-demand. A client that is still attached here (after losing its connection)
+ *     may be told `full` where its attach would have been taken back: it goes to its next
+ *     entry;
  *   - keep-alives from clients (UDP, or TCP for UDP-blocked clients) acknowledged; a client
  *     silent for `snClientTimeoutMs` is dropped (checked every keep-alive period);
  *   - presence of its clients (status, NAT class, SN eligibility) with `presenceAck{hostCache}`;
@@ -330,22 +338,29 @@ export class SuperNodeService {
   // --- UDP ----------------------------------------------------------------------------------
 
   onProbe(ctx: Ctx, localPort: number, from: Endpoint, msg: MessageOf<'probe'>): void {
-    const full = this.refusesAttach(ctx);
+    const full = this.clients.size >= this.d.params.snClientCapacity && !this.canRedirectFull(ctx.now);
+    if (full) this.countRefusal(ctx);
     this.d.transport.sendDatagram(ctx, localPort, from, { type: 'probeReply', nonce: msg.nonce, hostCache: this.superNodeList(), full });
   }
 
   /**
-   * Whether an attach now would be refused `full` (the probe reply's and the challenge's
-   * `full`, see the header): the SN is at capacity and has no neighbour to redirect to.
-   * Counts as a refused attach for promote-on-demand.
+   * The `full` and `superNodes` of the challenge on a connection this SN accepted (see the
+   * header): at capacity, the neighbours an attach would be redirected to (counted as sent
+   * there), or none when it would be refused.
    */
-  refusesAttach(ctx: Ctx): boolean {
-    const full = this.clients.size >= this.d.params.snClientCapacity && !this.canRedirectFull(ctx.now);
-    if (full) {
-      this.refusedSinceCheck = true;
-      this.requestPromotion(ctx);
-    }
-    return full;
+  challengeReferral(ctx: Ctx): { full: boolean; superNodes: Endpoint[] } {
+    if (this.clients.size < this.d.params.snClientCapacity) return { full: false, superNodes: [] };
+    this.countRefusal(ctx);
+    if (!this.canRedirectFull(ctx.now)) return { full: true, superNodes: [] };
+    const superNodes = this.refer(ctx.now, this.lighterNeighbours(ctx.now, 'redirectFull'));
+    ctx.out.push({ kind: 'trace', event: 'attachRedirected', detail: { name: '', to: formatEndpoint(superNodes[0]), clients: this.clients.size, full: true } });
+    return { full: true, superNodes };
+  }
+
+  /** An attach refused or redirected for want of room (or a prober told so): promote-on-demand's signal. */
+  private countRefusal(ctx: Ctx): void {
+    this.refusedSinceCheck = true;
+    this.requestPromotion(ctx);
   }
 
   /** Whether an attach refused for want of room would be redirected (see redirectAttach). */
@@ -461,9 +476,8 @@ export class SuperNodeService {
     const known = this.clientByName.has(msg.name);
     const full = this.clients.size >= this.d.params.snClientCapacity && !known;
     if (full) {
-      this.refusedSinceCheck = true;
       if (!this.redirectAttach(ctx, conn, msg.name, true)) this.refuseAttach(ctx, conn, msg.name, 'full');
-      this.requestPromotion(ctx);
+      this.countRefusal(ctx);
       return;
     }
     if (!known && this.redirectAttach(ctx, conn, msg.name, false)) return;

@@ -34,10 +34,10 @@ export const MESSAGES = {
    * TCP, accepting side -> connecting side, first message on every accepted connection: what
    * the acceptor is (`role`, see ROLE) and a fresh nonce the connecting side must use (echo it
    * to the LS, sign it for an SN), so a replayed message creates no session. `full` (ours,
-   * SNs only): an attach would be refused `full` - a host that cannot probe over UDP learns it
-   * here, before it signs the nonce.
+   * SNs only): the SN is at capacity, and an attach would be redirected to `superNodes`, or
+   * refused if that is empty - the host learns it here, before it signs the nonce.
    */
-  challenge: { id: 3, fields: { role: 'u8', nonce: 'bytes', full: 'bool' } },
+  challenge: { id: 3, fields: { role: 'u8', nonce: 'bytes', full: 'bool', superNodes: 'endpoints' } },
   /** TCP, host -> LS: log this user in; `nonce` echoes the LS's challenge on this connection (BS-8). */
   authRequest: { id: 4, fields: { name: 'str', password: 'str', nonce: 'bytes', publicKey: 'bytes' } },
   /** TCP, LS -> host: the user's public key signed by the LS (crypto/credentials.ts encoding). */

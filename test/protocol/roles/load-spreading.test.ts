@@ -57,14 +57,29 @@ describe('redirect at attach', () => {
     expect(loads(w, SNS)).toEqual([6, 0, 0]);
   });
 
-  it('a full SN that knows a lighter SN redirects instead of refusing', () => {
+  it('a full SN that knows a lighter SN redirects instead of refusing, in its challenge: the host signs no attach for it', () => {
     const w = world(2, 3, { snClientCapacity: 2, snLoadMarginRatio: 1, snHandOffPerCheck: 0 });
     // Margin 100%: only a full SN redirects (to an empty one).
     for (let i = 0; i < 3; i++) w.net.at(1000 + i * 2000, () => w.login(`u${i}`));
     w.net.runUntil(20_000);
     expect(loads(w, ['sn1', 'sn2'])).toEqual([2, 1]);
     expect(w.net.traces('sn1', 'attachRefused')).toEqual([]);
-    expect(w.net.traces('sn1', 'attachRedirected')).toMatchObject([{ output: { detail: { name: 'u2', full: true } } }]);
+    // The redirect went out with the challenge, before any name was known.
+    expect(w.net.traces('sn1', 'attachRedirected')).toMatchObject([{ output: { detail: { name: '', to: '1.0.0.2:33033', full: true } } }]);
+    expect(w.net.traces('u2', 'loginRedirected')).toMatchObject([{ output: { detail: { entry: '1.0.0.1:33033', superNodes: 1 } } }]);
+    expect(w.net.writes('u2', 'attach')).toHaveLength(1);
+    expect(w.host('u2').currentSuperNode).toEqual(ep('1.0.0.2:33033'));
+  });
+
+  it('a host that cannot probe (UDP blocked) is redirected by a full SN\'s challenge the same way', () => {
+    const w = world(2, 3, { snClientCapacity: 2, snLoadMarginRatio: 1, snHandOffPerCheck: 0 });
+    w.net.firewalls.set(ip('2.0.0.3'), { blockUdp: true });
+    for (let i = 0; i < 3; i++) w.net.at(1000 + i * 2000, () => w.login(`u${i}`));
+    w.net.runUntil(60_000);
+    expect(loads(w, ['sn1', 'sn2'])).toEqual([2, 1]);
+    expect(w.net.traces('sn1', 'attachRefused')).toEqual([]);
+    expect(w.net.writes('u2', 'attach')).toHaveLength(1);
+    expect(w.host('u2').currentSuperNode).toEqual(ep('1.0.0.2:33033'));
   });
 
   it('a host sent round in a circle ends on the SN that redirected it first (no redirect loops)', () => {
@@ -99,7 +114,7 @@ class RedirectingSuperNode implements ProtocolNode {
   handle(input: Input, ctx: Ctx): void {
     const t = this.transport;
     if (input.kind === 'start') ctx.out.push({ kind: 'listenUdp', port: this.port }, { kind: 'listenTcp', port: this.port });
-    if (input.kind === 'accepted') t.write(ctx, input.conn, { type: 'challenge', role: ROLE.superNode, nonce: new Uint8Array(16), full: false });
+    if (input.kind === 'accepted') t.write(ctx, input.conn, { type: 'challenge', role: ROLE.superNode, nonce: new Uint8Array(16), full: false, superNodes: [] });
     if (input.kind === 'datagram') {
       const m = t.readDatagram(ctx, input.bytes, input.from);
       if (m?.type === 'probe') t.sendDatagram(ctx, input.localPort, input.from, { type: 'probeReply', nonce: m.nonce, hostCache: [], full: false });

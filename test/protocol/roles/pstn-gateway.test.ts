@@ -338,12 +338,12 @@ describe('PSTN gateway, SkypeIn', () => {
     const [second] = connects();
     expect(fmt(second.to)).toBe(fmt(SNS[1]));
     rig.feed({ kind: 'connected', conn: second.conn });
-    outs = rig.feed({ kind: 'data', conn: second.conn, bytes: wire.bytes({ type: 'challenge', role: ROLE.host, nonce: new Uint8Array(16), full: false }) });
+    outs = rig.feed({ kind: 'data', conn: second.conn, bytes: wire.bytes({ type: 'challenge', role: ROLE.host, nonce: new Uint8Array(16), full: false, superNodes: [] }) });
     expect(outs).toContainEqual({ kind: 'close', conn: second.conn });
     const [third] = connects();
     expect(fmt(third.to)).toBe(fmt(SNS[2]));
     rig.feed({ kind: 'connected', conn: third.conn });
-    outs = rig.feed({ kind: 'data', conn: third.conn, bytes: wire.bytes({ type: 'challenge', role: ROLE.superNode, nonce: new Uint8Array(16), full: false }) });
+    outs = rig.feed({ kind: 'data', conn: third.conn, bytes: wire.bytes({ type: 'challenge', role: ROLE.superNode, nonce: new Uint8Array(16), full: false, superNodes: [] }) });
     const [msg] = written(outs, third.conn);
     if (msg?.type !== 'pstnIncoming') throw new Error(`no pstnIncoming: ${JSON.stringify(msg)}`);
     return { conn: third.conn, msg };
@@ -422,7 +422,7 @@ describe('PSTN gateway, robustness', () => {
     const connect = rig.log.map((l) => l.output).find((o) => o.kind === 'connect');
     if (connect?.kind !== 'connect') throw new Error('no connect');
     rig.feed({ kind: 'connected', conn: connect.conn });
-    rig.feed({ kind: 'data', conn: connect.conn, bytes: wire.bytes({ type: 'challenge', role: ROLE.superNode, nonce: new Uint8Array(16), full: false }) });
+    rig.feed({ kind: 'data', conn: connect.conn, bytes: wire.bytes({ type: 'challenge', role: ROLE.superNode, nonce: new Uint8Array(16), full: false, superNodes: [] }) });
     const inputs = [
       (bytes: Uint8Array): Input<PstnGatewayAction> => ({ kind: 'datagram', localPort: PORT, from: HOST_MAPPED, bytes }),
       (bytes: Uint8Array): Input<PstnGatewayAction> => ({ kind: 'datagram', localPort: PORT, from: ep('8.8.8.8:1'), bytes }),
