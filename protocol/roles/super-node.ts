@@ -351,8 +351,9 @@ export class SuperNodeService {
   challengeReferral(ctx: Ctx): { full: boolean; superNodes: Endpoint[] } {
     if (this.clients.size < this.d.params.snClientCapacity) return { full: false, superNodes: [] };
     this.countRefusal(ctx);
-    if (!this.canRedirectFull(ctx.now)) return { full: true, superNodes: [] };
-    const superNodes = this.refer(ctx.now, this.lighterNeighbours(ctx.now, 'redirectFull'));
+    const targets = this.d.params.snReferralsMax > 0 ? this.lighterNeighbours(ctx.now, 'redirectFull') : [];
+    if (targets.length === 0) return { full: true, superNodes: [] };
+    const superNodes = this.refer(ctx.now, targets);
     ctx.out.push({ kind: 'trace', event: 'attachRedirected', detail: { name: '', to: formatEndpoint(superNodes[0]), clients: this.clients.size, full: true } });
     return { full: true, superNodes };
   }
