@@ -338,7 +338,7 @@ export class SuperNodeService {
   // --- UDP ----------------------------------------------------------------------------------
 
   onProbe(ctx: Ctx, localPort: number, from: Endpoint, msg: MessageOf<'probe'>): void {
-    const full = this.clients.size >= this.d.params.snClientCapacity && !this.canRedirectFull(ctx.now);
+    const full = this.atCapacity() && this.fullTargets(ctx.now).length === 0;
     if (full) this.countRefusal(ctx);
     this.d.transport.sendDatagram(ctx, localPort, from, { type: 'probeReply', nonce: msg.nonce, hostCache: this.superNodeList(), full });
   }
@@ -349,9 +349,9 @@ export class SuperNodeService {
    * there), or none when it would be refused.
    */
   challengeReferral(ctx: Ctx): { full: boolean; superNodes: Endpoint[] } {
-    if (this.clients.size < this.d.params.snClientCapacity) return { full: false, superNodes: [] };
+    if (!this.atCapacity()) return { full: false, superNodes: [] };
     this.countRefusal(ctx);
-    const targets = this.d.params.snReferralsMax > 0 ? this.lighterNeighbours(ctx.now, 'redirectFull') : [];
+    const targets = this.fullTargets(ctx.now);
     if (targets.length === 0) return { full: true, superNodes: [] };
     const superNodes = this.refer(ctx.now, targets);
     ctx.out.push({ kind: 'trace', event: 'attachRedirected', detail: { name: '', to: formatEndpoint(superNodes[0]), clients: this.clients.size, full: true } });
@@ -364,9 +364,13 @@ export class SuperNodeService {
     this.requestPromotion(ctx);
   }
 
-  /** Whether an attach refused for want of room would be redirected (see redirectAttach). */
-  private canRedirectFull(nowMs: number): boolean {
-    return this.d.params.snReferralsMax > 0 && this.lighterNeighbours(nowMs, 'redirectFull').length > 0;
+  private atCapacity(): boolean {
+    return this.clients.size >= this.d.params.snClientCapacity;
+  }
+
+  /** Where an attach refused for want of room would be redirected (see redirectAttach); none with referrals off. */
+  private fullTargets(nowMs: number): Estimate[] {
+    return this.d.params.snReferralsMax > 0 ? this.lighterNeighbours(nowMs, 'redirectFull') : [];
   }
 
   /** Returns false for a test code it does not know (counted by the host). */
@@ -475,7 +479,7 @@ export class SuperNodeService {
 
   private onAttach(ctx: Ctx, conn: ConnId, remote: Endpoint, nonce: Uint8Array, msg: MessageOf<'attach'>): void {
     const known = this.clientByName.has(msg.name);
-    const full = this.clients.size >= this.d.params.snClientCapacity && !known;
+    const full = this.atCapacity() && !known;
     if (full) {
       if (!this.redirectAttach(ctx, conn, msg.name, true)) this.refuseAttach(ctx, conn, msg.name, 'full');
       this.countRefusal(ctx);
