@@ -58,7 +58,8 @@
  *   the tested host (not while UDP-blocked or not yet online).
  *
  * Inputs: start; user login / logout; datagrams (probeReply, natProbeReply, keepAliveAck for
- * the client; probe, natProbe, keepAlive for the SN service); connection events and data of
+ * the client; probe, natProbe, keepAlive, overlayCheck / overlayCheckReply for the SN service);
+ * connection events and data of
  * its SN link (challenge, attachAccepted / attachRefused / attachRedirect, presenceAck,
  * keepAliveAck, promoteRequest, handOff, superNodeLeaving / superNodeLeavingTo), its LS
  * connection, accepted connections (first message attach / overlayJoin,
@@ -1494,6 +1495,12 @@ export class HostNode implements ProtocolNode<HostAction> {
       case 'keepAlive':
         if (!this.service) return this.notServing(ctx, msg.type);
         return this.service.onKeepAlive(ctx, msg, { localPort, from });
+      case 'overlayCheck':
+        if (!this.service) return this.notServing(ctx, msg.type);
+        return this.service.onOverlayCheck(ctx, localPort, from, msg);
+      case 'overlayCheckReply':
+        if (!this.service?.onOverlayCheckReply(ctx, from, msg)) unexpected(ctx, msg.type, 'udp');
+        return;
       case 'searchReply':
         if (!this.searches.onReply(ctx, from, msg) && !this.service?.search.onReply(ctx, from, msg)) strayReply(ctx, this.searches, msg, 'udp');
         return;

@@ -48,7 +48,14 @@
  *     its load (`superNodeLoad`: clients, capacity) on each link, drops links silent for
  *     `overlayLinkTimeoutMs` and opens links up to the degree. SN lists received refresh the
  *     host cache, which feeds probe replies - so a newly promoted SN spreads to clients through
- *     the overlay. A link is `up` once the join was accepted (or, for the acceptor, at once);
+ *     the overlay. The acceptor of a join checks the joiner's claim before it accepts (ours): it
+ *     sends `overlayCheck` over UDP to the claimed endpoint (the join's address, the port the
+ *     join names), again every overlay period, and accepts the join when an SN answers from
+ *     there (`overlayCheckReply`); silent for `overlayLinkTimeoutMs`, the join is refused
+ *     (`unverified`, `overlayJoinRefused`). Without the check, a join from any host - or a few
+ *     stray bytes that decode as one - put an endpoint where no SN serves into the acceptor's
+ *     host cache and SN lists, and from there into its clients' host caches. A link is `up`
+ *     once the join was accepted (for the acceptor, once the check was answered);
  *     only an up link can go down (`overlayLinkDown`). A join that never came up (the peer
  *     unreachable, not an SN, full, silent, closed) is `overlayJoinFailed`, and that peer is
  *     not tried again for `overlayRetryDelayMs`, doubling with each failure in a row up to
@@ -87,8 +94,8 @@
  *     eligible client, and the underuse verdict the host turns into a demotion.
  *
  * Inputs it takes (all while serving; the host answers "not serving" itself):
- *   datagram probe / natProbe / keepAlive;  accepted connection's first message attach /
- *   overlayJoin;  data on a client connection: keepAlive, presence, detach;  data on an overlay
+ *   datagram probe / natProbe / keepAlive / overlayCheck / overlayCheckReply;  accepted
+ *   connection's first message attach / overlayJoin;  data on a client connection: keepAlive, presence, detach;  data on an overlay
  *   link: challenge, overlayAccepted, overlayRefused, superNodeList, superNodeLoad, natForward;  connected /
  *   connectFailed / closed of its connections;  timers clientSweep, overlayMaintain, loadCheck;
  *   user search (sn-search.ts): indexAnnounce and searchRequest on a client link, datagrams
@@ -119,7 +126,7 @@ import type { HostCache } from './host-cache.js';
 import type { NatClass } from './nat-detection.js';
 import { SignalRouter } from './routing.js';
 import { SuperNodeSearch } from './sn-search.js';
-import { endpointKey, formatEndpoint, sameEndpoint } from './support.js';
+import { endpointKey, formatEndpoint, randomU32, sameEndpoint } from './support.js';
 import type { Transport } from './transport.js';
 import type { UserRecord } from './user-index.js';
 
@@ -174,7 +181,8 @@ interface Client {
   announced: boolean;
 }
 
-type LinkState = 'connecting' | 'greeting' | 'joining' | 'up';
+/** Outbound: connecting, greeting, joining, up. Inbound: checking (the joiner's claim), up. */
+type LinkState = 'connecting' | 'greeting' | 'joining' | 'checking' | 'up';
 
 interface Link {
   readonly conn: ConnId;
@@ -185,6 +193,8 @@ interface Link {
   lastHeardMs: number;
   /** The client count this SN last reported on the link. */
   reportedClients: number;
+  /** An inbound link being checked: the nonce of the `overlayCheck` sent to its peer. */
+  checkNonce: number;
 }
 
 /** What this SN believes of a neighbour's load: its last report plus the clients sent to it since. */
@@ -670,13 +680,36 @@ export class SuperNodeService {
       this.d.transport.write(ctx, conn, { type: 'overlayRefused', reason: OVERLAY_REFUSAL.full });
       return;
     }
-    const peer = { ip: remote.ip, port: msg.port };
-    this.links.set(conn, { conn, outbound: false, peer, state: 'up', lastHeardMs: ctx.now, reportedClients: 0 });
-    this.joinBackoff.delete(endpointKey(peer));
-    this.d.hostCache.refresh([peer]);
-    this.d.transport.write(ctx, conn, { type: 'overlayAccepted', superNodes: this.overlayList() });
-    this.sendLoad(ctx, this.links.get(conn)!);
-    ctx.out.push({ kind: 'trace', event: 'overlayLinkUp', detail: { peer: formatEndpoint(peer), outbound: false } });
+    const link: Link = { conn, outbound: false, peer: { ip: remote.ip, port: msg.port }, state: 'checking', lastHeardMs: ctx.now, reportedClients: 0, checkNonce: randomU32(ctx.rng) };
+    this.links.set(conn, link);
+    this.sendCheck(ctx, link);
+  }
+
+  /** Asks the endpoint an inbound link's joiner claims whether an SN serves there. */
+  private sendCheck(ctx: Ctx, link: Link): void {
+    this.d.transport.sendDatagram(ctx, this.d.self.port, link.peer!, { type: 'overlayCheck', nonce: link.checkNonce });
+  }
+
+  /** Another SN checks that this one serves where it claimed in its overlayJoin. */
+  onOverlayCheck(ctx: Ctx, localPort: number, from: Endpoint, msg: MessageOf<'overlayCheck'>): void {
+    this.d.transport.sendDatagram(ctx, localPort, from, { type: 'overlayCheckReply', nonce: msg.nonce });
+  }
+
+  /** The answer to a check: the inbound link it names comes up. False if no link waits for it. */
+  onOverlayCheckReply(ctx: Ctx, from: Endpoint, msg: MessageOf<'overlayCheckReply'>): boolean {
+    for (const link of this.links.values()) {
+      if (link.state !== 'checking' || link.checkNonce !== msg.nonce || !sameEndpoint(link.peer!, from)) continue;
+      const peer = link.peer!;
+      link.state = 'up';
+      link.lastHeardMs = ctx.now;
+      this.joinBackoff.delete(endpointKey(peer));
+      this.d.hostCache.refresh([peer]);
+      this.d.transport.write(ctx, link.conn, { type: 'overlayAccepted', superNodes: this.overlayList() });
+      this.sendLoad(ctx, link);
+      ctx.out.push({ kind: 'trace', event: 'overlayLinkUp', detail: { peer: formatEndpoint(peer), outbound: false } });
+      return true;
+    }
+    return false;
   }
 
   private sendLoad(ctx: Ctx, link: Link): void {
@@ -759,6 +792,10 @@ export class SuperNodeService {
       ctx.out.push({ kind: 'trace', event: 'overlayLinkDown', detail: { peer, cause } });
       return;
     }
+    if (link.state === 'checking') {
+      ctx.out.push({ kind: 'trace', event: 'overlayJoinRefused', detail: { peer, cause } });
+      return;
+    }
     if (!link.peer) return;
     const key = endpointKey(link.peer);
     const p = this.d.params;
@@ -794,10 +831,13 @@ export class SuperNodeService {
   private maintainOverlay(ctx: Ctx): void {
     const p = this.d.params;
     for (const link of [...this.links.values()]) {
-      if (ctx.now - link.lastHeardMs > p.overlayLinkTimeoutMs) this.endLink(ctx, link, 'silent', { close: true, markPeerFailed: false });
+      if (ctx.now - link.lastHeardMs <= p.overlayLinkTimeoutMs) continue;
+      if (link.state === 'checking') this.d.transport.write(ctx, link.conn, { type: 'overlayRefused', reason: OVERLAY_REFUSAL.unverified });
+      this.endLink(ctx, link, link.state === 'checking' ? 'unverified' : 'silent', { close: true, markPeerFailed: false });
     }
     const list = this.overlayList();
     for (const link of this.links.values()) {
+      if (link.state === 'checking') this.sendCheck(ctx, link);
       if (link.state !== 'up') continue;
       this.d.transport.write(ctx, link.conn, { type: 'superNodeList', superNodes: list });
       this.sendLoad(ctx, link);
@@ -815,7 +855,7 @@ export class SuperNodeService {
       if (linked.has(endpointKey(candidate)) || sameEndpoint(candidate, this.d.self)) continue;
       if ((this.joinBackoff.get(endpointKey(candidate))?.retryAtMs ?? -Infinity) > ctx.now) continue;
       const conn = this.d.openConnection(ctx, candidate);
-      this.links.set(conn, { conn, outbound: true, peer: candidate, state: 'connecting', lastHeardMs: ctx.now, reportedClients: 0 });
+      this.links.set(conn, { conn, outbound: true, peer: candidate, state: 'connecting', lastHeardMs: ctx.now, reportedClients: 0, checkNonce: 0 });
       linked.add(endpointKey(candidate));
     }
   }

@@ -5,8 +5,8 @@
  * use. Ids are stable: append new messages, never renumber.
  *
  * Transport of each message (what the roles do; the table itself does not know):
- *   UDP   probe, probeReply, keepAlive*, keepAliveAck*, natProbe, natProbeReply, indexStore,
- *         searchRequest / searchReply (also TCP on a host's SN link, see each entry)
+ *   UDP   probe, probeReply, keepAlive*, keepAliveAck*, natProbe, natProbeReply, overlayCheck,
+ *         overlayCheckReply, indexStore, searchRequest / searchReply (also TCP on a host's SN link, see each entry)
  *   TCP   everything else (* over TCP too when the host's UDP is blocked, BS-10)
  *
  * Ids 1..63 are the login and overlay core; 64..79 user search; 80..111 calls, relays and media;
@@ -122,6 +122,14 @@ export const MESSAGES = {
   sessionResume: { id: 32, fields: { name: 'str', credential: 'bytes', signature: 'bytes' } },
   /** TCP, LS -> host: the session is still yours; this connection is now the session link. */
   sessionResumed: { id: 33, fields: {} },
+  /**
+   * UDP, SN -> the endpoint an overlayJoin claimed (ours): does an SN serve here? The link is
+   * accepted only once the answer comes from there, so a join cannot name an endpoint where no
+   * SN serves (it would spread from host cache to host cache).
+   */
+  overlayCheck: { id: 34, fields: { nonce: 'u32' } },
+  /** UDP, SN -> SN: I serve here. */
+  overlayCheckReply: { id: 35, fields: { nonce: 'u32' } },
 
   // --- user search (64..79; roles/user-index.ts, roles/user-search.ts) ----------------------
   /**
@@ -243,7 +251,7 @@ export const ATTACH_REFUSAL = { full: 1, notSuperNode: 2, badCredential: 3, badS
 export const SESSION_END = { replaced: 1 } as const;
 
 /** `overlayRefused.reason`. */
-export const OVERLAY_REFUSAL = { notSuperNode: 1, full: 2 } as const;
+export const OVERLAY_REFUSAL = { notSuperNode: 1, full: 2, unverified: 3 } as const;
 
 /** `natProbe.test`: the classic RFC 3489 tests, run against SNs instead of a STUN server (BS-11). */
 export const NAT_TEST = {

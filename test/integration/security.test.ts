@@ -1,19 +1,30 @@
-// Login security through the network (BS-8): a wrong password never logs in, and a login
+// Security through the network. Login (BS-8): a wrong password never logs in, and a login
 // message an eavesdropper captured and replays creates no session - neither at the LS (the
 // authRequest carries the nonce of the connection it was sent on) nor at an SN (the attach
-// carries a signature of that connection's nonce).
+// carries a signature of that connection's nonce). The overlay: a host that is no SN cannot
+// join it, so it never reaches a host cache.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Ctx } from '../../protocol/node.js';
+import { formatEndpoint } from '../../protocol/roles/support.js';
 import { sharedObfuscator, Transport } from '../../protocol/roles/transport.js';
-import { ATTACH_REFUSAL, AUTH_REFUSAL, type Message } from '../../protocol/wire/messages.js';
-import { SmallWorld } from '../../sim/testing/index.js';
+import { ATTACH_REFUSAL, AUTH_REFUSAL, OVERLAY_REFUSAL, type Message } from '../../protocol/wire/messages.js';
+import { SmallWorld, STRANGER_UDP_PORT } from '../../sim/testing/index.js';
 
 const reader = new Transport(sharedObfuscator('real'));
 
 function decode(bytes: Uint8Array): Message | undefined {
   const ctx: Ctx = { now: 0, rng: { next: () => 0 }, out: [] };
   return reader.readData(ctx, bytes, 0);
+}
+
+/** `msg` framed as a node would send it. */
+function encode(msg: Message): Uint8Array {
+  const ctx: Ctx = { now: 0, rng: { next: () => 0 }, out: [] };
+  reader.write(ctx, 0, msg);
+  const out = ctx.out[0];
+  if (out.kind !== 'write') throw new Error('no frame written');
+  return out.bytes;
 }
 
 describe('a wrong password', () => {
@@ -107,5 +118,56 @@ describe('a captured login message, replayed', () => {
     expect(replies[1]).toMatchObject({ type: 'attachRefused', reason: ATTACH_REFUSAL.badSignature });
     expect(sn.runtime.node!.superNode!.clientNames()).toEqual([]);
     sw.assertNoViolations();
+  });
+});
+
+describe('an overlayJoin from a host where no SN serves', () => {
+  /** A stranger joins sn-0's overlay, naming its own UDP port as where it serves. */
+  function join() {
+    const sw = new SmallWorld({ seed: 6, superNodes: 2, hosts: [{ name: 'alice' }] });
+    sw.advance(1_000);
+    sw.login('alice');
+    sw.until(() => sw.state('alice') === 'online', 60_000);
+    const stranger = sw.addStranger();
+    const sn = sw.world.bootstrapSupernodes[0];
+    const conn = stranger.writeAfterChallenge(sn.endpoint, encode({ type: 'overlayJoin', port: STRANGER_UDP_PORT }));
+    sw.advance(2_000);
+    const checks = () => stranger.heard.flatMap((h) => (h.kind === 'datagram' && h.from.ip === sn.endpoint.ip ? [reader.readDatagram({ now: 0, rng: { next: () => 0 }, out: [] }, h.bytes, h.from)] : []));
+    return { sw, stranger, sn, conn, checks, self: { ip: stranger.ip, port: STRANGER_UDP_PORT } };
+  }
+
+  it('is checked at the endpoint it names, not linked, refused when no SN answers, and named in no host cache', () => {
+    const { sw, stranger, sn, conn, checks, self } = join();
+    expect(checks().map((m) => m?.type)).toEqual(['overlayCheck']);
+    expect(stranger.dataOn(conn).map(decode).map((m) => m?.type)).toEqual(['challenge']);
+    sw.advance(sw.params.overlayLinkTimeoutMs + sw.params.overlayMaintainIntervalMs);
+    // Checked again every overlay period, then refused and closed.
+    expect(checks().length).toBeGreaterThan(1);
+    expect(checks().every((m) => m?.type === 'overlayCheck')).toBe(true);
+    expect(stranger.dataOn(conn).map(decode)).toEqual([expect.objectContaining({ type: 'challenge' }), { type: 'overlayRefused', reason: OVERLAY_REFUSAL.unverified }]);
+    expect(stranger.heard.some((h) => h.kind === 'closed' && h.conn === conn)).toBe(true);
+    expect(sw.nodeEvents('sn-0', 'overlayJoinRefused').map((e) => e.detail)).toEqual([{ peer: formatEndpoint(self), cause: 'unverified' }]);
+    expect(sw.nodeEvents('sn-0', 'overlayLinkUp').map((e) => e.detail?.peer)).not.toContain(formatEndpoint(self));
+    for (const name of ['sn-0', 'sn-1', 'alice']) {
+      const cache = name === 'alice' ? sw.node('alice').hostCacheEntries() : sw.world.bootstrapSupernodes.find((s) => s.name === name)!.runtime.node!.hostCacheEntries();
+      expect(cache.map(formatEndpoint), name).not.toContain(formatEndpoint(self));
+    }
+    expect(sn.runtime.node!.superNode!.overlayPeers().map(formatEndpoint)).not.toContain(formatEndpoint(self));
+    sw.assertNoViolations();
+  });
+
+  it('is linked once the named endpoint answers the check (so the check is what refuses it)', () => {
+    const { sw, stranger, sn, conn, checks, self } = join();
+    const check = checks()[0];
+    if (check?.type !== 'overlayCheck') throw new Error('no overlayCheck');
+    const ctx: Ctx = { now: 0, rng: { next: () => 0 }, out: [] };
+    reader.sendDatagram(ctx, STRANGER_UDP_PORT, sn.endpoint, { type: 'overlayCheckReply', nonce: check.nonce });
+    const reply = ctx.out[0];
+    if (reply.kind !== 'sendDatagram') throw new Error('no datagram');
+    stranger.sendUdp(sn.endpoint, reply.bytes);
+    sw.advance(2_000);
+    expect(stranger.dataOn(conn).map(decode).map((m) => m?.type)).toEqual(['challenge', 'overlayAccepted', 'superNodeLoad']);
+    expect(sw.nodeEvents('sn-0', 'overlayLinkUp').map((e) => e.detail)).toContainEqual({ peer: formatEndpoint(self), outbound: false });
+    expect(sn.runtime.node!.superNode!.overlayPeers().map(formatEndpoint)).toContain(formatEndpoint(self));
   });
 });

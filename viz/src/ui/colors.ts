@@ -56,6 +56,8 @@ const MESSAGE_CATEGORY: Record<string, string> = {
   overlayJoin: 'overlay',
   overlayAccepted: 'overlay',
   overlayRefused: 'overlay',
+  overlayCheck: 'overlay',
+  overlayCheckReply: 'overlay',
   superNodeList: 'overlay',
   promoteRequest: 'overlay',
   superNodeLeaving: 'overlay',
