@@ -6,7 +6,7 @@
  * It goes through what `sim run` does: loadScenarioFile with `--set`-style overrides, then
  * runScenario (sim/run/run.ts) into a throw-away run directory. Each mode runs in a fresh child
  * process (so one does not warm, fill or fragment the heap of the next), with the heap limit
- * `sim` itself would pick for the host count (sim/run/heap.ts):
+ * and young generation `sim` itself would pick for the host count (sim/run/heap.ts):
  *
  *   real          protocol.cryptoMode=real: AES-128 on every frame, through the keystream memo
  *                 that all nodes share. A frame's keystream depends on its frame id only (the
@@ -56,7 +56,7 @@ import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { Obfuscator } from '../protocol/wire/obfuscation.js';
 import { RunDirectory } from '../sim/output/run-directory.js';
-import { heapLimitMiBFor } from '../sim/run/heap.js';
+import { v8FlagsFor } from '../sim/run/heap.js';
 import { runScenario } from '../sim/run/run.js';
 import { formatError, isOverride, loadScenarioFile, parseSetOption, type Override } from '../sim/scenario/index.js';
 
@@ -91,14 +91,14 @@ function runParent(): void {
   const repeat = Number(options.get('repeat') ?? 1);
   const loaded = loadScenario('modelled');
   const hosts = loaded.hosts.reduce((s, g) => s + g.count, 0);
-  const heapMiB = heapLimitMiBFor(hosts);
+  const v8Flags = v8FlagsFor(hosts, 0, '');
   const script = fileURLToPath(import.meta.url);
   const passOn = process.argv.slice(2).filter((a) => !a.startsWith('--modes=') && !a.startsWith('--repeat='));
   let failed = 0;
   for (const mode of modes) {
     let best: Record<string, unknown> | undefined;
     for (let r = 0; r < repeat; r++) {
-      const result = spawnSync(process.execPath, [`--max-old-space-size=${heapMiB}`, script, ...passOn, `--child=${mode}`], {
+      const result = spawnSync(process.execPath, [...v8Flags, script, ...passOn, `--child=${mode}`], {
         stdio: ['ignore', 'pipe', 'inherit'],
         encoding: 'utf8',
         maxBuffer: 1 << 24,
