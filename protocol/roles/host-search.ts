@@ -45,7 +45,7 @@ import type { ProtocolParams } from '../params.js';
 import { NAT_CLASS, codeName, type Message, type MessageOf } from '../wire/messages.js';
 import type { NatClass } from './nat-detection.js';
 import type { SuperNodeService } from './super-node.js';
-import { formatEndpoint, randomU32, sameEndpoint, unexpected } from './support.js';
+import { RecentIds, formatEndpoint, randomU32, sameEndpoint, unexpected } from './support.js';
 import type { Transport } from './transport.js';
 import { rankByWeight, type UserRecord } from './user-index.js';
 import { formatTargets, freshMs, UserSearch, type SearchStep } from './user-search.js';
@@ -100,7 +100,7 @@ const RECENT_IDS_MAX = 64;
 
 export class HostSearches {
   private readonly pending = new Map<number, Pending>();
-  private readonly recentIds = new Set<number>();
+  private readonly recentIds = new RecentIds(RECENT_IDS_MAX);
   /** When the timer is armed to fire (Infinity: not armed), so an unchanged deadline is not re-armed. */
   private armedDueMs = Infinity;
 
@@ -299,7 +299,6 @@ export class HostSearches {
     if (this.pending.get(s.queryId) !== s) return;
     this.pending.delete(s.queryId);
     this.recentIds.add(s.queryId);
-    if (this.recentIds.size > RECENT_IDS_MAX) this.recentIds.delete(this.recentIds.values().next().value!);
     const messages = (s.machine?.messagesSent ?? 0) + s.extraMessages;
     const ms = ctx.now - s.startedAtMs;
     const labels = { outcome, searcherClass: s.searcherClass };
@@ -346,8 +345,16 @@ function recordOf(name: string, msg: MessageOf<'searchReply'>, nowMs: number): U
   return { name, superNode: msg.superNode, address: msg.address, natClass: codeName(NAT_CLASS, msg.natClass, 'unknown'), seenAtMs: nowMs - msg.ageMs };
 }
 
-/** Counts a searchReply or accountReply no search waits for: late if its id was used lately, else unexpected. */
-export function strayReply(ctx: Ctx, searches: HostSearches, msg: MessageOf<'searchReply'> | MessageOf<'accountReply'>, state: string): void {
-  if (searches.wasRecent(msg.queryId)) ctx.out.push({ kind: 'trace', event: 'late', detail: { input: msg.type } });
+/** Who may have used a query id lately: the host's searches, its SN service's. */
+export interface RecentQueries {
+  wasRecent(queryId: number): boolean;
+}
+
+/**
+ * Counts a searchReply or accountReply no search waits for: late if one of `searches` used its
+ * id lately, else unexpected.
+ */
+export function strayReply(ctx: Ctx, msg: MessageOf<'searchReply'> | MessageOf<'accountReply'>, state: string, ...searches: readonly (RecentQueries | undefined)[]): void {
+  if (searches.some((s) => s?.wasRecent(msg.queryId))) ctx.out.push({ kind: 'trace', event: 'late', detail: { input: msg.type } });
   else unexpected(ctx, msg.type, state);
 }

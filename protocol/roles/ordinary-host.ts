@@ -808,7 +808,7 @@ export class HostNode implements ProtocolNode<HostAction> {
         if (!this.accepts(ctx, 'sessionEnded', ls.phase === 'session')) return;
         return this.endSession(ctx, 'sessionEnded', 'replaced');
       case 'accountReply':
-        if (ls.phase !== 'session' || !this.searches.onAccountReply(ctx, msg)) strayReply(ctx, this.searches, msg, 'loginServerLink');
+        if (ls.phase !== 'session' || !this.searches.onAccountReply(ctx, msg)) strayReply(ctx, msg, 'loginServerLink', this.searches);
         return;
       default:
         return unexpected(ctx, msg.type, 'loginServerLink');
@@ -955,7 +955,7 @@ export class HostNode implements ProtocolNode<HostAction> {
       case 'routed':
         return this.onRouted(ctx, msg);
       case 'searchReply':
-        if (!this.searches.onReply(ctx, 'superNodeLink', msg)) strayReply(ctx, this.searches, msg, 'superNodeLink');
+        if (!this.searches.onReply(ctx, 'superNodeLink', msg)) strayReply(ctx, msg, 'superNodeLink', this.searches);
         return;
       default:
         return unexpected(ctx, msg.type, 'superNodeLink');
@@ -1502,7 +1502,7 @@ export class HostNode implements ProtocolNode<HostAction> {
         if (!this.service?.onOverlayCheckReply(ctx, from, msg)) unexpected(ctx, msg.type, 'udp');
         return;
       case 'searchReply':
-        if (!this.searches.onReply(ctx, from, msg) && !this.service?.search.onReply(ctx, from, msg)) strayReply(ctx, this.searches, msg, 'udp');
+        if (!this.searches.onReply(ctx, from, msg) && !this.service?.search.onReply(ctx, from, msg)) strayReply(ctx, msg, 'udp', this.searches, this.service?.search);
         return;
       case 'searchRequest':
         if (!this.service) return this.notServing(ctx, msg.type);

@@ -35,7 +35,7 @@ import type { ConnId, Ctx, Endpoint } from '../node.js';
 import type { ProtocolParams } from '../params.js';
 import { NAT_CLASS, codeName, type MessageOf } from '../wire/messages.js';
 import type { HostCache } from './host-cache.js';
-import { formatEndpoint, isUsableEndpoint, randomU32 } from './support.js';
+import { RecentIds, formatEndpoint, isUsableEndpoint, randomU32 } from './support.js';
 import type { Transport } from './transport.js';
 import { rankByWeight, UserIndex, type UserRecord } from './user-index.js';
 import { formatTargets, freshMs, UserSearch, type SearchStep } from './user-search.js';
@@ -67,9 +67,17 @@ interface Running {
 /** An age in ms fits a u32 up to 49 days; the retention (72 h) is far below, so the cap never bites a live record. */
 const AGE_MS_MAX = 0xffffffff;
 
+/**
+ * Ids of ended searches remembered, so that the replies still on their way to one (a search
+ * ends at its first answer; the other SNs asked answer too) count as late, not unexpected.
+ * An SN runs searches for all its clients: more than a host's handful end within a round.
+ */
+const RECENT_IDS_MAX = 1024;
+
 export class SuperNodeSearch {
   readonly index: UserIndex;
   private readonly running = new Map<number, Running>();
+  private readonly recentIds = new RecentIds(RECENT_IDS_MAX);
   private nowMs = 0;
   private sweepDueMs = -Infinity;
   /** When the timer is armed to fire (Infinity: not armed), so an unchanged deadline is not re-armed. */
@@ -150,6 +158,11 @@ export class SuperNodeSearch {
     return true;
   }
 
+  /** Was `queryId` one of this SN's searches lately (a reply to it is late, not unexpected)? */
+  wasRecent(queryId: number): boolean {
+    return this.recentIds.has(queryId);
+  }
+
   onTimer(ctx: Ctx): void {
     this.nowMs = ctx.now;
     this.armedDueMs = Infinity;
@@ -186,7 +199,7 @@ export class SuperNodeSearch {
   private search(ctx: Ctx, name: string, done: Running['done'], measured: boolean, rounds: number): void {
     const p = this.d.params;
     let queryId = randomU32(ctx.rng);
-    while (this.running.has(queryId)) queryId = (queryId + 1) >>> 0;
+    while (this.running.has(queryId) || this.recentIds.has(queryId)) queryId = (queryId + 1) >>> 0;
     const known = this.known();
     const machine = new UserSearch({
       name,
@@ -225,6 +238,7 @@ export class SuperNodeSearch {
   }
 
   private finish(ctx: Ctx, r: Running, s: Extract<SearchStep, { kind: 'done' }>, cause: string): void {
+    this.recentIds.add(r.queryId);
     if (s.record) this.index.cache(s.record, ctx.now);
     const labels = { outcome: s.outcome, searcherClass: 'superNode' };
     if (r.measured) {

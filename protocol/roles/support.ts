@@ -33,6 +33,22 @@ export function randomInt(rng: Random, n: number): number {
   return Math.min(n - 1, Math.floor(rng.next() * n));
 }
 
+/** Ids in use lately, at most `max`, the oldest forgotten first: a reply to one is late, not unexpected. */
+export class RecentIds {
+  private readonly ids = new Set<number>();
+
+  constructor(private readonly max: number) {}
+
+  add(id: number): void {
+    this.ids.add(id);
+    if (this.ids.size > this.max) this.ids.delete(this.ids.values().next().value!);
+  }
+
+  has(id: number): boolean {
+    return this.ids.has(id);
+  }
+}
+
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

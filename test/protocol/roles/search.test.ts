@@ -2,7 +2,7 @@
 // host is public): the callback contract, several searches at once, going offline mid-search,
 // and what the SN keeps. Who is contacted by NAT class is test/integration/search.test.ts's.
 import { describe, expect, it } from 'vitest';
-import type { Ctx, Input, ProtocolNode } from '../../../protocol/node.js';
+import type { Ctx, Input, Output, ProtocolNode } from '../../../protocol/node.js';
 import type { SearchResult } from '../../../protocol/roles/host-search.js';
 import { HostNode, type HostAction } from '../../../protocol/roles/ordinary-host.js';
 import type { UserRecord } from '../../../protocol/roles/user-index.js';
@@ -144,6 +144,20 @@ describe('the SN side: locate, lookupLocal, hand-over', () => {
     w.net.act('sn9', { type: 'locateApi', name: 'nobody' });
     w.net.runFor(10_000);
     expect(sna.answers[1]).toMatchObject({ name: 'nobody', result: { record: undefined } });
+  });
+
+  it('replies that reach an SN after its search ended (at the first answer) count as late, not unexpected', () => {
+    const { w } = world();
+    const sn9 = apiHost(w, 'sn9', '1.0.0.9', { bootstrapSuperNode: true, port: 33033 });
+    w.net.runFor(5_000);
+    w.net.act('sn9', { type: 'locateApi', name: 'bob' });
+    w.net.runFor(10_000);
+    expect(sn9.answers).toHaveLength(1);
+    const inputOf = (r: { output: Output }) => (r.output.kind === 'trace' ? r.output.detail?.input : undefined);
+    const asked = w.net.datagrams('sn9', 'searchRequest').length;
+    expect(asked).toBeGreaterThan(1);
+    expect(w.net.traces('sn9', 'late').map(inputOf)).toEqual(Array(asked - 1).fill('searchReply'));
+    expect(w.net.traces('sn9', 'unexpected')).toEqual([]);
   });
 
   it('a serving host searches with its own SN service: class superNode, its overlay requests counted', () => {
