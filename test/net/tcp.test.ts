@@ -90,6 +90,14 @@ describe('TCP connect', () => {
 
 describe('TCP data', () => {
   it('delivers every message once, in the order written, under loss and jitter', () => {
+    // Retries are finite, so delivery is certain only as far as they go: a connect attempt gets
+    // through only if the SYN and the SYN-ACK each survive both access links, 13% of attempts
+    // at 40% loss, where all 51 attempts fail about once in 1,200 cases (once in 27,000 with
+    // the loss ratio uniform over the range drawn). What always holds: the server gets a prefix
+    // of what was written, each message once and in order, and all of it unless the client
+    // heard that the connection gave up.
+    const numRuns = 60;
+    let complete = 0;
     fc.assert(
       fc.property(
         fc.array(fc.integer({ min: 0, max: 5000 }), { minLength: 1, maxLength: 30 }),
@@ -105,12 +113,20 @@ describe('TCP data', () => {
           net.connectTcp(client, net.ipOf(server), 443);
           kernel.runUntilIdle();
           const got = rec.of('data', server);
-          expect(got.map((d) => [d.bytes.length, d.bytes[0] ?? -1])).toEqual(sizes.map((n, i) => [n, n === 0 ? -1 : i]));
+          const written = sizes.map((n, i) => [n, n === 0 ? -1 : i]);
+          expect(got.map((d) => [d.bytes.length, d.bytes[0] ?? -1])).toEqual(written.slice(0, got.length));
           expect(got.every((d, i) => i === 0 || d.t >= got[i - 1].t)).toBe(true);
+          const gaveUp = [...rec.of('connectFailed', client), ...rec.of('closed', client)].map((h) => h.reason);
+          expect(gaveUp).toEqual(got.length < written.length ? ['timeout'] : []);
+          if (got.length === written.length) complete++;
         },
       ),
-      { numRuns: 60 },
+      // A case whose every connect attempt is lost (found with seed 1573001949): the give-up
+      // branch runs every time.
+      { numRuns, examples: [[[0], 0.3642425453290344, 105]] },
     );
+    // Not vacuous: nearly every case delivered everything.
+    expect(complete).toBeGreaterThan(numRuns * 0.9);
   });
 
   it('turns loss into retransmission delay: RTO = path RTT + rtoMinMs, doubling per retry', () => {
