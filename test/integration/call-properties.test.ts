@@ -9,11 +9,11 @@ import { randomBytes } from 'node:crypto';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { ConnId, Ctx, Output } from '../../protocol/node.js';
-import { encodeCredential, issueCredential, signChallenge } from '../../protocol/crypto/credentials.js';
+import { decodeCredential, encodeCredential, issueCredential, signChallenge } from '../../protocol/crypto/credentials.js';
 import { deriveAgreementKeyPair, deriveSigningKeyPair } from '../../protocol/crypto/keys.js';
 import { sharedObfuscator, Transport } from '../../protocol/roles/transport.js';
 import { CALL_PATH, CALL_REFUSAL, NAT_CLASS, type Message, type MessageOf } from '../../protocol/wire/messages.js';
-import { encodeMessage } from '../../protocol/wire/codec.js';
+import { encodeMessage, isDecodeError } from '../../protocol/wire/codec.js';
 import type { HostId } from '../../sim/net/index.js';
 import { HOST_CLASSES, SmallWorld, type SmallHostSpec } from '../../sim/testing/index.js';
 
@@ -128,8 +128,14 @@ describe('(a) a forged or foreign credential never gets a call answered', () => 
             media: { ip: stranger.ip, port: 40_000 },
             natClass: NAT_CLASS.open,
           };
-          // The credential passes only if it is the claimed user's own (the LS signed it for that name).
-          const credentialOk = (k.credential === 'c' || k.credential === 'm') && `${k.credential}-0` === k.claimed;
+          // The credential passes only if it is the claimed user's own (the LS signed it for that
+          // name) and has not expired: each case ages the shared world 2 s, so a day on (some
+          // 43,000 cases) the captured credentials are past their lifetime.
+          const own = (k.credential === 'c' || k.credential === 'm') && `${k.credential}-0` === k.claimed ? decodeCredential(credential) : undefined;
+          const expiresAtMs = own === undefined || isDecodeError(own) ? -Infinity : own.expiresAtMs;
+          // An expiry while the invite is on its way could go either way.
+          fc.pre(sw.nowMs >= expiresAtMs || sw.nowMs + 2_000 < expiresAtMs);
+          const credentialOk = sw.nowMs < expiresAtMs;
           const expected = credentialOk ? 'badSignature' : 'badCredential';
 
           const since = sw.nowMs;
@@ -184,7 +190,9 @@ describe('(a) a third party that knows the call id cannot end, hold, refuse or m
     sw.login('b');
     sw.login('c');
     sw.until(() => sw.state('b') === 'online' && sw.state('c') === 'online' && sw.node('c').contactOf('b-0') !== undefined, 120_000);
-    sw.act('c', { type: 'call', callee: 'b-0', durationMs: 3_600_000 });
+    // No duration (0: until hung up): each case advances the shared world a second, and a call
+    // that ended on its own timer after that many cases would look like the intruder's doing.
+    sw.act('c', { type: 'call', callee: 'b-0', durationMs: 0 });
     sw.until(() => sw.node('b').call?.phase === 'active' && sw.node('c').call?.phase === 'active', 20_000);
   });
 
