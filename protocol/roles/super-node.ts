@@ -95,9 +95,10 @@
  *
  * Inputs it takes (all while serving; the host answers "not serving" itself):
  *   datagram probe / natProbe / keepAlive / overlayCheck / overlayCheckReply;  accepted
- *   connection's first message attach / overlayJoin;  data on a client connection: keepAlive, presence, detach;  data on an overlay
- *   link: challenge, overlayAccepted, overlayRefused, superNodeList, superNodeLoad, natForward;  connected /
- *   connectFailed / closed of its connections;  timers clientSweep, overlayMaintain, loadCheck;
+ *   connection's first message attach / overlayJoin;  data on a client connection: keepAlive,
+ *   presence, detach;  data on an overlay link: challenge, overlayAccepted, overlayRefused,
+ *   superNodeList, superNodeLoad, natForward;  connected / connectFailed / closed of its
+ *   connections;  timers clientSweep, overlayMaintain, loadCheck;
  *   user search (sn-search.ts): indexAnnounce and searchRequest on a client link, datagrams
  *   indexStore / searchRequest / searchReply (routed by the host to `search`), timer
  *   superNodeSearch.
