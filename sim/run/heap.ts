@@ -17,8 +17,9 @@
  * them to the old generation, whose collections then cost more. From LARGE_RUN_HOSTS ordinary
  * hosts on, a run gets LARGE_RUN_SEMI_SPACE_MIB semi-spaces (about 100 MiB more memory).
  * Measured with bench/churn.ts, one simulated hour, AES modelled, runs with and without
- * interleaved: at 100,000 hosts 85.6, 87.9 and 92.1 s against 94.4, 103.2 and 107.4 s; at
- * 20,000 hosts no difference.
+ * interleaved: at 100,000 hosts 85.6, 87.9 and 92.1 s against 94.4, 103.2 and 107.4 s, and in
+ * a later series 84.9 and 97.6 s against 92.6 and 98.4 s; at 50,000 hosts 61.9 and 75.5 s
+ * against 83.1 and 96.5 s; at 20,000 hosts no difference.
  *
  * `sim run` works out both before it starts and, if this process lacks either, runs itself
  * again in a child process with the flags it lacks (stdio shared, exit status passed on;
