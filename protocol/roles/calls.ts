@@ -80,7 +80,7 @@ import { FRAME_HEADER_BYTES } from '../wire/obfuscation.js';
 import type { NatClass } from './nat-detection.js';
 import { RelaySelection, type RelayDecision, type RelaySelectionStep } from './relay-selection.js';
 import { NOWHERE } from './routing.js';
-import { formatEndpoint, isUsableEndpoint, randomU32, sameEndpoint, unexpected } from './support.js';
+import { RecentIds, formatEndpoint, isUsableEndpoint, randomU32, sameEndpoint, unexpected } from './support.js';
 import type { TimerSet } from './super-node.js';
 import type { Transport } from './transport.js';
 
@@ -228,7 +228,7 @@ export type SignalVia = { readonly from: string; readonly fromSuperNode: Endpoin
 export class CallService {
   private call: Call | undefined;
   /** Call ids of routed invites lately answered or refused, oldest first (replay protection). */
-  private readonly seenInvites = new Set<number>();
+  private readonly seenInvites = new RecentIds(SEEN_INVITES_MAX);
   private readonly frameVoiceBytes: number;
 
   constructor(private readonly d: CallDeps) {
@@ -712,7 +712,6 @@ export class CallService {
     if ('from' in via) {
       if (this.seenInvites.has(msg.callId)) return refuse('badSignature');
       this.seenInvites.add(msg.callId);
-      if (this.seenInvites.size > SEEN_INVITES_MAX) this.seenInvites.delete(this.seenInvites.values().next().value!);
     }
     if (this.call) return refuse('busy');
     const path = codeName(CALL_PATH, msg.path, 'direct');

@@ -59,9 +59,9 @@
  *
  * Inputs: start; user login / logout; datagrams (probeReply, natProbeReply, keepAliveAck for
  * the client; probe, natProbe, keepAlive, overlayCheck / overlayCheckReply for the SN service);
- * connection events and data of
- * its SN link (challenge, attachAccepted / attachRefused / attachRedirect, presenceAck,
- * keepAliveAck, promoteRequest, handOff, superNodeLeaving / superNodeLeavingTo), its LS
+ * connection events and data of its SN link (challenge, attachAccepted / attachRefused /
+ * attachRedirect, presenceAck, keepAliveAck, promoteRequest, handOff, superNodeLeaving /
+ * superNodeLeavingTo), its LS
  * connection, accepted connections (first message attach / overlayJoin,
  * handed to the SN service, refused when not serving) and the service's connections; timers
  * (one dispatch point, `onTimer`). An input with no entry in the current state is counted
@@ -124,7 +124,7 @@ import { CHAT_TIMERS, ChatService, type ChatTimer, type OwnPresence } from './ch
 import { RELAY_TIMERS, RelayService, type RelayTimer } from './relay.js';
 import { NOWHERE } from './routing.js';
 import { SUPER_NODE_TIMERS, SuperNodeService, type SuperNodeTimer } from './super-node.js';
-import { formatEndpoint, isUsableEndpoint, randomInt, randomU32, unexpected } from './support.js';
+import { RecentIds, formatEndpoint, isUsableEndpoint, randomInt, randomU32, unexpected } from './support.js';
 import { Timers } from './timers.js';
 import { sharedObfuscator, Transport } from './transport.js';
 
@@ -285,7 +285,7 @@ export class HostNode implements ProtocolNode<HostAction> {
   private readonly conns = new Map<ConnId, ConnOwner>();
   private readonly inbound = new Map<ConnId, { remote: Endpoint; nonce: Uint8Array }>();
   /** Connections this node closed: inputs on them are late, not errors. */
-  private readonly lateConns = new Set<ConnId>();
+  private readonly lateConns = new RecentIds(LATE_CONNS_MAX);
   private readonly listeningTcp = new Set<number>();
   private readonly listeningUdp = new Set<number>();
   private nextConn = 1;
@@ -293,7 +293,7 @@ export class HostNode implements ProtocolNode<HostAction> {
   private rng: Random = { next: () => 0 };
   private nowMs = 0;
   /** Nonces of probes and NAT tests sent lately: a reply to one of them after its step is over is late, not unexpected. */
-  private readonly sentNonces = new Set<number>();
+  private readonly sentNonces = new RecentIds(SENT_NONCES_MAX);
   /** Address -> when the client last sent it a datagram (probe, NAT test, keep-alive); oldest first. */
   private readonly udpContacts = new Map<number, number>();
   private started = false;
@@ -1458,7 +1458,6 @@ export class HostNode implements ProtocolNode<HostAction> {
   private drawNonce(rng: Random): number {
     const nonce = randomU32(rng);
     this.sentNonces.add(nonce);
-    if (this.sentNonces.size > SENT_NONCES_MAX) this.sentNonces.delete(this.sentNonces.values().next().value!);
     return nonce;
   }
 
@@ -1544,7 +1543,6 @@ export class HostNode implements ProtocolNode<HostAction> {
     ctx.out.push({ kind: 'close', conn });
     this.forgetConnection(conn);
     this.lateConns.add(conn);
-    if (this.lateConns.size > LATE_CONNS_MAX) this.lateConns.delete(this.lateConns.values().next().value!);
   }
 
   private forgetConnection(conn: ConnId): void {

@@ -33,7 +33,10 @@ export function randomInt(rng: Random, n: number): number {
   return Math.min(n - 1, Math.floor(rng.next() * n));
 }
 
-/** Ids in use lately, at most `max`, the oldest forgotten first: a reply to one is late, not unexpected. */
+/**
+ * Ids seen or used lately, at most `max`, the oldest forgotten first: what a node remembers to
+ * tell a late reply from an unexpected one, or a replay from a first sight.
+ */
 export class RecentIds {
   private readonly ids = new Set<number>();
 
@@ -46,6 +49,10 @@ export class RecentIds {
 
   has(id: number): boolean {
     return this.ids.has(id);
+  }
+
+  delete(id: number): void {
+    this.ids.delete(id);
   }
 }
 
