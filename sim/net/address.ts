@@ -11,6 +11,7 @@
  * Not modelled: subnets, routing tables, ICMP, IPv6. An address that names nothing in the
  * public space is simply unrouteable.
  */
+import { grown } from './grow.js';
 import { TupleMap } from './tuple-map.js';
 
 export const PUBLIC_SPACE = 0;
@@ -50,18 +51,29 @@ export function natOfNode(node: number): number {
  *
  * Public addresses handed out in sequence (the common case) sit in a dense array indexed by
  * address: the lookup every packet makes in the public space then reads 4 bytes of a small
- * array instead of a hash slot. Other addresses go to the hash index.
+ * array instead of a hash slot. Other addresses go to the hash index, behind the range of
+ * addresses bound in their space: every packet from a host behind a NAT first asks its
+ * private space for a destination that is nearly always public, and the range answers that
+ * without a hash probe (a cache miss per packet once there are tens of thousands of spaces).
  */
 export class AddressBook {
   private readonly table = new TupleMap(2, 1024);
   private readonly nextIp: number[] = [FIRST_PUBLIC_IP];
   /** Node of public address FIRST_PUBLIC_IP + i, encoded, or -1. */
   private dense = new Int32Array(1024).fill(-1);
+  /** Per space, the lowest and highest address in the hash index (empty: low > high). */
+  private low = new Uint32Array(1024).fill(0xffffffff);
+  private high = new Uint32Array(1024);
 
   /** Adds the private space of a new NAT box. */
   addSpace(): number {
     this.nextIp.push(FIRST_PRIVATE_IP);
-    return this.nextIp.length - 1;
+    const space = this.nextIp.length - 1;
+    if (space === this.low.length) {
+      this.low = grown(this.low, space * 2, 0xffffffff);
+      this.high = grown(this.high, space * 2);
+    }
+    return space;
   }
 
   /** The node at `ip` in `space`, or NO_NODE. */
@@ -70,6 +82,8 @@ export class AddressBook {
     const i = ip - FIRST_PUBLIC_IP;
     if (space === PUBLIC_SPACE && i >= 0 && i < DENSE_LIMIT) {
       v = i < this.dense.length ? this.dense[i] : -1;
+    } else if (ip < this.low[space] || ip > this.high[space]) {
+      return NO_NODE;
     } else {
       const key = this.table.key;
       key[0] = space;
@@ -89,9 +103,7 @@ export class AddressBook {
     const i = addr - FIRST_PUBLIC_IP;
     if (space === PUBLIC_SPACE && i >= 0 && i < DENSE_LIMIT) {
       if (i >= this.dense.length) {
-        const grown = new Int32Array(Math.min(DENSE_LIMIT, Math.max(i + 1, this.dense.length * 2))).fill(-1);
-        grown.set(this.dense);
-        this.dense = grown;
+        this.dense = grown(this.dense, Math.min(DENSE_LIMIT, Math.max(i + 1, this.dense.length * 2)), -1);
       }
       this.dense[i] = encode(node);
     } else {
@@ -99,6 +111,8 @@ export class AddressBook {
       key[0] = space;
       key[1] = addr;
       this.table.set(encode(node));
+      if (addr < this.low[space]) this.low[space] = addr;
+      if (addr > this.high[space]) this.high[space] = addr;
     }
     return addr;
   }

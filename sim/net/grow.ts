@@ -5,9 +5,10 @@
 
 type TypedArray = Float64Array | Int32Array | Uint32Array | Uint16Array | Uint8Array;
 
-/** A copy of `from` with room for `capacity` elements (the rest zero). */
-export function grown<T extends TypedArray>(from: T, capacity: number): T {
+/** A copy of `from` with room for `capacity` elements (the rest `fill`). */
+export function grown<T extends TypedArray>(from: T, capacity: number, fill = 0): T {
   const to = new (from.constructor as new (length: number) => T)(capacity);
+  if (fill !== 0) to.fill(fill, from.length);
   to.set(from);
   return to;
 }

@@ -7,10 +7,11 @@
  * Uint32Array, so a lookup allocates nothing and usually reads one cache line, and a table of a
  * million entries is one flat buffer.
  *
- * Use: write the key words into `key`, then call `get`, `set` or `delete`. Open addressing with
- * linear probing, load kept at most 3/4 (the longer probes stay within a cache line or two; a
- * sparser table is a bigger one, and tables of NAT mappings and permissions outgrow the caches),
- * deletion by backward shift (no tombstones, so a table that churns does not slow down).
+ * Use: write the key words (two or more) into `key`, then call `get`, `set` or `delete`. Open
+ * addressing with linear probing, load kept at most 3/4 (the longer probes stay within a cache
+ * line or two; a sparser table is a bigger one, and tables of NAT mappings and permissions
+ * outgrow the caches), deletion by backward shift (no tombstones, so a table that churns does
+ * not slow down).
  *
  * A timed map also keeps a time (a double, e.g. when the entry expires) in each slot, beside
  * the key: a lookup that wants the value's time too then still reads one slot.
@@ -37,6 +38,7 @@ export class TupleMap {
     initialCapacity = MIN_CAPACITY,
     timed = false,
   ) {
+    if (!(Number.isInteger(words) && words >= 2)) throw new RangeError(`a TupleMap key has at least 2 words, got ${words}`);
     let capacity = MIN_CAPACITY;
     while (capacity < initialCapacity * 2) capacity *= 2;
     this.key = new Uint32Array(words);
@@ -117,12 +119,18 @@ export class TupleMap {
     const key = this.key;
     const mask = this.mask;
     let slot = hashWords(key, 0, words) & mask;
+    // Every key has at least two words, and a slot whose first two differ is most probes:
+    // comparing them outside the loop spares the loop on nearly every miss.
+    const k0 = key[0];
+    const k1 = key[1];
     for (;;) {
       const base = slot * stride;
       if (slots[base + words] === EMPTY) return ~slot;
-      let w = 0;
-      while (w < words && slots[base + w] === key[w]) w++;
-      if (w === words) return slot;
+      if (slots[base] === k0 && slots[base + 1] === k1) {
+        let w = 2;
+        while (w < words && slots[base + w] === key[w]) w++;
+        if (w === words) return slot;
+      }
       slot = (slot + 1) & mask;
     }
   }
@@ -170,8 +178,11 @@ function emptySlots(capacity: number, stride: number, words: number): Uint32Arra
 }
 
 function hashWords(words: Uint32Array, offset: number, count: number): number {
-  let h = 0x9e3779b9;
-  for (let w = 0; w < count; w++) {
+  let h = Math.imul(0x9e3779b9 ^ words[offset], 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h ^ words[offset + 1], 0x85ebca6b);
+  h ^= h >>> 13;
+  for (let w = 2; w < count; w++) {
     h = Math.imul(h ^ words[offset + w], 0x85ebca6b);
     h ^= h >>> 13;
   }
