@@ -59,13 +59,13 @@ export class HostCache {
   /** The SN endpoint of this host while it serves (never stored), or undefined. */
   setSelf(e: Endpoint | undefined): void {
     this.selfEndpoint = e;
-    if (e) this.list = this.store(this.list);
+    if (e) this.list = this.store([], this.list);
   }
 
   /** Entries of `list` to the front, in that order (deduplicated); the rest after them. */
   refresh(list: readonly Endpoint[]): void {
     if (list.length === 0 || this.startsWith(list)) return;
-    this.list = this.store([...list, ...this.list]);
+    this.list = this.store(list, this.list);
   }
 
   /** We reached SN `e` ourselves: first. */
@@ -75,8 +75,12 @@ export class HostCache {
 
   /** `e` failed a login or overlay attempt: last. */
   markFailed(e: Endpoint): void {
-    if (!this.has(e) || sameEndpoint(this.list[this.list.length - 1], e)) return;
-    this.list = this.store([...this.list.filter((x) => !sameEndpoint(x, e)), e]);
+    const at = this.list.findIndex((x) => sameEndpoint(x, e));
+    if (at < 0 || at === this.list.length - 1) return;
+    // A reordering of entries already stored: nothing to check, copy or drop.
+    const moved = this.list.slice(0, at).concat(this.list.slice(at + 1));
+    moved.push(this.list[at]);
+    this.list = this.write(moved);
   }
 
   /**
@@ -110,18 +114,27 @@ export class HostCache {
     return this.selfEndpoint !== undefined && sameEndpoint(this.selfEndpoint, e);
   }
 
-  /** Dedupes (first occurrence wins), drops self and unusable endpoints (a peer's port 0), truncates, writes to disk. */
-  private store(candidates: readonly Endpoint[]): readonly Endpoint[] {
+  /**
+   * `fresh` then `kept`: dedupes (first occurrence wins), drops self and unusable endpoints (a
+   * peer's port 0), truncates, writes to disk. Entries of `fresh` come from outside and are
+   * copied; those of `kept` are this cache's own.
+   */
+  private store(fresh: readonly Endpoint[], kept: readonly Endpoint[] = []): readonly Endpoint[] {
     const seen = new Set<number>();
     const out: Endpoint[] = [];
-    for (const e of candidates) {
-      if (out.length >= this.maxEntries) break;
+    const take = (e: Endpoint, copy: boolean): void => {
       const k = endpointKey(e);
-      if (seen.has(k) || this.isSelf(e) || !isUsableEndpoint(e)) continue;
+      if (seen.has(k) || this.isSelf(e) || !isUsableEndpoint(e)) return;
       seen.add(k);
-      out.push({ ip: e.ip, port: e.port });
-    }
-    const frozen = Object.freeze(out);
+      out.push(copy ? { ip: e.ip, port: e.port } : e);
+    };
+    for (let i = 0; i < fresh.length && out.length < this.maxEntries; i++) take(fresh[i], true);
+    for (let i = 0; i < kept.length && out.length < this.maxEntries; i++) take(kept[i], false);
+    return this.write(out);
+  }
+
+  private write(list: Endpoint[]): readonly Endpoint[] {
+    const frozen = Object.freeze(list);
     this.disk.hostCache = frozen;
     return frozen;
   }

@@ -66,12 +66,12 @@ export class Transport {
 
   /** The message in a datagram from `from`, or undefined (counted as malformed). */
   readDatagram(ctx: Ctx, bytes: Uint8Array, from: Endpoint): Message | undefined {
-    return this.read(ctx, bytes, 'udp', formatEndpoint(from));
+    return this.read(ctx, bytes, 'udp', from);
   }
 
   /** The message in one TCP write received on `conn`, or undefined (counted as malformed). */
   readData(ctx: Ctx, bytes: Uint8Array, conn: ConnId): Message | undefined {
-    return this.read(ctx, bytes, 'tcp', `conn ${conn}`);
+    return this.read(ctx, bytes, 'tcp', conn);
   }
 
   private frame(msg: Message): Uint8Array {
@@ -80,7 +80,8 @@ export class Transport {
     return this.obfuscator.wrap(frameId, payloadTypeOf(msg.type), encodeMessage(msg), FRAME_ADDRESS, FRAME_ADDRESS);
   }
 
-  private read(ctx: Ctx, bytes: Uint8Array, transport: 'udp' | 'tcp', source: string): Message | undefined {
+  /** `source` (the sender, or the connection) is named in the trace of a malformed message only, so it is formatted only then. */
+  private read(ctx: Ctx, bytes: Uint8Array, transport: 'udp' | 'tcp', source: Endpoint | ConnId): Message | undefined {
     const frame = this.obfuscator.unwrap(bytes, FRAME_ADDRESS, FRAME_ADDRESS);
     if (isDecodeError(frame)) return malformed(ctx, transport, source, frame.error, frame.detail);
     const msg = decodeMessage(frame.payload);
@@ -94,7 +95,8 @@ function payloadTypeOf(type: Message['type']): number {
   return type === 'mediaFrame' ? PAYLOAD_MEDIA : PAYLOAD_MESSAGE;
 }
 
-function malformed(ctx: Ctx, transport: 'udp' | 'tcp', source: string, error: string, detail: string | undefined): undefined {
+function malformed(ctx: Ctx, transport: 'udp' | 'tcp', from: Endpoint | ConnId, error: string, detail: string | undefined): undefined {
+  const source = typeof from === 'number' ? `conn ${from}` : formatEndpoint(from);
   ctx.out.push({ kind: 'trace', event: 'malformed', detail: { transport, source, error, detail: detail ?? '' } });
   return undefined;
 }

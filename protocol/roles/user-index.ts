@@ -101,7 +101,7 @@ function weightAfter(nameHashed: number, sn: Endpoint): number {
  * `candidates` without duplicates and without `exclude`, highest weight for `name` first; ties
  * (equal weights) by endpoint, so no input order decides. At most `max`.
  */
-export function rankByWeight(name: string, candidates: Iterable<Endpoint>, max: number, exclude: readonly Endpoint[] = []): Endpoint[] {
+export function rankByWeight(name: string, candidates: readonly Endpoint[], max: number, exclude: readonly Endpoint[] = []): Endpoint[] {
   // A top-`max` insertion: `max` is a fanout or replica count (a handful) and the candidates a
   // host cache (up to hundreds), so this beats sorting them all. Equal endpoints rank side by
   // side, which is where a duplicate is caught.
@@ -111,9 +111,11 @@ export function rankByWeight(name: string, candidates: Iterable<Endpoint>, max: 
   const keys: number[] = [];
   const limit = Math.max(0, max);
   if (limit === 0) return top;
-  next: for (const e of candidates) {
+  // Indexed loops: this runs for every search request an SN serves, over its whole host cache.
+  next: for (let c = 0; c < candidates.length; c++) {
+    const e = candidates[c];
     const k = endpointKey(e);
-    for (const x of exclude) if (endpointKey(x) === k) continue next;
+    for (let x = 0; x < exclude.length; x++) if (endpointKey(exclude[x]) === k) continue next;
     const w = weightAfter(h, e);
     let i = top.length;
     while (i > 0 && (weights[i - 1] < w || (weights[i - 1] === w && keys[i - 1] > k))) i--;
