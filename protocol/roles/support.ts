@@ -35,24 +35,65 @@ export function randomInt(rng: Random, n: number): number {
 
 /**
  * Ids seen or used lately, at most `max`, the oldest forgotten first: what a node remembers to
- * tell a late reply from an unexpected one, or a replay from a first sight.
+ * tell a late reply from an unexpected one, or a replay from a first sight. Adding an id that is
+ * remembered changes nothing; a deleted id no longer counts towards `max`.
+ *
+ * Not a Set whose first entry is evicted: a Set keeps deleted entries at its front until it is
+ * rebuilt, and finding the first live one walks past them (measured: 360 ns an add at 1,024 ids,
+ * against 100 ns for this). Here each add is a pair (id, add number) in a queue, and an id is
+ * remembered while the map holds that same add number for it; queue pairs whose id was deleted
+ * or added again since are stale, skipped when they come to the front and dropped when the
+ * queue is compacted.
  */
 export class RecentIds {
-  private readonly ids = new Set<number>();
+  /** Each remembered id, with the number of the add that remembered it. */
+  private readonly addedAt = new Map<number, number>();
+  /** (id, add number) pairs in add order, from `head` on. */
+  private queue: number[] = [];
+  private head = 0;
+  private adds = 0;
 
   constructor(private readonly max: number) {}
 
   add(id: number): void {
-    this.ids.add(id);
-    if (this.ids.size > this.max) this.ids.delete(this.ids.values().next().value!);
+    if (this.addedAt.has(id)) return;
+    this.addedAt.set(id, this.adds);
+    this.queue.push(id, this.adds);
+    this.adds++;
+    if (this.addedAt.size > this.max) this.forgetOldest();
+    // At most `max` pairs are live: past four times that, most of the queue is the evicted
+    // prefix and stale pairs (which no eviction reaches while deletes keep the map small).
+    if (this.queue.length > 8 * (this.max + 8)) this.compact();
   }
 
   has(id: number): boolean {
-    return this.ids.has(id);
+    return this.addedAt.has(id);
   }
 
   delete(id: number): void {
-    this.ids.delete(id);
+    this.addedAt.delete(id);
+  }
+
+  private forgetOldest(): void {
+    const q = this.queue;
+    for (;;) {
+      const id = q[this.head];
+      const at = q[this.head + 1];
+      this.head += 2;
+      if (this.addedAt.get(id) === at) {
+        this.addedAt.delete(id);
+        return;
+      }
+    }
+  }
+
+  /** Drops the pairs before `head` and the stale ones. */
+  private compact(): void {
+    const q = this.queue;
+    const live: number[] = [];
+    for (let i = this.head; i < q.length; i += 2) if (this.addedAt.get(q[i]) === q[i + 1]) live.push(q[i], q[i + 1]);
+    this.queue = live;
+    this.head = 0;
   }
 }
 
