@@ -221,6 +221,14 @@ interface Estimate {
   readonly ratio: number;
 }
 
+/**
+ * Neighbours by load, lightest first; a stable sort, so unreported neighbours (load Infinity)
+ * keep their link order after the reported ones, and equal reported loads go by endpoint.
+ */
+function lightestFirst<T extends { readonly e: Endpoint; readonly load: number }>(neighbours: T[]): T[] {
+  return neighbours.sort((a, b) => (a.load === b.load ? (a.load === Infinity ? 0 : endpointKey(a.e) - endpointKey(b.e)) : a.load < b.load ? -1 : 1));
+}
+
 /** Slack of the load comparisons (ratios of small integers). */
 const LOAD_EPSILON = 1e-9;
 
@@ -238,6 +246,8 @@ export class SuperNodeService {
   private readonly peerLoads = new Map<number, PeerLoad>();
   /** Peers whose join failed, by endpoint key; oldest first. */
   private readonly joinBackoff = new Map<number, JoinBackoff>();
+  /** The last superNodeList, and the host cache list and neighbour keys and loads it was made from. */
+  private listMemo: { readonly list: readonly Endpoint[]; readonly hostCache: readonly Endpoint[]; readonly neighbours: readonly number[] } | undefined;
   /** Names this SN redirected, and when (taken if they come back within an overlay period). */
   private readonly redirectedAtMs = new Map<string, number>();
 
@@ -863,8 +873,17 @@ export class SuperNodeService {
 
   // --- SN lists -----------------------------------------------------------------------------
 
-  /** What clients get: up neighbours first (lightest first, unreported ones after), then the host cache; at most snHostCacheReplySize. */
-  private superNodeList(): Endpoint[] {
+  /**
+   * What clients get: up neighbours first (lightest first, unreported ones after), then the host
+   * cache; at most snHostCacheReplySize. A full SN answers every prober with it, so the last
+   * list is kept with what it was made from - the host cache's list (a new array on every
+   * change) and each up neighbour's endpoint and load, in link order - and given again while
+   * those are the same. Nobody changes a list once made: it only goes into messages.
+   */
+  private superNodeList(): readonly Endpoint[] {
+    const hostCache = this.d.hostCache.entries();
+    const memo = this.listMemo;
+    if (memo !== undefined && memo.hostCache === hostCache && this.neighboursAre(memo.neighbours)) return memo.list;
     const max = this.d.params.snHostCacheReplySize;
     const out: Endpoint[] = [];
     const seen = new Set<number>([endpointKey(this.d.self)]);
@@ -874,21 +893,36 @@ export class SuperNodeService {
         out.push(e);
       }
     };
-    for (const e of this.neighboursLightestFirst()) add(e);
-    for (const e of this.d.hostCache.entries()) add(e);
+    const neighbours = this.neighbourLoads();
+    for (const { e } of lightestFirst(neighbours)) add(e);
+    for (const e of hostCache) add(e);
+    this.listMemo = { list: out, hostCache, neighbours: neighbours.flatMap((n) => [endpointKey(n.e), n.load]) };
     return out;
   }
 
+  /** Up neighbours in link order, with their load (Infinity: unreported). */
+  private neighbourLoads(): { e: Endpoint; load: number }[] {
+    return this.overlayPeers().map((e) => ({ e, load: this.loadOf(e) }));
+  }
+
+  /** Whether the up neighbours are, in link order, those of `keysAndLoads` (endpoint key, load, ...), at those loads. */
+  private neighboursAre(keysAndLoads: readonly number[]): boolean {
+    let i = 0;
+    for (const l of this.links.values()) {
+      if (l.state !== 'up' || !l.peer) continue;
+      if (i >= keysAndLoads.length || keysAndLoads[i] !== endpointKey(l.peer) || keysAndLoads[i + 1] !== this.loadOf(l.peer)) return false;
+      i += 2;
+    }
+    return i === keysAndLoads.length;
+  }
+
+  private loadOf(e: Endpoint): number {
+    const t = this.peerLoads.get(endpointKey(e));
+    return t && t.capacity > 0 ? t.clients / t.capacity : Infinity;
+  }
+
   private neighboursLightestFirst(): Endpoint[] {
-    const loadOf = (e: Endpoint): number => {
-      const t = this.peerLoads.get(endpointKey(e));
-      return t && t.capacity > 0 ? t.clients / t.capacity : Infinity;
-    };
-    // A stable sort: unreported neighbours keep their link order, after the reported ones.
-    return this.overlayPeers()
-      .map((e) => ({ e, load: loadOf(e) }))
-      .sort((a, b) => (a.load === b.load ? (a.load === Infinity ? 0 : endpointKey(a.e) - endpointKey(b.e)) : a.load < b.load ? -1 : 1))
-      .map((x) => x.e);
+    return lightestFirst(this.neighbourLoads()).map((x) => x.e);
   }
 
   /** What other SNs get: this SN first, then the client list. */

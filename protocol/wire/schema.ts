@@ -32,9 +32,9 @@ export type FieldValue<K extends FieldKind> = K extends 'u8' | 'u16' | 'u32' | '
         : K extends 'endpoint'
           ? Endpoint
           : K extends 'endpoints'
-            ? Endpoint[]
+            ? readonly Endpoint[]
             : K extends 'strs'
-              ? string[]
+              ? readonly string[]
               : never;
 
 export interface MessageSpec {

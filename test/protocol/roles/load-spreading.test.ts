@@ -8,7 +8,7 @@ import type { ProtocolParams } from '../../../protocol/params.js';
 import { sharedObfuscator, Transport } from '../../../protocol/roles/transport.js';
 import { ROLE } from '../../../protocol/wire/messages.js';
 import { ep, fmt, ip } from './harness.js';
-import { bootstrapList, WEAK, World } from './world.js';
+import { bootstrapList, WEAK, Wire, World } from './world.js';
 
 const MIN = 60_000;
 
@@ -296,5 +296,57 @@ describe('host cache refresh during operation (OT-2)', () => {
     expect(presences).toHaveLength(5);
     for (let i = 2; i < presences.length; i++) expect(presences[i] - presences[i - 1]).toBe(5 * MIN);
     expect(w.net.writes('sn1', 'presenceAck')).toHaveLength(5);
+  });
+});
+
+/** A fake SN that joins the overlay and reports the load it is told to (a user action: clients of 100). */
+class ReportingSuperNode implements ProtocolNode<number> {
+  private readonly transport = new Transport(sharedObfuscator('real'));
+  private links: number[] = [];
+  constructor(private clients: number) {}
+  handle(input: Input<number>, ctx: Ctx): void {
+    const t = this.transport;
+    if (input.kind === 'start') ctx.out.push({ kind: 'listenUdp', port: 33033 }, { kind: 'listenTcp', port: 33033 });
+    if (input.kind === 'accepted') t.write(ctx, input.conn, { type: 'challenge', role: ROLE.superNode, nonce: new Uint8Array(16), full: false, superNodes: [] });
+    if (input.kind === 'data' && t.readData(ctx, input.bytes, input.conn)?.type === 'overlayJoin') {
+      this.links.push(input.conn);
+      t.write(ctx, input.conn, { type: 'overlayAccepted', superNodes: [] });
+      t.write(ctx, input.conn, { type: 'superNodeLoad', clients: this.clients, capacity: 100 });
+    }
+    if (input.kind === 'user') {
+      this.clients = input.action;
+      for (const conn of this.links) t.write(ctx, conn, { type: 'superNodeLoad', clients: this.clients, capacity: 100 });
+    }
+  }
+}
+
+describe('the SN list a super node hands out', () => {
+  it('follows its neighbours\' loads as they change: lightest first, equal loads by endpoint', () => {
+    // sn1 links to "reporter" (1.0.0.2) and to sn2 (1.0.0.3, no clients: load 0).
+    const w = new World({ superNodes: 0, bootstrap: [ep('1.0.0.1:33033'), ep('1.0.0.2:33033'), ep('1.0.0.3:33033')] });
+    w.addHost('sn1', '1.0.0.1', { bootstrapSuperNode: true, port: 33033 });
+    w.net.add('reporter', '1.0.0.2', new ReportingSuperNode(90));
+    w.net.start('reporter');
+    w.addHost('sn2', '1.0.0.3', { bootstrapSuperNode: true, port: 33033 });
+    w.addHost('u0', '2.0.0.1');
+    w.addHost('u1', '2.0.0.2');
+    const wire = new Wire();
+    const listOnProbe = (user: string): string[] => {
+      const before = w.net.of('sn1', 'sendDatagram').length;
+      w.login(user);
+      w.net.runFor(10_000);
+      const reply = w.net.of('sn1', 'sendDatagram').slice(before).find((r) => r.output.kind === 'sendDatagram' && r.output.msgType === 'probeReply')!;
+      const msg = wire.read(reply.output);
+      return msg.type === 'probeReply' ? msg.hostCache.slice(0, 2).map(fmt) : [];
+    };
+    w.net.runUntil(5 * MIN);
+    // (sn1 and sn2 may each have opened a link to the other.)
+    expect([...new Set(w.host('sn1').superNode!.overlayPeers().map(fmt))].sort()).toEqual(['1.0.0.2:33033', '1.0.0.3:33033']);
+    // 90 of 100 against 0: sn2 first.
+    expect(listOnProbe('u0')).toEqual(['1.0.0.3:33033', '1.0.0.2:33033']);
+    w.net.act('reporter', 0);
+    w.net.runFor(MIN);
+    // 0 against 0: by endpoint.
+    expect(listOnProbe('u1')).toEqual(['1.0.0.2:33033', '1.0.0.3:33033']);
   });
 });
