@@ -552,14 +552,37 @@ function readEndpoint(b: Uint8Array, p: number): Endpoint {
   return { ip: readU32(b, p), port: (b[p + 4] << 8) | b[p + 5] };
 }
 
+/**
+ * Short ASCII strings decoded lately, by a hash of their bytes (direct-mapped: a slot holds the
+ * last one to land there). Most protocol strings are user names, decoded over and over: a hit
+ * costs no allocation, and the string it returns already has its hash computed for the Map
+ * lookups by name that follow. It holds values only - the same string is equal, whichever
+ * object - so it changes no output.
+ */
+const SHORT_STRINGS = new Array<string>(4096).fill('');
+const SHORT_STRING_BYTES_MAX = 32;
+
 /** Strict UTF-8 (no overlongs, no surrogates, nothing past U+10FFFF), or undefined. */
 function readUtf8(b: Uint8Array, start: number, end: number): string | undefined {
+  const n = end - start;
   // Most protocol strings are short ASCII names: skip the native call for them.
-  if (end - start <= 32) {
-    let s = '';
+  if (n <= SHORT_STRING_BYTES_MAX) {
+    let h = 0x811c9dc5;
     let i = start;
-    for (; i < end && b[i] < 0x80; i++) s += String.fromCharCode(b[i]);
-    if (i === end) return s;
+    for (; i < end && b[i] < 0x80; i++) h = Math.imul(h ^ b[i], 0x01000193);
+    if (i === end) {
+      const slot = (h ^ (h >>> 12)) & (SHORT_STRINGS.length - 1);
+      const cached = SHORT_STRINGS[slot];
+      if (cached.length === n) {
+        let k = 0;
+        while (k < n && cached.charCodeAt(k) === b[start + k]) k++;
+        if (k === n) return cached;
+      }
+      let s = '';
+      for (let j = start; j < end; j++) s += String.fromCharCode(b[j]);
+      SHORT_STRINGS[slot] = s;
+      return s;
+    }
   }
   try {
     return utf8Decoder.decode(b.subarray(start, end));
