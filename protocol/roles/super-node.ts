@@ -894,9 +894,11 @@ export class SuperNodeService {
       }
     };
     const neighbours = this.neighbourLoads();
+    // Recorded in link order, before the sort reorders them.
+    const keysAndLoads = neighbours.flatMap((n) => [endpointKey(n.e), n.load]);
     for (const { e } of lightestFirst(neighbours)) add(e);
     for (const e of hostCache) add(e);
-    this.listMemo = { list: out, hostCache, neighbours: neighbours.flatMap((n) => [endpointKey(n.e), n.load]) };
+    this.listMemo = { list: out, hostCache, neighbours: keysAndLoads };
     return out;
   }
 
