@@ -80,13 +80,29 @@ function keyPairFromSeed(crv: Curve, seed: Uint8Array): KeyPair {
   return { privateKey, publicKeyObject, publicKey: Uint8Array.from(Buffer.from(x, 'base64url')) };
 }
 
+/**
+ * Public keys imported lately, by curve and raw bytes. Importing costs about 6 us, and a peer
+ * presents the same key again and again (every attach of a host that keeps retrying its login
+ * is checked against its key). A key object is immutable and the import a pure function, so
+ * sharing one changes nothing but CPU. Bounded: emptied when full.
+ */
+const importedKeys = new Map<string, KeyObject | DecodeError>();
+const IMPORTED_KEYS_MAX = 4096;
+
 function publicKeyFromRaw(crv: Curve, raw: Uint8Array): KeyObject | DecodeError {
   if (!(raw instanceof Uint8Array) || raw.length !== PUBLIC_KEY_BYTES) return { error: 'malformed', detail: 'public key is not 32 bytes' };
-  try {
-    const x = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64url');
-    return createPublicKey({ key: { kty: 'OKP', crv, x }, format: 'jwk' });
-  } catch {
-    // OpenSSL may refuse some byte strings as points; that is the peer's fault, not ours.
-    return { error: 'malformed', detail: 'public key rejected by the key parser' };
+  const x = Buffer.from(raw.buffer, raw.byteOffset, raw.byteLength).toString('base64url');
+  const memoKey = crv + x;
+  let key = importedKeys.get(memoKey);
+  if (key === undefined) {
+    try {
+      key = createPublicKey({ key: { kty: 'OKP', crv, x }, format: 'jwk' });
+    } catch {
+      // OpenSSL may refuse some byte strings as points; that is the peer's fault, not ours.
+      key = { error: 'malformed', detail: 'public key rejected by the key parser' };
+    }
+    if (importedKeys.size >= IMPORTED_KEYS_MAX) importedKeys.clear();
+    importedKeys.set(memoKey, key);
   }
+  return key;
 }

@@ -68,4 +68,13 @@ describe('public keys from a peer', () => {
     expect('error' in back).toBe(false);
     expect((back as typeof kp.publicKeyObject).equals(kp.publicKeyObject)).toBe(true);
   });
+
+  it('import a key presented again once, per curve: the same bytes as the other curve\'s key are that curve\'s own', () => {
+    const kp = deriveSigningKeyPair(seededRandom(2));
+    const first = signingPublicKey(Uint8Array.from(kp.publicKey));
+    expect(signingPublicKey(Uint8Array.from(kp.publicKey))).toBe(first);
+    const asAgreement = agreementPublicKey(kp.publicKey);
+    expect(asAgreement).not.toBe(first);
+    expect('error' in asAgreement ? asAgreement.error : asAgreement.asymmetricKeyType).toBe('x25519');
+  });
 });
