@@ -11,9 +11,10 @@
  *   real          protocol.cryptoMode=real: AES-128 on every frame, through the keystream memo
  *                 that all nodes share. A frame's keystream depends on its frame id only (the
  *                 transport keys every frame with 0.0.0.0, protocol/roles/transport.ts), so
- *                 with the memo most frames cost no AES at all (measured on churn.yaml: one
- *                 keystream in eight is computed, seven are copied from the memo): in this
- *                 protocol the memo makes real mode nearly as cheap as modelled.
+ *                 with the memo (a slot per frame id) most frames cost no AES at all
+ *                 (measured at 20,000 hosts: 237,000 keystreams computed for 7.9 million
+ *                 frames wrapped or unwrapped): in this protocol the memo makes real mode
+ *                 nearly as cheap as modelled.
  *   modelled      protocol.cryptoMode=modelled: same bytes and flow, no cipher work.
  *   real-nomemo   real AES with the memo off (an Obfuscator of memoSlots 0 handed to every
  *                 node): AES runs once per wrap and once per unwrap, the cost a run pays

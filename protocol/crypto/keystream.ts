@@ -14,9 +14,10 @@
  * Memo (optional): the native call costs about 0.5 us whatever its size, and the keystream is a
  * pure function of (key, nonce, length). When one object serves both ends of a packet - the
  * simulator shares one Obfuscator among all nodes - the receiver asks for the keystream the
- * sender just computed. A direct-mapped memo of `memoSlots` entries hands it back instead of
- * running AES again. The bytes are identical either way (a test compares against no memo);
- * only the simulator's CPU differs.
+ * sender just computed, and under fixed addresses the same frame id comes round again. A
+ * direct-mapped memo of `memoSlots` entries, each the first MEMO_BYTES_MAX bytes of a nonce's
+ * keystream, hands it back instead of running AES again. The bytes are identical either way (a
+ * test compares against no memo); only the simulator's CPU differs.
  *
  * `CryptoMode` is the scenario switch of PROTOCOL.md: `modelled` keeps every byte count and
  * frame layout and skips the cipher work, for runs too large to pay for AES.
@@ -53,7 +54,7 @@ export class CounterKeystream {
   private readonly cipher: Cipher;
   private counters: Uint32Array;
   private readonly memoMask: number;
-  /** Per slot: n0, n1, n2, keystream length (0: empty). */
+  /** Per slot: n0, n1, n2, and 1 once it holds a keystream (MEMO_BYTES_MAX bytes of it). */
   private readonly memoTags: Uint32Array;
   private readonly memoBytes: Uint8Array;
 
@@ -87,24 +88,27 @@ export class CounterKeystream {
     n2 >>>= 0;
     let slot = -1;
     if (this.memoMask >= 0 && length <= MEMO_BYTES_MAX) {
-      let h = Math.imul(n0 ^ Math.imul(n1, 0x9e3779b1) ^ Math.imul(n2, 0x85ebca6b), 0xc2b2ae35);
-      h ^= h >>> 15;
-      slot = h & this.memoMask;
+      // n2 as it is, mixed with the other two words: nonces that differ in n2 alone (a frame
+      // counter under fixed addresses, as in the obfuscation layer) take distinct slots.
+      const h = Math.imul(n0, 0x9e3779b1) ^ Math.imul(n1, 0x85ebca6b);
+      slot = (n2 ^ h ^ (h >>> 16)) & this.memoMask;
       const tags = this.memoTags;
       const at = 4 * slot;
       // A slot is trusted only for the exact nonce: a hash collision just recomputes.
-      if (tags[at + 3] >= length && tags[at] === n0 && tags[at + 1] === n1 && tags[at + 2] === n2) {
+      if (tags[at] === n0 && tags[at + 1] === n1 && tags[at + 2] === n2 && tags[at + 3] > 0) {
         xorBytes(input, inputStart, this.memoBytes, MEMO_BYTES_MAX * slot, output, outputStart, length);
         return;
       }
     }
-    const keystream = this.compute(n0, n1, n2, length);
+    // A memo slot gets the keystream's whole MEMO_BYTES_MAX bytes (one cipher call either way),
+    // so the nonce's next packet hits whatever its length.
+    const keystream = this.compute(n0, n1, n2, slot >= 0 ? MEMO_BYTES_MAX : length);
     if (slot >= 0) {
       const at = 4 * slot;
       this.memoTags[at] = n0;
       this.memoTags[at + 1] = n1;
       this.memoTags[at + 2] = n2;
-      this.memoTags[at + 3] = keystream.length;
+      this.memoTags[at + 3] = 1;
       this.memoBytes.set(keystream, MEMO_BYTES_MAX * slot);
     }
     xorBytes(input, inputStart, keystream, 0, output, outputStart, length);

@@ -51,8 +51,11 @@ export const FRAME_BYTES_MAX = 65_507;
  */
 export const OBFUSCATION_KEY: Uint8Array = Uint8Array.from(createHash('sha256').update('supernode-sim obfuscation key v1').digest().subarray(0, 16));
 
-/** Slots of the shared keystream memo: 16k frames in flight, 4 MB (16k x 256 bytes). */
-export const DEFAULT_MEMO_SLOTS = 16_384;
+/**
+ * Slots of the shared keystream memo: one per frame id (frames are keyed by their id alone, see
+ * roles/transport.ts), 16 MB (64k x 256 bytes).
+ */
+export const DEFAULT_MEMO_SLOTS = 65_536;
 
 export interface Frame {
   readonly frameId: number;
