@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Kernel, type EventId } from '../../sim/kernel/kernel.js';
-import { RngStreams } from '../../sim/kernel/rng.js';
+import { RngStreams, type Rng } from '../../sim/kernel/rng.js';
 
 /**
  * The model: the ordering rule stated as plainly as possible - a list of pending events, the
@@ -132,6 +132,48 @@ function checkAgainstModel(commands: readonly Command[]): void {
   expect(kernel.step()).toBe(false);
 }
 
+/**
+ * Runs a workload of events that beget events on `kernel` and on the model side by side. The
+ * events scheduled by `start` go first; each event's handler is `act(scheduled, schedule)`
+ * (`scheduled`: events scheduled so far), after which a random event scheduled so far is
+ * cancelled with probability `cancelChance`. Checks that every event runs at the model's time
+ * and in its order; returns how many ran.
+ */
+function runAgainstModel(
+  kernel: Kernel,
+  rng: Rng,
+  cancelChance: number,
+  start: (schedule: (delayMs: number) => void) => void,
+  act: (scheduled: number, schedule: (delayMs: number) => void) => void,
+): number {
+  const model = new ModelQueue();
+  const live: { id: EventId; seq: number }[] = [];
+  const ran: number[] = [];
+  const expected: number[] = [];
+  const schedule = (delayMs: number): void => {
+    const l = live.length;
+    live.push({ id: kernel.after(delayMs, onEvent, l), seq: model.add(kernel.now + delayMs, l) });
+  };
+  const onEvent = (l: number): void => {
+    // The model's next event leaves it before the handler runs (a handler may cancel it).
+    const e = model.next()!;
+    model.remove(e.seq);
+    expected.push(e.label);
+    expect(kernel.now).toBe(e.timeMs);
+    ran.push(l);
+    act(live.length, schedule);
+    if (rng.chance(cancelChance)) {
+      const { id, seq } = live[rng.int(live.length)];
+      expect(kernel.cancel(id)).toBe(model.remove(seq));
+    }
+  };
+  start(schedule);
+  while (kernel.step());
+  expect(model.size).toBe(0);
+  expect(ran).toEqual(expected);
+  return ran.length;
+}
+
 describe('Kernel', () => {
   it('runs events in (time, scheduling order)', () => {
     fc.assert(
@@ -168,35 +210,19 @@ describe('Kernel', () => {
     // Events beget events (as packets do), some at the same instant, some cancelled; enough
     // of them that the pending set builds many rungs.
     const rng = new RngStreams(11).stream('kernel-test');
-    const kernel = new Kernel();
-    const model = new ModelQueue();
-    const live: { id: EventId; seq: number }[] = [];
-    const ran: number[] = [];
-    const expected: number[] = [];
-    let label = 0;
-    const schedule = (delayMs: number): void => {
-      const l = label++;
-      live.push({ id: kernel.after(delayMs, onEvent, l), seq: model.add(kernel.now + delayMs, l) });
-    };
-    const onEvent = (l: number): void => {
-      // The model's next event leaves it before the handler runs (a handler may cancel it).
-      const e = model.next()!;
-      model.remove(e.seq);
-      expected.push(e.label);
-      expect(kernel.now).toBe(e.timeMs);
-      ran.push(l);
-      if (label < 40_000) schedule(rng.chance(0.2) ? rng.int(3) : rng.next() * 50);
-      if (rng.chance(0.05)) schedule(rng.next() * 5000);
-      if (live.length > 0 && rng.chance(0.1)) {
-        const { id, seq } = live[rng.int(live.length)];
-        expect(kernel.cancel(id)).toBe(model.remove(seq));
-      }
-    };
-    for (let i = 0; i < 2000; i++) schedule(rng.next() * 100);
-    while (kernel.step());
-    expect(model.size).toBe(0);
-    expect(ran).toEqual(expected);
-    expect(ran.length).toBeGreaterThan(30_000);
+    const ran = runAgainstModel(
+      new Kernel(),
+      rng,
+      0.1,
+      (schedule) => {
+        for (let i = 0; i < 2000; i++) schedule(rng.next() * 100);
+      },
+      (scheduled, schedule) => {
+        if (scheduled < 40_000) schedule(rng.chance(0.2) ? rng.int(3) : rng.next() * 50);
+        if (rng.chance(0.05)) schedule(rng.next() * 5000);
+      },
+    );
+    expect(ran).toBeGreaterThan(30_000);
   });
 
   it('refuses to go backwards, and refuses times that are not finite', () => {
@@ -324,36 +350,22 @@ describe('Kernel', () => {
       fc.property(fc.integer({ min: 1, max: 2 ** 31 - 1 }), fc.integer({ min: 700, max: 1200 }), (seed, crowd) => {
         const rng = new RngStreams(seed).stream('heap-spill');
         const kernel = new Kernel();
-        const model = new ModelQueue();
         const queue = (kernel as unknown as { queue: { heapSize: number } }).queue;
-        const live: { id: EventId; seq: number }[] = [];
-        const ran: number[] = [];
-        const expected: number[] = [];
-        let label = 0;
         let maxHeap = 0;
-        const schedule = (delayMs: number): void => {
-          const l = label++;
-          live.push({ id: kernel.after(delayMs, onEvent, l), seq: model.add(kernel.now + delayMs, l) });
-        };
-        const onEvent = (l: number): void => {
-          // The model's next event leaves it before the handler runs (a handler may cancel it).
-          const e = model.next()!;
-          model.remove(e.seq);
-          expected.push(e.label);
-          ran.push(l);
-          maxHeap = Math.max(maxHeap, queue.heapSize);
-          if (l === 0) for (let i = 0; i < crowd; i++) schedule(rng.next() * 100);
-          else if (label < 10 * crowd) schedule(rng.chance(0.1) ? 0 : rng.next() * 100);
-          if (rng.chance(0.05)) {
-            const { id, seq } = live[rng.int(live.length)];
-            expect(kernel.cancel(id)).toBe(model.remove(seq));
-          }
-        };
-        schedule(1);
-        schedule(60_000);
-        while (kernel.step());
-        expect(model.size).toBe(0);
-        expect(ran).toEqual(expected);
+        runAgainstModel(
+          kernel,
+          rng,
+          0.05,
+          (schedule) => {
+            schedule(1);
+            schedule(60_000);
+          },
+          (scheduled, schedule) => {
+            maxHeap = Math.max(maxHeap, queue.heapSize);
+            if (scheduled === 2) for (let i = 0; i < crowd; i++) schedule(rng.next() * 100);
+            else if (scheduled < 10 * crowd) schedule(rng.chance(0.1) ? 0 : rng.next() * 100);
+          },
+        );
         expect(maxHeap).toBeLessThan(600);
       }),
       { numRuns: 10 },
