@@ -222,11 +222,12 @@ interface Estimate {
 }
 
 /**
- * Neighbours by load, lightest first; a stable sort, so unreported neighbours (load Infinity)
- * keep their link order after the reported ones, and equal reported loads go by endpoint.
+ * Neighbours by load, lightest first, as a new array; a stable sort, so unreported neighbours
+ * (load Infinity) keep their link order after the reported ones, and equal reported loads go
+ * by endpoint.
  */
-function lightestFirst<T extends { readonly e: Endpoint; readonly load: number }>(neighbours: T[]): T[] {
-  return neighbours.sort((a, b) => (a.load === b.load ? (a.load === Infinity ? 0 : endpointKey(a.e) - endpointKey(b.e)) : a.load < b.load ? -1 : 1));
+function lightestFirst<T extends { readonly e: Endpoint; readonly load: number }>(neighbours: readonly T[]): T[] {
+  return [...neighbours].sort((a, b) => (a.load === b.load ? (a.load === Infinity ? 0 : endpointKey(a.e) - endpointKey(b.e)) : a.load < b.load ? -1 : 1));
 }
 
 /** Slack of the load comparisons (ratios of small integers). */
@@ -894,11 +895,9 @@ export class SuperNodeService {
       }
     };
     const neighbours = this.neighbourLoads();
-    // Recorded in link order, before the sort reorders them.
-    const keysAndLoads = neighbours.flatMap((n) => [endpointKey(n.e), n.load]);
     for (const { e } of lightestFirst(neighbours)) add(e);
     for (const e of hostCache) add(e);
-    this.listMemo = { list: out, hostCache, neighbours: keysAndLoads };
+    this.listMemo = { list: out, hostCache, neighbours: neighbours.flatMap((n) => [endpointKey(n.e), n.load]) };
     return out;
   }
 
