@@ -15,11 +15,13 @@
  * flight, pending timers' payloads, searches under way): with Node's default young generation
  * (16 MiB semi-spaces) each scavenge finds many of them still alive, copies them and promotes
  * them to the old generation, whose collections then cost more. From LARGE_RUN_HOSTS ordinary
- * hosts on, a run gets LARGE_RUN_SEMI_SPACE_MIB semi-spaces (about 100 MiB more memory).
- * Measured with bench/churn.ts, one simulated hour, AES modelled, runs with and without
- * interleaved: at 100,000 hosts 85.6, 87.9 and 92.1 s against 94.4, 103.2 and 107.4 s, and in
- * a later series 84.9 and 97.6 s against 92.6 and 98.4 s; at 50,000 hosts 61.9 and 75.5 s
- * against 83.1 and 96.5 s; at 20,000 hosts no difference.
+ * hosts on, a run gets LARGE_RUN_SEMI_SPACE_MIB semi-spaces (about 250 MiB more memory).
+ * Measured with bench/churn.ts, one simulated hour, AES modelled, 64 MiB semi-spaces against
+ * Node's default, runs interleaved: at 100,000 hosts 85.6, 87.9 and 92.1 s against 94.4, 103.2
+ * and 107.4 s, and in a later series 84.9 and 97.6 s against 92.6 and 98.4 s; at 50,000 hosts
+ * 61.9 and 75.5 s against 83.1 and 96.5 s; at 20,000 hosts no difference. Then 128 MiB against
+ * 64 MiB, real AES, 100,000 hosts, four runs each interleaved: 72.6-81.1 s (mean 78.1) against
+ * 81.1-84.3 s (mean 82.6), peak RSS 1.55 GB against 1.39 GB.
  *
  * `sim run` works out both before it starts and, if this process lacks either, runs itself
  * again in a child process with the flags it lacks (stdio shared, exit status passed on;
@@ -38,7 +40,7 @@ export const HEAP_BYTES_PER_HOST = 8_000;
 export const HEAP_BASE_MIB = 256;
 export const HEAP_HEADROOM = 2;
 export const LARGE_RUN_HOSTS = 50_000;
-export const LARGE_RUN_SEMI_SPACE_MIB = 64;
+export const LARGE_RUN_SEMI_SPACE_MIB = 128;
 
 const RELAUNCHED_ENV = 'SIM_HEAP_RELAUNCHED';
 const MIB = 2 ** 20;
