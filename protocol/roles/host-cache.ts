@@ -75,11 +75,14 @@ export class HostCache {
 
   /** `e` failed a login or overlay attempt: last. */
   markFailed(e: Endpoint): void {
-    const at = this.list.findIndex((x) => sameEndpoint(x, e));
-    if (at < 0 || at === this.list.length - 1) return;
-    // A reordering of entries already stored: nothing to check, copy or drop.
-    const moved = this.list.slice(0, at).concat(this.list.slice(at + 1));
-    moved.push(this.list[at]);
+    const list = this.list;
+    const at = list.findIndex((x) => sameEndpoint(x, e));
+    if (at < 0 || at === list.length - 1) return;
+    // A reordering of entries already stored: nothing to check or drop, one array copied.
+    const moved = new Array<Endpoint>(list.length);
+    for (let i = 0; i < at; i++) moved[i] = list[i];
+    for (let i = at + 1; i < list.length; i++) moved[i - 1] = list[i];
+    moved[list.length - 1] = list[at];
     this.list = this.write(moved);
   }
 
@@ -122,15 +125,23 @@ export class HostCache {
   private store(fresh: readonly Endpoint[], kept: readonly Endpoint[] = []): readonly Endpoint[] {
     const seen = new Set<number>();
     const out: Endpoint[] = [];
-    const take = (e: Endpoint, copy: boolean): void => {
-      const k = endpointKey(e);
-      if (seen.has(k) || this.isSelf(e) || !isUsableEndpoint(e)) return;
-      seen.add(k);
-      out.push(copy ? { ip: e.ip, port: e.port } : e);
-    };
-    for (let i = 0; i < fresh.length && out.length < this.maxEntries; i++) take(fresh[i], true);
-    for (let i = 0; i < kept.length && out.length < this.maxEntries; i++) take(kept[i], false);
+    for (let i = 0; i < fresh.length && out.length < this.maxEntries; i++) {
+      const e = fresh[i];
+      if (this.takes(e, seen)) out.push({ ip: e.ip, port: e.port });
+    }
+    for (let i = 0; i < kept.length && out.length < this.maxEntries; i++) {
+      const e = kept[i];
+      if (this.takes(e, seen)) out.push(e);
+    }
     return this.write(out);
+  }
+
+  /** Whether `store` keeps `e`: not seen yet (then it is, in `seen`), not self, usable. */
+  private takes(e: Endpoint, seen: Set<number>): boolean {
+    const k = endpointKey(e);
+    if (seen.has(k) || this.isSelf(e) || !isUsableEndpoint(e)) return false;
+    seen.add(k);
+    return true;
   }
 
   private write(list: Endpoint[]): readonly Endpoint[] {

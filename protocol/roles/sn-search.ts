@@ -82,6 +82,8 @@ export class SuperNodeSearch {
   private sweepDueMs = -Infinity;
   /** When the timer is armed to fire (Infinity: not armed), so an unchanged deadline is not re-armed. */
   private armedDueMs = Infinity;
+  /** The last `known()` list and what it was made from (see there). */
+  private knownMemo: { readonly peers: readonly Endpoint[]; readonly hostCache: readonly Endpoint[]; readonly list: readonly Endpoint[] } | undefined;
 
   constructor(private readonly d: SuperNodeSearchDeps) {
     this.index = new UserIndex(d.params.searchRetentionMs, d.params.searchCacheMs);
@@ -268,11 +270,20 @@ export class SuperNodeSearch {
 
   // --- the index ----------------------------------------------------------------------------
 
-  /** The SNs this SN knows: its overlay neighbours and its host cache. */
-  private known(): Endpoint[] {
-    const known = this.d.overlayPeers();
-    for (const e of this.d.hostCache.entries()) known.push(e);
-    return known;
+  /**
+   * The SNs this SN knows: its overlay neighbours and its host cache. Every search request it
+   * serves ranks this list, and it changes far less often than requests come: it is kept with
+   * the neighbours (by identity, in link order) and the host-cache array (replaced on every
+   * change, host-cache.ts) it was made from, and made again only when one of them differs.
+   */
+  private known(): readonly Endpoint[] {
+    const peers = this.d.overlayPeers();
+    const hostCache = this.d.hostCache.entries();
+    const memo = this.knownMemo;
+    if (memo !== undefined && memo.hostCache === hostCache && sameItems(memo.peers, peers)) return memo.list;
+    const list = peers.concat(hostCache);
+    this.knownMemo = { peers, hostCache, list };
+    return list;
   }
 
   /** The name's home SNs in this SN's view, besides itself. */
@@ -291,6 +302,12 @@ export class SuperNodeSearch {
 }
 
 const NO_ENDPOINT: Endpoint = { ip: 0, port: 0 };
+
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 function replyOf(queryId: number, record: UserRecord | undefined, nodes: Endpoint[], nowMs: number): MessageOf<'searchReply'> {
   if (!record) return { type: 'searchReply', queryId, found: false, superNode: NO_ENDPOINT, address: NO_ENDPOINT, natClass: NAT_CLASS.unknown, ageMs: 0, nodes };

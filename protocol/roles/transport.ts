@@ -27,7 +27,7 @@ import type { ConnId, Ctx, Endpoint } from '../node.js';
 import type { CryptoMode } from '../crypto/keystream.js';
 import { decodeMessage, encodeMessage, isDecodeError } from '../wire/codec.js';
 import type { Message } from '../wire/messages.js';
-import { Obfuscator, PAYLOAD_MEDIA, PAYLOAD_MESSAGE } from '../wire/obfuscation.js';
+import { FRAME_HEADER_BYTES, Obfuscator, PAYLOAD_MEDIA, PAYLOAD_MESSAGE } from '../wire/obfuscation.js';
 import { formatEndpoint } from './support.js';
 
 /** The address pair every frame is keyed with (see the header). */
@@ -77,7 +77,7 @@ export class Transport {
   private frame(msg: Message): Uint8Array {
     const frameId = this.nextFrameId;
     this.nextFrameId = (this.nextFrameId + 1) & 0xffff;
-    return this.obfuscator.wrap(frameId, payloadTypeOf(msg.type), encodeMessage(msg), FRAME_ADDRESS, FRAME_ADDRESS);
+    return this.obfuscator.seal(encodeMessage(msg, FRAME_HEADER_BYTES), frameId, payloadTypeOf(msg.type), FRAME_ADDRESS, FRAME_ADDRESS);
   }
 
   /** `source` (the sender, or the connection) is named in the trace of a malformed message only, so it is formatted only then. */

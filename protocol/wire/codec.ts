@@ -102,8 +102,11 @@ interface CompiledMessage {
 
 /** A codec for one spec table. `M` is the message union the table describes. */
 export interface Codec<M extends { readonly type: string }> {
-  /** Encodes `msg` into a fresh array of exactly its wire size. Throws RangeError on misuse. */
-  encode(msg: M): Uint8Array;
+  /**
+   * Encodes `msg` into a fresh array of exactly its wire size, after `headerBytes` zero bytes
+   * left for a caller's header (a frame's, obfuscation.ts). Throws RangeError on misuse.
+   */
+  encode(msg: M, headerBytes?: number): Uint8Array;
   /** Encodes `msg` into `target` at `offset`; returns the offset after it. Throws RangeError on misuse or if it does not fit. */
   encodeInto(msg: M, target: Uint8Array, offset: number): number;
   /** The encoded size of `msg` in bytes, without encoding it. Throws RangeError on misuse. */
@@ -151,11 +154,11 @@ class TableCodec {
     }
   }
 
-  encode(msg: { readonly type: string }): Uint8Array {
+  encode(msg: { readonly type: string }, headerBytes = 0): Uint8Array {
     const spec = this.specOf(msg);
     const size = measure(spec, msg as unknown as Fields);
-    const out = allocBytes(size);
-    write(spec, msg as unknown as Fields, out, 0);
+    const out = allocBytes(headerBytes + size);
+    write(spec, msg as unknown as Fields, out, headerBytes);
     return out;
   }
 
@@ -596,9 +599,12 @@ function readUtf8(b: Uint8Array, start: number, end: number): string | undefined
 
 const codec = buildCodec(MESSAGES);
 
-/** One type-id byte, then the fields in declaration order. Throws RangeError on misuse. */
-export function encodeMessage(msg: Message): Uint8Array {
-  return codec.encode(msg);
+/**
+ * One type-id byte, then the fields in declaration order; after `headerBytes` zero bytes left
+ * for a frame header (roles/transport.ts). Throws RangeError on misuse.
+ */
+export function encodeMessage(msg: Message, headerBytes = 0): Uint8Array {
+  return codec.encode(msg, headerBytes);
 }
 
 /** Encodes into `target` at `offset` (e.g. after a frame header); returns the end offset. */

@@ -28,9 +28,10 @@
  * interoperate, by design: a run uses one.
  *
  * Cost: one long-lived AES-ECB cipher shared by every real-mode Obfuscator (crypto/keystream.ts),
- * one native call and two small allocations per frame. The shared cipher's memo lets a
- * receiver's unwrap reuse the keystream its sender's wrap computed, while the frame is among
- * the last ~16k sent: in a simulation AES then runs about once per frame instead of twice.
+ * one native call and one small allocation per frame (a sender encodes its message straight
+ * into the frame and seals it in place, `seal`). The shared cipher's memo lets a receiver's
+ * unwrap reuse the keystream its sender's wrap computed: in a simulation AES runs about once
+ * per frame instead of twice, and less while frame ids repeat.
  */
 
 import { createHash } from 'node:crypto';
@@ -100,18 +101,28 @@ export class Obfuscator {
    * modified.
    */
   wrap(frameId: number, payloadType: number, payload: Uint8Array, srcIp: number, dstIp: number): Uint8Array {
+    const frame = allocBytes(FRAME_HEADER_BYTES + payload.length);
+    frame.set(payload, FRAME_HEADER_BYTES);
+    return this.seal(frame, frameId, payloadType, srcIp, dstIp);
+  }
+
+  /**
+   * Makes `frame` a frame in place, for a sender that wrote its payload straight after the
+   * FRAME_HEADER_BYTES it left free (codec.ts's encodeMessage with a header): writes the header
+   * and obfuscates the payload. Returns `frame`. Arguments and errors as `wrap`.
+   */
+  seal(frame: Uint8Array, frameId: number, payloadType: number, srcIp: number, dstIp: number): Uint8Array {
     if (typeof frameId !== 'number' || (frameId & 0xffff) !== frameId) throw new RangeError(`frame id must be a u16, got ${frameId}`);
     if (payloadType !== PAYLOAD_MESSAGE && payloadType !== PAYLOAD_MEDIA) throw new RangeError(`unknown payload type ${payloadType}`);
     checkIp(srcIp, 'source');
     checkIp(dstIp, 'destination');
-    const size = FRAME_HEADER_BYTES + payload.length;
-    if (size > FRAME_BYTES_MAX) throw new RangeError(`a ${payload.length}-byte payload makes a frame over ${FRAME_BYTES_MAX} bytes`);
-    const frame = allocBytes(size);
+    if (frame.length < FRAME_HEADER_BYTES) throw new RangeError(`a frame needs its ${FRAME_HEADER_BYTES}-byte header, got ${frame.length} bytes`);
+    if (frame.length > FRAME_BYTES_MAX) throw new RangeError(`a ${frame.length - FRAME_HEADER_BYTES}-byte payload makes a frame over ${FRAME_BYTES_MAX} bytes`);
     frame[0] = frameId >>> 8;
     frame[1] = frameId;
     frame[2] = payloadType;
-    if (this.keystream) this.keystream.xor(srcIp, dstIp, frameId, payload, 0, frame, FRAME_HEADER_BYTES, payload.length);
-    else frame.set(payload, FRAME_HEADER_BYTES);
+    // In place: the keystream XOR reads each byte before it writes it.
+    if (this.keystream) this.keystream.xor(srcIp, dstIp, frameId, frame, FRAME_HEADER_BYTES, frame, FRAME_HEADER_BYTES, frame.length - FRAME_HEADER_BYTES);
     return frame;
   }
 

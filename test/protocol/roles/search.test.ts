@@ -2,11 +2,16 @@
 // host is public): the callback contract, several searches at once, going offline mid-search,
 // and what the SN keeps. Who is contacted by NAT class is test/integration/search.test.ts's.
 import { describe, expect, it } from 'vitest';
-import type { Ctx, Input, Output, ProtocolNode } from '../../../protocol/node.js';
+import type { Ctx, Endpoint, Input, Output, ProtocolNode } from '../../../protocol/node.js';
+import { makeParams } from '../../../protocol/params.js';
+import { HostCache, type HostCacheDisk } from '../../../protocol/roles/host-cache.js';
 import type { SearchResult } from '../../../protocol/roles/host-search.js';
 import { HostNode, type HostAction } from '../../../protocol/roles/ordinary-host.js';
-import type { UserRecord } from '../../../protocol/roles/user-index.js';
-import { ep, ip, Solo } from './harness.js';
+import { SuperNodeSearch } from '../../../protocol/roles/sn-search.js';
+import { sharedObfuscator, Transport } from '../../../protocol/roles/transport.js';
+import { rankByWeight, type UserRecord } from '../../../protocol/roles/user-index.js';
+import type { MessageOf } from '../../../protocol/wire/messages.js';
+import { ep, ip, SeededRandom, Solo } from './harness.js';
 import { LS_ENDPOINT, LS_KEYS, STRONG, Wire, World } from './world.js';
 
 /** A test action: call the API from inside `handle`, as calls and routed signalling will. */
@@ -208,5 +213,42 @@ describe('peer bytes', () => {
       ...solo.feed({ kind: 'datagram', localPort: 7000, from, bytes: new Uint8Array([1, 2, 3]) }),
     ];
     expect(out.map((o) => (o.kind === 'trace' ? o.event : o.kind))).toEqual(['unexpected', 'notServing', 'notServing', 'malformed']);
+  });
+});
+
+describe('the SN list a search request is answered from', () => {
+  it('follows every change of the overlay neighbours and of the host cache', () => {
+    // A fanout above the candidates' count: every SN known is in the reply, so a stale list shows.
+    const params = makeParams({ searchFanout: 16 });
+    const self = ep('1.0.0.1:33033');
+    const disk: HostCacheDisk = {};
+    const hostCache = new HostCache(params.hostCacheMax, disk, [ep('1.0.0.2:33033'), ep('1.0.0.3:33033')]);
+    let peers = [ep('1.0.1.1:33033')];
+    const transport = new Transport(sharedObfuscator('modelled'));
+    const search = new SuperNodeSearch({ params, transport, hostCache, self, overlayPeers: () => [...peers], isClientLink: () => false, setTimer: () => undefined, cancelTimer: () => undefined });
+    const from = ep('2.0.0.9:6000');
+    const served = (): readonly Endpoint[] => {
+      const ctx: Ctx = { now: 1000, rng: new SeededRandom(1), out: [] };
+      search.onRequest(ctx, { type: 'searchRequest', queryId: 7, name: 'dave', onBehalf: false }, { localPort: 33033, from });
+      const sent = ctx.out.find((o) => o.kind === 'sendDatagram')!;
+      const reply = transport.readDatagram(ctx, (sent as { bytes: Uint8Array }).bytes, self) as MessageOf<'searchReply'>;
+      return reply.nodes;
+    };
+    const expected = (): Endpoint[] => rankByWeight('dave', [...peers, ...hostCache.entries()], params.searchFanout, [self, from]);
+    expect(served()).toEqual(expected());
+    expect(served()).toEqual(expected());
+    hostCache.refresh([ep('1.0.0.4:33033'), ep('1.0.0.5:33033'), ep('1.0.0.6:33033')]);
+    expect(served()).toEqual(expected());
+    expect(served().some((e) => e.ip === ip('1.0.0.4') || e.ip === ip('1.0.0.5') || e.ip === ip('1.0.0.6'))).toBe(true);
+    peers = [ep('1.0.1.1:33033'), ep('1.0.1.2:33033'), ep('1.0.1.3:33033'), ep('1.0.1.4:33033')];
+    expect(served()).toEqual(expected());
+    peers = [peers[3], peers[2]];
+    expect(served()).toEqual(expected());
+    // Same count, one neighbour replaced.
+    peers = [ep('1.0.1.5:33033'), peers[1]];
+    expect(served()).toEqual(expected());
+    expect(served()).toContainEqual(ep('1.0.1.5:33033'));
+    hostCache.markFailed(hostCache.entries()[0]);
+    expect(served()).toEqual(expected());
   });
 });

@@ -147,6 +147,19 @@ describe('Obfuscator', () => {
     );
   });
 
+  it.each([
+    ['real', real],
+    ['modelled', modelled],
+  ])('in %s mode, a message encoded after the header and sealed in place is the frame wrap makes of its encoding', (_mode, obf) => {
+    fc.assert(
+      fc.property(frameId, payloadType, anyMessageArbitrary(MESSAGES), ip, ip, (id, type, msg, src, dst) => {
+        const sealed = obf.seal(encodeMessage(msg as never, FRAME_HEADER_BYTES), id, type, src, dst);
+        expect(sealed).toEqual(obf.wrap(id, type, encodeMessage(msg as never), src, dst));
+      }),
+    );
+    expect(() => real.seal(new Uint8Array(2), 1, PAYLOAD_MESSAGE, 1, 2)).toThrow(RangeError);
+  });
+
   it('names the errors: short, oversized, unknown payload type', () => {
     expect(real.unwrap(Uint8Array.of(0, 1), 1, 2)).toMatchObject({ error: 'truncated' });
     expect(real.unwrap(new Uint8Array(FRAME_BYTES_MAX + 1).fill(PAYLOAD_MESSAGE), 1, 2)).toMatchObject({ error: 'too-long' });
