@@ -83,6 +83,9 @@ class Endpoint {
   readonly mappings: number[] = [];
   synAttempts = 0;
   timer: EventId = -1;
+  /** Neighbours in its host's list of live endpoints (oldest first), for a crash. */
+  prevOnHost: Endpoint | null = null;
+  nextOnHost: Endpoint | null = null;
 
   constructor(
     readonly id: TcpConnId,
@@ -135,7 +138,12 @@ const EMPTY = new Uint8Array(0);
 export class Tcp {
   private nextId = 1;
   private readonly endpoints = new Map<TcpConnId, Endpoint>();
-  private readonly byHost: (Set<Endpoint> | undefined)[] = [];
+  /**
+   * Each host's live endpoints, oldest first: a list through the endpoints themselves, so that
+   * opening and closing a connection allocates nothing; first and last by host id.
+   */
+  private readonly firstOnHost: (Endpoint | null | undefined)[] = [];
+  private readonly lastOnHost: (Endpoint | null | undefined)[] = [];
   private nextEphemeral = new Uint16Array(0);
   private readonly held: number[] = [];
   private readonly msgSyn: number;
@@ -208,9 +216,11 @@ export class Tcp {
 
   /** `host` crashed: its endpoints vanish without a word. */
   crash(host: HostId): void {
-    const eps = this.byHost[host];
-    if (eps === undefined) return;
-    for (const ep of [...eps]) this.die(ep);
+    for (let ep = this.firstOnHost[host]; ep; ) {
+      const next = ep.nextOnHost;
+      this.die(ep);
+      ep = next;
+    }
   }
 
   // --- connect -------------------------------------------------------------------------
@@ -506,12 +516,11 @@ export class Tcp {
 
   private register(ep: Endpoint): void {
     this.endpoints.set(ep.id, ep);
-    let eps = this.byHost[ep.host];
-    if (eps === undefined) {
-      eps = new Set();
-      this.byHost[ep.host] = eps;
-    }
-    eps.add(ep);
+    const last = this.lastOnHost[ep.host] ?? null;
+    ep.prevOnHost = last;
+    if (last !== null) last.nextOnHost = ep;
+    else this.firstOnHost[ep.host] = ep;
+    this.lastOnHost[ep.host] = ep;
   }
 
   /** The endpoint is gone for good: no more traffic, its NAT mappings released. */
@@ -523,9 +532,13 @@ export class Tcp {
     ep.mappings.length = 0;
     ep.early = null;
     this.endpoints.delete(ep.id);
-    const eps = this.byHost[ep.host]!;
-    eps.delete(ep);
-    if (eps.size === 0) this.byHost[ep.host] = undefined;
+    const { prevOnHost: prev, nextOnHost: next } = ep;
+    if (prev !== null) prev.nextOnHost = next;
+    else this.firstOnHost[ep.host] = next;
+    if (next !== null) next.prevOnHost = prev;
+    else this.lastOnHost[ep.host] = prev;
+    ep.prevOnHost = null;
+    ep.nextOnHost = null;
   }
 
   private cancelTimer(ep: Endpoint): void {
