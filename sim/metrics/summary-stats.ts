@@ -18,7 +18,7 @@ export interface SampleSummary {
 }
 
 /** Nearest-rank percentile of an ascending sample; `q` in [0, 1]. */
-export function percentile(sortedAscending: readonly number[], q: number): number | null {
+export function percentile(sortedAscending: ArrayLike<number>, q: number): number | null {
   const n = sortedAscending.length;
   if (n === 0) return null;
   const rank = Math.max(1, Math.ceil(q * n));
@@ -26,7 +26,7 @@ export function percentile(sortedAscending: readonly number[], q: number): numbe
 }
 
 export function summarize(values: readonly number[]): SampleSummary {
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = sortedCopy(values);
   const n = sorted.length;
   let sum = 0;
   for (const v of sorted) sum += v;
@@ -42,9 +42,14 @@ export function summarize(values: readonly number[]): SampleSummary {
   };
 }
 
+/** An ascending copy: a typed array's numeric sort, several times faster than a comparator on a large sample. */
+function sortedCopy(values: readonly number[]): Float64Array {
+  return Float64Array.from(values).sort();
+}
+
 /** Empirical CDF at up to `points` evenly spaced ranks: [[value, cumulativeShare], ...]. */
 export function empiricalCdf(values: readonly number[], points = 20): [number, number][] {
-  const sorted = [...values].sort((a, b) => a - b);
+  const sorted = sortedCopy(values);
   const n = sorted.length;
   if (n === 0) return [];
   const steps = Math.min(points, n);
