@@ -14,7 +14,14 @@
 
 import type { Ctx } from '../node.js';
 
+/** The tag of a name that is not armed (real tags start at 1). */
+const DISARMED = 0;
+
 export class Timers<N extends string> {
+  /**
+   * The armed tag per name, DISARMED when none: a name once used keeps its entry, so arming and
+   * disarming, several times per input, never delete from or grow the map.
+   */
   private readonly armed = new Map<N, number>();
   private nextTag = 1;
 
@@ -26,19 +33,20 @@ export class Timers<N extends string> {
 
   cancel(ctx: Ctx, name: N): void {
     const tag = this.armed.get(name);
-    if (tag === undefined) return;
-    this.armed.delete(name);
+    if (tag === undefined || tag === DISARMED) return;
+    this.armed.set(name, DISARMED);
     ctx.out.push({ kind: 'cancelTimer', name, tag });
   }
 
   isSet(name: N): boolean {
-    return this.armed.has(name);
+    const tag = this.armed.get(name);
+    return tag !== undefined && tag !== DISARMED;
   }
 
   /** True iff this firing is the armed instance of `name`; disarms it. */
   take(name: N, tag: number): boolean {
-    if (this.armed.get(name) !== tag) return false;
-    this.armed.delete(name);
+    if (tag === DISARMED || this.armed.get(name) !== tag) return false;
+    this.armed.set(name, DISARMED);
     return true;
   }
 
