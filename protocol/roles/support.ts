@@ -44,6 +44,10 @@ export function randomInt(rng: Random, n: number): number {
  * remembered while the map holds that same add number for it; queue pairs whose id was deleted
  * or added again since are stale, skipped when they come to the front and dropped when the
  * queue is compacted.
+ *
+ * Ids are 32-bit integers, u32 or i32 (nonces, query and call ids, connection ids): each is kept
+ * as the i32 with the same bits, a small integer to V8, where a u32 over 2^31 would be a boxed
+ * number allocated at every add.
  */
 export class RecentIds {
   /** Each remembered id, with the number of the add that remembered it. */
@@ -56,9 +60,10 @@ export class RecentIds {
   constructor(private readonly max: number) {}
 
   add(id: number): void {
-    if (this.addedAt.has(id)) return;
-    this.addedAt.set(id, this.adds);
-    this.queue.push(id, this.adds);
+    const key = id | 0;
+    if (this.addedAt.has(key)) return;
+    this.addedAt.set(key, this.adds);
+    this.queue.push(key, this.adds);
     this.adds++;
     if (this.addedAt.size > this.max) this.forgetOldest();
     // At most `max` pairs are live: past four times that, most of the queue is the evicted
@@ -67,11 +72,11 @@ export class RecentIds {
   }
 
   has(id: number): boolean {
-    return this.addedAt.has(id);
+    return this.addedAt.has(id | 0);
   }
 
   delete(id: number): void {
-    this.addedAt.delete(id);
+    this.addedAt.delete(id | 0);
   }
 
   private forgetOldest(): void {

@@ -8,8 +8,9 @@ type Op = { op: 'add' | 'delete'; id: number };
 
 describe('RecentIds', () => {
   it('remembers exactly what an insertion-ordered list of at most max live ids would', () => {
-    // Few distinct ids, so adds repeat, deletes hit, and ids come back after being forgotten.
-    const id = (i: number): number => i * 0x2000_0001;
+    // Few distinct ids, so adds repeat, deletes hit, and ids come back after being forgotten;
+    // u32s over 2^31 and negative ones (accepted connections' ids) among them.
+    const id = (i: number): number => (i < 6 ? i * 0x2000_0001 : 5 - i);
     const op: fc.Arbitrary<Op> = fc.record({ op: fc.constantFrom('add', 'add', 'delete'), id: fc.integer({ min: 0, max: 7 }).map(id) });
     fc.assert(
       fc.property(fc.integer({ min: 1, max: 5 }), fc.array(op, { maxLength: 300 }), (max, ops) => {
