@@ -385,7 +385,8 @@ export class World {
 }
 
 /** Lists with every pair in both: `b` in `a`'s list iff `a` in `b`'s. */
-function mutual(lists: readonly (readonly number[])[]): number[][] {
+/** Each host's buddies made mutual: its own list and every host that listed it, ascending, once each. */
+export function mutual(lists: readonly (readonly number[])[]): number[][] {
   // Every pair both ways in one flat array, grouped by host, then each group sorted and deduplicated:
   // at 100,000 hosts a Set per host cost about a second.
   const n = lists.length;

@@ -1,7 +1,9 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Kernel } from '../../sim/kernel/kernel.js';
 import { seededRandom } from '../protocol/crypto/random.js';
 import { drawBuddyLists, WorkloadDriver, type ActivityKind } from '../../sim/world/workload.js';
+import { mutual } from '../../sim/world/world.js';
 
 /** Uniform draws from the tests' seeded generator. */
 function uniformFrom(seed: number): () => number {
@@ -53,5 +55,22 @@ describe('workload', () => {
       expect(l).not.toContain(h);
     });
     expect(drawBuddyLists(3, 8, uniformFrom(3))[0]).toEqual([1, 2]);
+  });
+
+  it('made mutual, each list is its own entries and every host that listed it, ascending, once each', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 2, max: 60 }), fc.integer({ min: 0, max: 12 }), fc.integer(), (hosts, count, seed) => {
+        const lists = drawBuddyLists(hosts, count, uniformFrom(seed));
+        const expected = lists.map((l, h) => {
+          const all = new Set(l);
+          lists.forEach((other, g) => {
+            if (other.includes(h)) all.add(g);
+          });
+          return [...all].sort((a, b) => a - b);
+        });
+        expect(mutual(lists)).toEqual(expected);
+      }),
+      { numRuns: 200 },
+    );
   });
 });
