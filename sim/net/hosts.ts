@@ -1,5 +1,5 @@
 /**
- * Per-host state on the packet path: one 64-byte record per host, side by side in one buffer.
+ * Per-host state on the packet path: one 64-byte record per host (records.ts).
  *
  * A datagram reads and writes a dozen fields of its sender and of its receiver - address,
  * link, uplink queue, loss state, firewall, counters. Kept as one array per field, that is a
@@ -10,11 +10,11 @@
  * parameters (rates, access delay, queue limit) as the id of a profile shared by the hosts
  * with the same ones (links.ts).
  *
- * The buffer is seen through four views; a field's constant is its index within the record in
- * the view of its type, so it is read as `t.f64[host * F64 + FIELD]`, `t.u32[host * U32 +
- * FIELD]` and so on. Each module owns the fields it names here and fetches the view afresh on
- * each call (the views are replaced when the table grows).
+ * A field's constant is its index within the record in the view of its type, read as
+ * `t.f64[host * F64 + FIELD]`, `t.u32[host * U32 + FIELD]` and so on. Each module owns the
+ * fields it names here.
  */
+import { Records } from './records.js';
 
 /** Elements per record in each view. */
 export const F64 = 8;
@@ -46,27 +46,9 @@ export const LISTEN_UDP = 29;
 export const UP = 60;
 export const FIREWALL = 61;
 
-export class HostTable {
-  f64 = new Float64Array(1024 * F64);
-  u32 = new Uint32Array(this.f64.buffer);
-  u16 = new Uint16Array(this.f64.buffer);
-  u8 = new Uint8Array(this.f64.buffer);
-  private count = 0;
-
-  get size(): number {
-    return this.count;
-  }
-
-  /** A new host's id; its fields start at zero. */
-  add(): number {
-    if ((this.count + 1) * F64 > this.f64.length) {
-      const grown = new Float64Array(this.f64.length * 2);
-      grown.set(this.f64);
-      this.f64 = grown;
-      this.u32 = new Uint32Array(grown.buffer);
-      this.u16 = new Uint16Array(grown.buffer);
-      this.u8 = new Uint8Array(grown.buffer);
-    }
-    return this.count++;
+/** The hosts' records, by host id. */
+export class HostTable extends Records {
+  constructor() {
+    super(U8, 1024);
   }
 }

@@ -20,9 +20,10 @@
  * tracking inside the box (RFC 5382's transitory timeouts), mapping exhaustion other than
  * running out of ports, the box's own delay and bandwidth (a box is a point).
  *
- * The table is struct-of-arrays indexed by mapping id, with two hash indexes: from the inside
- * (box, proto, internal endpoint, remote as far as the mapping behaviour keys on it) and from
- * the outside (box, proto, external port). Keys are numbers, lookups allocate nothing.
+ * Boxes and mappings are 32-byte records by id (records.ts), what a packet reads of one side by
+ * side; mappings have two hash indexes: from the inside (box, proto, internal endpoint, remote
+ * as far as the mapping behaviour keys on it) and from the outside (box, proto, external port).
+ * Keys are numbers, lookups allocate nothing.
  */
 import type { Kernel, Rng } from '../kernel/index.js';
 import type { TraceWriter } from '../trace/index.js';
@@ -30,6 +31,7 @@ import type { NatBehaviour, NatId, NatMappingView, NatParams, PortAllocation } f
 import { ExpiryQueue } from './expiry.js';
 import { grown } from './grow.js';
 import { Permissions } from './permissions.js';
+import { Records } from './records.js';
 import { TupleMap } from './tuple-map.js';
 
 export const UDP = 0;
@@ -52,19 +54,39 @@ const RANDOM = 2;
 
 const ALLOCATION_CODE: Readonly<Record<PortAllocation, number>> = { preserving: PRESERVING, sequential: SEQUENTIAL, random: RANDOM };
 
-// Fields of a mapping's record, all a packet reads, side by side in one cache line.
-const RECORD = 8;
+// A box's record (records.ts): its parameters, all a packet crossing it reads, in 32 bytes.
+const BOX_BYTES = 32;
+const BOX_F64 = BOX_BYTES / 8;
+const BOX_U32 = BOX_BYTES / 4;
+const BOX_U16 = BOX_BYTES / 2;
+const TIMEOUT_MS = 0;
+const EXT_IP = 2;
+/** The space the box's external address lives in. */
+const OUTER = 3;
+/** Where sequential port allocation goes on. */
+const NEXT_PORT = 4;
+const REGION = 10;
+const MAPPING_KIND = 22;
+const FILTERING_KIND = 23;
+const ALLOCATION = 24;
+const HAIRPIN = 25;
+
+// A mapping's record: all a packet reads of it, in 32 bytes (one cache line holds two).
+const MAPPING_BYTES = 32;
+const M_F64 = MAPPING_BYTES / 8;
+const M_U32 = MAPPING_BYTES / 4;
+const M_U16 = MAPPING_BYTES / 2;
 /** -Infinity once the mapping is gone, so a stale id never looks live. */
 const EXPIRES_MS = 0;
-const BOX = 1;
-/** The node the mapping leads to: a host, or the NAT box inside (natNode). */
-const INT_NODE = 2;
-const INT_IP = 3;
-const INT_PORT = 4;
+const BOX = 2;
+/** The node the mapping leads to (in the i32 view): a host, or the NAT box inside (natNode). */
+const INT_NODE = 3;
+const INT_IP = 4;
 const REM_IP = 5;
-const REM_PORT = 6;
 /** proto << 16 | external port. */
-const EXT_KEY = 7;
+const EXT_KEY = 6;
+const INT_PORT = 14;
+const REM_PORT = 15;
 
 const FIRST_DYNAMIC_PORT = 1024;
 const DYNAMIC_PORTS = 65536 - FIRST_DYNAMIC_PORT;
@@ -72,25 +94,14 @@ const DYNAMIC_PORTS = 65536 - FIRST_DYNAMIC_PORT;
 const RANDOM_TRIES = 16;
 
 export class Nats {
-  // Per box.
-  private mappingKind = new Uint8Array(64);
-  private filteringKind = new Uint8Array(64);
-  private allocation = new Uint8Array(64);
-  private hairpin = new Uint8Array(64);
-  private timeoutMs = new Float64Array(64);
-  private extIp = new Uint32Array(64);
-  private outer = new Int32Array(64);
-  private regionOf = new Uint16Array(64);
-  private nextPort = new Int32Array(64);
-  private boxes = 0;
+  private readonly boxes = new Records(BOX_BYTES);
 
-  // Per mapping.
-  private records = new Float64Array(1024 * RECORD);
+  // Per mapping: the records, and beside them what only creating and removing one reads.
+  private readonly records = new Records(MAPPING_BYTES, 1024);
   private holders = new Int32Array(1024);
   private origin = new Int32Array(1024);
   private nextFree = new Int32Array(1024);
   private freeHead = -1;
-  private used = 0;
 
   private readonly byInside = new TupleMap(5, 1024);
   private readonly byOutside = new TupleMap(2, 1024);
@@ -113,52 +124,52 @@ export class Nats {
 
   add(params: NatParams, extIp: number, outerSpace: number, region: number): NatId {
     if (!(params.mappingTimeoutMs > 0)) throw new RangeError(`mappingTimeoutMs must be positive, got ${params.mappingTimeoutMs}`);
-    const box = this.boxes++;
-    if (box === this.extIp.length) this.growBoxes();
-    this.mappingKind[box] = BEHAVIOUR_CODE[params.mapping];
-    this.filteringKind[box] = BEHAVIOUR_CODE[params.filtering];
-    this.allocation[box] = ALLOCATION_CODE[params.portAllocation];
-    this.hairpin[box] = params.hairpinning ? 1 : 0;
-    this.timeoutMs[box] = params.mappingTimeoutMs;
-    this.extIp[box] = extIp;
-    this.outer[box] = outerSpace;
-    this.regionOf[box] = region;
-    this.nextPort[box] = FIRST_DYNAMIC_PORT;
+    const box = this.boxes.add();
+    const b = this.boxes;
+    b.f64[box * BOX_F64 + TIMEOUT_MS] = params.mappingTimeoutMs;
+    b.u32[box * BOX_U32 + EXT_IP] = extIp;
+    b.u32[box * BOX_U32 + OUTER] = outerSpace;
+    b.u32[box * BOX_U32 + NEXT_PORT] = FIRST_DYNAMIC_PORT;
+    b.u16[box * BOX_U16 + REGION] = region;
+    b.u8[box * BOX_BYTES + MAPPING_KIND] = BEHAVIOUR_CODE[params.mapping];
+    b.u8[box * BOX_BYTES + FILTERING_KIND] = BEHAVIOUR_CODE[params.filtering];
+    b.u8[box * BOX_BYTES + ALLOCATION] = ALLOCATION_CODE[params.portAllocation];
+    b.u8[box * BOX_BYTES + HAIRPIN] = params.hairpinning ? 1 : 0;
     return box;
   }
 
   get count(): number {
-    return this.boxes;
+    return this.boxes.size;
   }
 
   externalIp(box: NatId): number {
-    return this.extIp[box];
+    return this.boxes.u32[box * BOX_U32 + EXT_IP];
   }
 
   /** The space the box's external address lives in. */
   outerSpace(box: NatId): number {
-    return this.outer[box];
+    return this.boxes.u32[box * BOX_U32 + OUTER];
   }
 
   region(box: NatId): number {
-    return this.regionOf[box];
+    return this.boxes.u16[box * BOX_U16 + REGION];
   }
 
   hairpins(box: NatId): boolean {
-    return this.hairpin[box] === 1;
+    return this.boxes.u8[box * BOX_BYTES + HAIRPIN] === 1;
   }
 
   /** The host, or the NAT box (as a node), behind mapping `m`. */
   intNode(m: number): number {
-    return this.records[m * RECORD + INT_NODE];
+    return this.records.i32[m * M_U32 + INT_NODE];
   }
 
   intPort(m: number): number {
-    return this.records[m * RECORD + INT_PORT];
+    return this.records.u16[m * M_U16 + INT_PORT];
   }
 
   extPort(m: number): number {
-    return this.records[m * RECORD + EXT_KEY] & 0xffff;
+    return this.records.u32[m * M_U32 + EXT_KEY] & 0xffff;
   }
 
   /**
@@ -178,7 +189,8 @@ export class Nats {
     nowMs: number,
     origin: number,
   ): number {
-    const mappingKind = this.mappingKind[box];
+    const b = this.boxes;
+    const mappingKind = b.u8[box * BOX_BYTES + MAPPING_KIND];
     const key = this.byInside.key;
     key[0] = box;
     key[1] = (proto << 16) | intPort;
@@ -191,9 +203,9 @@ export class Nats {
       if (m < 0) return -1;
     }
     if (proto === TCP) return m;
-    const untilMs = nowMs + this.timeoutMs[box];
-    this.records[m * RECORD + EXPIRES_MS] = untilMs;
-    const filteringKind = this.filteringKind[box];
+    const untilMs = nowMs + b.f64[box * BOX_F64 + TIMEOUT_MS];
+    this.records.f64[m * M_F64 + EXPIRES_MS] = untilMs;
+    const filteringKind = b.u8[box * BOX_BYTES + FILTERING_KIND];
     // A filter that keys on no more of the remote than the mapping does needs no state of its
     // own: the mapping's remote is the permission, and its lifetime the permission's.
     if (filteringKind > mappingKind) {
@@ -208,7 +220,7 @@ export class Nats {
     key[0] = box;
     key[1] = (proto << 16) | extPort;
     const m = this.byOutside.get();
-    return m >= 0 && this.records[m * RECORD + EXPIRES_MS] > nowMs ? m : -1;
+    return m >= 0 && this.records.f64[m * M_F64 + EXPIRES_MS] > nowMs ? m : -1;
   }
 
   /**
@@ -217,18 +229,18 @@ export class Nats {
    */
   isAt(m: number, box: NatId, proto: number, extPort: number, nowMs: number): boolean {
     const r = this.records;
-    const at = m * RECORD;
-    return r[at + EXPIRES_MS] > nowMs && r[at + BOX] === box && r[at + EXT_KEY] === ((proto << 16) | extPort);
+    return r.f64[m * M_F64 + EXPIRES_MS] > nowMs && r.u32[m * M_U32 + BOX] === box && r.u32[m * M_U32 + EXT_KEY] === ((proto << 16) | extPort);
   }
 
   /** Whether mapping `m`'s filter lets in a packet from (srcIp, srcPort). */
   admits(m: number, srcIp: number, srcPort: number, nowMs: number): boolean {
     const r = this.records;
-    const box = r[m * RECORD + BOX];
-    const filteringKind = this.filteringKind[box];
+    const b = this.boxes;
+    const box = r.u32[m * M_U32 + BOX];
+    const filteringKind = b.u8[box * BOX_BYTES + FILTERING_KIND];
     if (filteringKind === INDEPENDENT) return true;
-    if (filteringKind <= this.mappingKind[box]) {
-      return r[m * RECORD + REM_IP] === srcIp && (filteringKind === ADDRESS || r[m * RECORD + REM_PORT] === srcPort);
+    if (filteringKind <= b.u8[box * BOX_BYTES + MAPPING_KIND]) {
+      return r.u32[m * M_U32 + REM_IP] === srcIp && (filteringKind === ADDRESS || r.u16[m * M_U16 + REM_PORT] === srcPort);
     }
     return this.permissions.admits(m, srcIp, filteringKind === ADDRESS_AND_PORT ? srcPort : 0, nowMs);
   }
@@ -247,16 +259,15 @@ export class Nats {
   mappings(box: NatId): NatMappingView[] {
     const views: NatMappingView[] = [];
     const nowMs = this.kernel.now;
-    const r = this.records;
-    for (let m = 0; m < this.used; m++) {
-      const at = m * RECORD;
-      if (r[at + BOX] !== box || r[at + EXPIRES_MS] <= nowMs) continue;
+    const { f64, u32, u16 } = this.records;
+    for (let m = 0; m < this.records.size; m++) {
+      if (u32[m * M_U32 + BOX] !== box || f64[m * M_F64 + EXPIRES_MS] <= nowMs) continue;
       views.push({
-        proto: r[at + EXT_KEY] >>> 16 === TCP ? 'tcp' : 'udp',
-        internal: { ip: r[at + INT_IP], port: r[at + INT_PORT] },
-        external: { ip: this.extIp[box], port: r[at + EXT_KEY] & 0xffff },
-        remote: { ip: r[at + REM_IP], port: r[at + REM_PORT] },
-        expiresMs: r[at + EXPIRES_MS],
+        proto: u32[m * M_U32 + EXT_KEY] >>> 16 === TCP ? 'tcp' : 'udp',
+        internal: { ip: u32[m * M_U32 + INT_IP], port: u16[m * M_U16 + INT_PORT] },
+        external: { ip: this.externalIp(box), port: u32[m * M_U32 + EXT_KEY] & 0xffff },
+        remote: { ip: u32[m * M_U32 + REM_IP], port: u16[m * M_U16 + REM_PORT] },
+        expiresMs: f64[m * M_F64 + EXPIRES_MS],
       });
     }
     return views.sort((a, b) => a.proto.localeCompare(b.proto) || a.external.port - b.external.port);
@@ -267,14 +278,13 @@ export class Nats {
     if (extPort < 0) return -1;
     const m = this.alloc();
     const r = this.records;
-    const at = m * RECORD;
-    r[at + BOX] = box;
-    r[at + INT_NODE] = intNode;
-    r[at + INT_IP] = intIp;
-    r[at + INT_PORT] = intPort;
-    r[at + REM_IP] = remIp;
-    r[at + REM_PORT] = remPort;
-    r[at + EXT_KEY] = (proto << 16) | extPort;
+    r.u32[m * M_U32 + BOX] = box;
+    r.i32[m * M_U32 + INT_NODE] = intNode;
+    r.u32[m * M_U32 + INT_IP] = intIp;
+    r.u16[m * M_U16 + INT_PORT] = intPort;
+    r.u32[m * M_U32 + REM_IP] = remIp;
+    r.u16[m * M_U16 + REM_PORT] = remPort;
+    r.u32[m * M_U32 + EXT_KEY] = (proto << 16) | extPort;
     this.holders[m] = 0;
     this.origin[m] = origin;
     this.byInside.set(m);
@@ -283,18 +293,19 @@ export class Nats {
     key[1] = (proto << 16) | extPort;
     this.byOutside.set(m);
     if (proto === TCP) {
-      r[at + EXPIRES_MS] = Infinity;
+      r.f64[m * M_F64 + EXPIRES_MS] = Infinity;
     } else {
       // outbound() sets the real expiry right after; when this one comes due it waits for that.
-      r[at + EXPIRES_MS] = this.kernel.now + this.timeoutMs[box];
-      this.expiries.add(r[at + EXPIRES_MS], m);
+      const untilMs = this.kernel.now + this.boxes.f64[box * BOX_F64 + TIMEOUT_MS];
+      r.f64[m * M_F64 + EXPIRES_MS] = untilMs;
+      this.expiries.add(untilMs, m);
     }
     if (this.trace.enabled) this.traceMapping('nat-map', m);
     return m;
   }
 
   private readonly onExpiry = (m: number): void => {
-    const untilMs = this.records[m * RECORD + EXPIRES_MS];
+    const untilMs = this.records.f64[m * M_F64 + EXPIRES_MS];
     if (untilMs > this.kernel.now) {
       this.expiries.add(untilMs, m);
       return;
@@ -304,51 +315,53 @@ export class Nats {
 
   private remove(m: number): void {
     if (this.trace.enabled) this.traceMapping('nat-expire', m);
-    const r = this.records;
-    const at = m * RECORD;
+    const { f64, u32, u16 } = this.records;
+    const box = u32[m * M_U32 + BOX];
+    const extKey = u32[m * M_U32 + EXT_KEY];
     const key = this.byInside.key;
-    key[0] = r[at + BOX];
-    key[1] = (r[at + EXT_KEY] & 0xffff0000) | r[at + INT_PORT];
-    key[2] = r[at + INT_IP];
-    key[3] = r[at + REM_IP];
-    key[4] = r[at + REM_PORT];
+    key[0] = box;
+    key[1] = (extKey & 0xffff0000) | u16[m * M_U16 + INT_PORT];
+    key[2] = u32[m * M_U32 + INT_IP];
+    key[3] = u32[m * M_U32 + REM_IP];
+    key[4] = u16[m * M_U16 + REM_PORT];
     this.byInside.delete();
     const outside = this.byOutside.key;
-    outside[0] = r[at + BOX];
-    outside[1] = r[at + EXT_KEY];
+    outside[0] = box;
+    outside[1] = extKey;
     this.byOutside.delete();
-    r[at + EXPIRES_MS] = -Infinity;
+    f64[m * M_F64 + EXPIRES_MS] = -Infinity;
     this.nextFree[m] = this.freeHead;
     this.freeHead = m;
   }
 
   private traceMapping(ev: 'nat-map' | 'nat-expire', m: number): void {
-    const r = this.records;
-    const at = m * RECORD;
-    const box = r[at + BOX];
+    const { u32, u16 } = this.records;
+    const box = u32[m * M_U32 + BOX];
+    const extKey = u32[m * M_U32 + EXT_KEY];
     this.trace.nat(
       this.kernel.now,
       ev,
       this.origin[m],
       box,
-      r[at + EXT_KEY] >>> 16 === TCP ? 'tcp' : 'udp',
-      r[at + INT_IP],
-      r[at + INT_PORT],
-      this.extIp[box],
-      r[at + EXT_KEY] & 0xffff,
-      r[at + REM_IP],
-      r[at + REM_PORT],
+      extKey >>> 16 === TCP ? 'tcp' : 'udp',
+      u32[m * M_U32 + INT_IP],
+      u16[m * M_U16 + INT_PORT],
+      this.externalIp(box),
+      extKey & 0xffff,
+      u32[m * M_U32 + REM_IP],
+      u16[m * M_U16 + REM_PORT],
     );
   }
 
   private allocatePort(box: NatId, proto: number, intPort: number): number {
-    const allocation = this.allocation[box];
+    const b = this.boxes;
+    const allocation = b.u8[box * BOX_BYTES + ALLOCATION];
     let start: number;
     if (allocation === PRESERVING) {
       if (this.portFree(box, proto, intPort)) return intPort;
       start = intPort + 1;
     } else if (allocation === SEQUENTIAL) {
-      start = this.nextPort[box];
+      start = b.u32[box * BOX_U32 + NEXT_PORT];
     } else {
       for (let i = 0; i < RANDOM_TRIES; i++) {
         const port = FIRST_DYNAMIC_PORT + this.portRng.int(DYNAMIC_PORTS);
@@ -359,7 +372,7 @@ export class Nats {
     for (let i = 0; i < DYNAMIC_PORTS; i++) {
       const port = FIRST_DYNAMIC_PORT + ((start - FIRST_DYNAMIC_PORT + i + DYNAMIC_PORTS) % DYNAMIC_PORTS);
       if (this.portFree(box, proto, port)) {
-        if (allocation === SEQUENTIAL) this.nextPort[box] = port + 1;
+        if (allocation === SEQUENTIAL) b.u32[box * BOX_U32 + NEXT_PORT] = port + 1;
         return port;
       }
     }
@@ -379,28 +392,13 @@ export class Nats {
       this.freeHead = this.nextFree[m];
       return m;
     }
-    if (this.used === this.holders.length) this.growMappings();
-    return this.used++;
-  }
-
-  private growBoxes(): void {
-    const n = this.extIp.length * 2;
-    this.mappingKind = grown(this.mappingKind, n);
-    this.filteringKind = grown(this.filteringKind, n);
-    this.allocation = grown(this.allocation, n);
-    this.hairpin = grown(this.hairpin, n);
-    this.timeoutMs = grown(this.timeoutMs, n);
-    this.extIp = grown(this.extIp, n);
-    this.outer = grown(this.outer, n);
-    this.regionOf = grown(this.regionOf, n);
-    this.nextPort = grown(this.nextPort, n);
-  }
-
-  private growMappings(): void {
-    const n = this.holders.length * 2;
-    this.records = grown(this.records, n * RECORD);
-    this.holders = grown(this.holders, n);
-    this.origin = grown(this.origin, n);
-    this.nextFree = grown(this.nextFree, n);
+    const m = this.records.add();
+    if (m === this.holders.length) {
+      const n = 2 * m;
+      this.holders = grown(this.holders, n);
+      this.origin = grown(this.origin, n);
+      this.nextFree = grown(this.nextFree, n);
+    }
+    return m;
   }
 }

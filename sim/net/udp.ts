@@ -45,31 +45,34 @@ import type { HostId } from './config.js';
 import type { Fabric } from './fabric.js';
 import { grown } from './grow.js';
 import { UDP } from './nat.js';
+import { Records } from './records.js';
 
-// Fields of an in-flight datagram's record.
-const RECORD = 9;
+// An in-flight datagram's record (records.ts), 40 bytes; 32-bit fields in the u32 or i32 view.
+const RECORD_BYTES = 40;
+const W = RECORD_BYTES / 4;
+const H = RECORD_BYTES / 2;
 /** The node it turned down towards, and its source as seen there. */
 const NODE = 0;
 const SRC_IP = 1;
-/** srcPort * 65536 + dstPort. */
-const PORTS = 2;
-const DST_IP = 3;
-const FROM = 4;
+const DST_IP = 2;
+const FROM = 3;
 /** The host it was headed for when sent (-1: none), through MAPPING (-1: none) at the first box. */
-const TO = 5;
-const MAPPING = 6;
-const WIRE_BYTES = 7;
+const TO = 4;
+const MAPPING = 5;
+const WIRE_BYTES = 6;
 /** How many packets of an aggregate are still on their way (1 for a plain datagram). */
-const PACKETS = 8;
+const PACKETS = 7;
+// 16-bit.
+const SRC_PORT = 16;
+const DST_PORT = 17;
 
 export class Udp {
   // In-flight datagrams, by slot: a record of numbers, the payload and message type beside it.
-  private records = new Float64Array(1024 * RECORD);
+  private readonly records = new Records(RECORD_BYTES, 1024);
   private payload: (Uint8Array | undefined)[] = [];
   private msg = new Int32Array(1024);
   private nextFree = new Int32Array(1024);
   private freeHead = -1;
-  private used = 0;
 
   constructor(private readonly fabric: Fabric) {}
 
@@ -119,17 +122,17 @@ export class Udp {
     }
 
     const slot = this.alloc();
-    const r = this.records;
-    const at = slot * RECORD;
-    r[at + NODE] = node;
-    r[at + SRC_IP] = viaSrcIp;
-    r[at + PORTS] = viaSrcPort * 65536 + toPort;
-    r[at + DST_IP] = toIp;
-    r[at + FROM] = host;
-    r[at + TO] = dst;
-    r[at + MAPPING] = mapping;
-    r[at + WIRE_BYTES] = wire;
-    r[at + PACKETS] = queued - lost;
+    const { i32, u32, u16 } = this.records;
+    i32[slot * W + NODE] = node;
+    u32[slot * W + SRC_IP] = viaSrcIp;
+    u32[slot * W + DST_IP] = toIp;
+    i32[slot * W + FROM] = host;
+    i32[slot * W + TO] = dst;
+    i32[slot * W + MAPPING] = mapping;
+    u32[slot * W + WIRE_BYTES] = wire;
+    u32[slot * W + PACKETS] = queued - lost;
+    u16[slot * H + SRC_PORT] = viaSrcPort;
+    u16[slot * H + DST_PORT] = toPort;
     this.msg[slot] = msg;
     this.payload[slot] = bytes;
     f.kernel.at(f.arrivalMs(host, dst, dstRegion, wire, departMs, viaCore), this.onArrival, slot);
@@ -138,18 +141,17 @@ export class Udp {
   private readonly onArrival = (slot: number): void => {
     const f = this.fabric;
     const nowMs = f.kernel.now;
-    const r = this.records;
-    const at = slot * RECORD;
-    const node = r[at + NODE];
-    const srcIp = r[at + SRC_IP];
-    const srcPort = r[at + PORTS] >>> 16;
-    let dstPort = r[at + PORTS] & 0xffff;
-    let dstIp = r[at + DST_IP];
-    const from = r[at + FROM];
-    let to = r[at + TO];
-    const mapping = r[at + MAPPING];
-    const wire = r[at + WIRE_BYTES];
-    let packets = r[at + PACKETS];
+    const { i32, u32, u16 } = this.records;
+    const node = i32[slot * W + NODE];
+    const srcIp = u32[slot * W + SRC_IP];
+    const srcPort = u16[slot * H + SRC_PORT];
+    let dstPort = u16[slot * H + DST_PORT];
+    let dstIp = u32[slot * W + DST_IP];
+    const from = i32[slot * W + FROM];
+    let to = i32[slot * W + TO];
+    const mapping = i32[slot * W + MAPPING];
+    const wire = u32[slot * W + WIRE_BYTES];
+    let packets = u32[slot * W + PACKETS];
     const msg = this.msg[slot];
     const bytes = this.payload[slot]!;
 
@@ -167,10 +169,10 @@ export class Udp {
       const aheadMs = reached === to ? 0 : f.lastMileMs(reached, wire) - (to >= 0 ? f.lastMileMs(to, wire) : 0);
       to = reached;
       if (aheadMs > 0) {
-        r[at + NODE] = to;
-        r[at + PORTS] = srcPort * 65536 + dstPort;
-        r[at + TO] = to;
-        r[at + MAPPING] = -1;
+        i32[slot * W + NODE] = to;
+        u16[slot * H + DST_PORT] = dstPort;
+        i32[slot * W + TO] = to;
+        i32[slot * W + MAPPING] = -1;
         f.kernel.at(nowMs + aheadMs, this.onArrival, slot);
         return;
       }
@@ -230,21 +232,18 @@ export class Udp {
       this.freeHead = this.nextFree[slot];
       return slot;
     }
-    if (this.used === this.msg.length) this.grow();
+    const slot = this.records.add();
+    if (slot === this.msg.length) {
+      this.msg = grown(this.msg, 2 * slot);
+      this.nextFree = grown(this.nextFree, 2 * slot);
+    }
     this.payload.push(undefined);
-    return this.used++;
+    return slot;
   }
 
   private free(slot: number): void {
     this.payload[slot] = undefined;
     this.nextFree[slot] = this.freeHead;
     this.freeHead = slot;
-  }
-
-  private grow(): void {
-    const n = this.msg.length * 2;
-    this.records = grown(this.records, n * RECORD);
-    this.msg = grown(this.msg, n);
-    this.nextFree = grown(this.nextFree, n);
   }
 }
