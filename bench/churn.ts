@@ -33,7 +33,9 @@
  * changes it.
  *
  * Per mode one JSON line: wall time (whole run, world building included; the forced GC for
- * the heap figure excluded), CPU time, events, events per wall and per CPU second, peak RSS
+ * the heap figure excluded), CPU time, events, events per wall and per CPU second; the part of
+ * the wall time spent building the world (setupS) and running events (eventLoopS, with its
+ * events per second: the simulator's own rate, whatever the world's size costs to build); peak RSS
  * (process.resourceUsage().maxRSS), heap bytes per host (V8 heap used plus array buffers
  * after a forced GC at the end of the simulated hour, world alive, divided by the ordinary
  * host count), and the run's key figures: most hosts online at once, super nodes (at end,
@@ -152,6 +154,7 @@ async function runChild(mode: Mode): Promise<void> {
   out.abandon('benchmark');
   rmSync(dir, { recursive: true, force: true });
   const events = summary.status.events;
+  const eventLoopS = summary.wall.eventLoopS - Number(gcNs) / 1e9;
   console.log(
     JSON.stringify({
       bench: 'churn',
@@ -164,6 +167,9 @@ async function runChild(mode: Mode): Promise<void> {
       cpuS: +cpuS.toFixed(2),
       eventsPerSec: Math.round(events / wallS),
       eventsPerCpuSec: Math.round(events / cpuS),
+      setupS: summary.wall.setupS,
+      eventLoopS: +eventLoopS.toFixed(2),
+      eventLoopEventsPerSec: Math.round(events / eventLoopS),
       peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
       heapBytesPerHost: Math.round(heapBytes / hosts),
       onlineMax: summary.hosts.onlineMax,

@@ -128,8 +128,11 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   scheduleEvents(world, scenario.events, world.rngs.stream('events'));
 
   let stoppedBecause: string | undefined;
+  const loopT0 = process.hrtime.bigint();
+  let loopT1 = loopT0;
   try {
     stoppedBecause = await drive(world, scenario.durationMs, options);
+    loopT1 = process.hrtime.bigint();
   } finally {
     trace.close();
     csv.close();
@@ -160,6 +163,8 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
     {
       startedAt: startedAt.toISOString(),
       wallTimeS: Math.round(wallTimeS * 1000) / 1000,
+      setupS: Math.round(Number(loopT0 - t0) / 1e6) / 1000,
+      eventLoopS: Math.round(Number(loopT1 - loopT0) / 1e6) / 1000,
       eventsPerSec: Math.round(world.kernel.executed / Math.max(wallTimeS, 1e-9)),
       peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     },

@@ -42,7 +42,13 @@ export interface RunStatus {
 
 export interface WallClock {
   readonly startedAt: string;
+  /** The whole run: setup, event loop, and the summary's statistics. */
   readonly wallTimeS: number;
+  /** Building the world from the scenario and starting it, up to the first event. */
+  readonly setupS: number;
+  /** Running the events. */
+  readonly eventLoopS: number;
+  /** Events over wallTimeS. */
   readonly eventsPerSec: number;
   readonly peakRssMiB: number;
 }

@@ -46,6 +46,11 @@ describe('determinism end to end', () => {
     const { wall: wallB, ...restB } = b.summary;
     expect(wallA).toBeDefined();
     expect(wallB).toBeDefined();
+    // The wall section splits the run: setup and event loop, both inside the whole.
+    const wall = wallA as { wallTimeS: number; setupS: number; eventLoopS: number };
+    expect(wall.setupS).toBeGreaterThan(0);
+    expect(wall.eventLoopS).toBeGreaterThan(0);
+    expect(wall.setupS + wall.eventLoopS).toBeLessThanOrEqual(wall.wallTimeS + 0.002);
     expect(restB).toEqual(restA);
     expect(c.trace === a.trace).toBe(false);
     expect(c.metrics === a.metrics).toBe(false);
