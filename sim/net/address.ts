@@ -61,17 +61,20 @@ export class AddressBook {
   private readonly nextIp: number[] = [FIRST_PUBLIC_IP];
   /** Node of public address FIRST_PUBLIC_IP + i, encoded, or -1. */
   private dense = new Int32Array(1024).fill(-1);
-  /** Per space, the lowest and highest address in the hash index (empty: low > high). */
-  private low = new Uint32Array(1024).fill(0xffffffff);
-  private high = new Uint32Array(1024);
+  /**
+   * Per space, the lowest and highest address in the hash index (empty: low > high), side by
+   * side (2 * space, 2 * space + 1): one cache line answers a packet's question.
+   */
+  private bounds = emptyBounds(1024);
 
   /** Adds the private space of a new NAT box. */
   addSpace(): number {
     this.nextIp.push(FIRST_PRIVATE_IP);
     const space = this.nextIp.length - 1;
-    if (space === this.low.length) {
-      this.low = grown(this.low, space * 2, 0xffffffff);
-      this.high = grown(this.high, space * 2);
+    if (2 * space === this.bounds.length) {
+      const bounds = emptyBounds(space * 2);
+      bounds.set(this.bounds);
+      this.bounds = bounds;
     }
     return space;
   }
@@ -82,7 +85,7 @@ export class AddressBook {
     const i = ip - FIRST_PUBLIC_IP;
     if (space === PUBLIC_SPACE && i >= 0 && i < DENSE_LIMIT) {
       v = i < this.dense.length ? this.dense[i] : -1;
-    } else if (ip < this.low[space] || ip > this.high[space]) {
+    } else if (ip < this.bounds[2 * space] || ip > this.bounds[2 * space + 1]) {
       return NO_NODE;
     } else {
       const key = this.table.key;
@@ -111,8 +114,8 @@ export class AddressBook {
       key[0] = space;
       key[1] = addr;
       this.table.set(encode(node));
-      if (addr < this.low[space]) this.low[space] = addr;
-      if (addr > this.high[space]) this.high[space] = addr;
+      if (addr < this.bounds[2 * space]) this.bounds[2 * space] = addr;
+      if (addr > this.bounds[2 * space + 1]) this.bounds[2 * space + 1] = addr;
     }
     return addr;
   }
@@ -124,6 +127,13 @@ export class AddressBook {
     this.nextIp[space] = ip + 1;
     return ip;
   }
+}
+
+/** Bounds of `spaces` spaces, each empty (low 2^32 - 1, high 0). */
+function emptyBounds(spaces: number): Uint32Array {
+  const bounds = new Uint32Array(2 * spaces);
+  for (let i = 0; i < bounds.length; i += 2) bounds[i] = 0xffffffff;
+  return bounds;
 }
 
 /** What `lookup` returns for an address that names nothing. */
