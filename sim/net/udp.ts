@@ -43,7 +43,6 @@ import { natOfNode } from './address.js';
 import { UDP_HEADER_BYTES } from './config.js';
 import type { HostId } from './config.js';
 import type { Fabric } from './fabric.js';
-import { grown } from './grow.js';
 import { UDP } from './nat.js';
 import { Records } from './records.js';
 
@@ -51,7 +50,7 @@ import { Records } from './records.js';
 const RECORD_BYTES = 40;
 const W = RECORD_BYTES / 4;
 const H = RECORD_BYTES / 2;
-/** The node it turned down towards, and its source as seen there. */
+/** The node it turned down towards, and its source as seen there; a free slot's next free one. */
 const NODE = 0;
 const SRC_IP = 1;
 const DST_IP = 2;
@@ -62,16 +61,16 @@ const MAPPING = 5;
 const WIRE_BYTES = 6;
 /** How many packets of an aggregate are still on their way (1 for a plain datagram). */
 const PACKETS = 7;
+/** Its message type (Counters.msgType). */
+const MSG = 9;
 // 16-bit.
 const SRC_PORT = 16;
 const DST_PORT = 17;
 
 export class Udp {
-  // In-flight datagrams, by slot: a record of numbers, the payload and message type beside it.
+  // In-flight datagrams, by slot: a record of numbers, the payload beside it.
   private readonly records = new Records(RECORD_BYTES, 1024);
-  private payload: (Uint8Array | undefined)[] = [];
-  private msg = new Int32Array(1024);
-  private nextFree = new Int32Array(1024);
+  private readonly payload: (Uint8Array | undefined)[] = [];
   private freeHead = -1;
 
   constructor(private readonly fabric: Fabric) {}
@@ -133,7 +132,7 @@ export class Udp {
     u32[slot * W + PACKETS] = queued - lost;
     u16[slot * H + SRC_PORT] = viaSrcPort;
     u16[slot * H + DST_PORT] = toPort;
-    this.msg[slot] = msg;
+    u32[slot * W + MSG] = msg;
     this.payload[slot] = bytes;
     f.kernel.at(f.arrivalMs(host, dst, dstRegion, wire, departMs, viaCore), this.onArrival, slot);
   }
@@ -152,7 +151,7 @@ export class Udp {
     const mapping = i32[slot * W + MAPPING];
     const wire = u32[slot * W + WIRE_BYTES];
     let packets = u32[slot * W + PACKETS];
-    const msg = this.msg[slot];
+    const msg = u32[slot * W + MSG];
     const bytes = this.payload[slot]!;
 
     let reason: DropReason | null = null;
@@ -227,23 +226,18 @@ export class Udp {
   }
 
   private alloc(): number {
-    if (this.freeHead >= 0) {
-      const slot = this.freeHead;
-      this.freeHead = this.nextFree[slot];
-      return slot;
+    const slot = this.freeHead;
+    if (slot < 0) {
+      this.payload.push(undefined);
+      return this.records.add();
     }
-    const slot = this.records.add();
-    if (slot === this.msg.length) {
-      this.msg = grown(this.msg, 2 * slot);
-      this.nextFree = grown(this.nextFree, 2 * slot);
-    }
-    this.payload.push(undefined);
+    this.freeHead = this.records.i32[slot * W + NODE];
     return slot;
   }
 
   private free(slot: number): void {
     this.payload[slot] = undefined;
-    this.nextFree[slot] = this.freeHead;
+    this.records.i32[slot * W + NODE] = this.freeHead;
     this.freeHead = slot;
   }
 }
