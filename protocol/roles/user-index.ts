@@ -101,16 +101,20 @@ function weightAfter(nameHashed: number, sn: Endpoint): number {
  * `candidates` without duplicates and without `exclude`, highest weight for `name` first; ties
  * (equal weights) by endpoint, so no input order decides. At most `max`.
  */
-export function rankByWeight(name: string, candidates: readonly Endpoint[], max: number, exclude: readonly Endpoint[] = []): Endpoint[] {
+export function rankByWeight(name: string, candidates: readonly Endpoint[], max: number, exclude: readonly Endpoint[] = NONE): Endpoint[] {
   // A top-`max` insertion: `max` is a fanout or replica count (a handful) and the candidates a
   // host cache (up to hundreds), so this beats sorting them all. Equal endpoints rank side by
   // side, which is where a duplicate is caught.
   const h = nameHash(name);
   const top: Endpoint[] = [];
-  const weights: number[] = [];
-  const keys: number[] = [];
   const limit = Math.max(0, max);
   if (limit === 0) return top;
+  if (limit > topWeights.length) {
+    topWeights = new Float64Array(limit);
+    topKeys = new Float64Array(limit);
+  }
+  const weights = topWeights;
+  const keys = topKeys;
   // Indexed loops: this runs for every search request an SN serves, over its whole host cache.
   next: for (let c = 0; c < candidates.length; c++) {
     const e = candidates[c];
@@ -133,6 +137,15 @@ export function rankByWeight(name: string, candidates: readonly Endpoint[], max:
   }
   return top;
 }
+
+const NONE: readonly Endpoint[] = [];
+
+/**
+ * The weights and endpoint keys of rankByWeight's running top, beside `top` itself: scratch
+ * shared by every call (it returns before another can start), grown to the largest `max`.
+ */
+let topWeights = new Float64Array(16);
+let topKeys = new Float64Array(16);
 
 /** True iff `a` outranks `b` for `name` (the order rankByWeight sorts by). */
 export function outranks(name: string, a: Endpoint, b: Endpoint): boolean {
