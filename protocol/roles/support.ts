@@ -20,8 +20,29 @@ export function sameEndpoint(a: Endpoint, b: Endpoint): boolean {
 
 /** `a.b.c.d:port`, for trace details. */
 export function formatEndpoint(e: Endpoint): string {
+  // The key names the endpoint only for a u32 address and a u16 port; anything else is not kept.
+  if (e.ip >>> 0 !== e.ip || (e.port & 0xffff) !== e.port) return endpointText(e);
+  const key = endpointKey(e);
+  const slot = Math.imul((e.ip << 16) ^ e.port ^ Math.imul(e.ip >>> 16, 0x9e3779b1), 0x85ebca6b) >>> (32 - FORMATTED_BITS);
+  if (formattedKeys[slot] !== key) {
+    formattedKeys[slot] = key;
+    formatted[slot] = endpointText(e);
+  }
+  return formatted[slot];
+}
+
+function endpointText(e: Endpoint): string {
   return `${e.ip >>> 24}.${(e.ip >>> 16) & 255}.${(e.ip >>> 8) & 255}.${e.ip & 255}:${e.port}`;
 }
+
+/**
+ * Endpoints formatted lately, direct-mapped by a hash of the endpoint (a slot holds the last one
+ * to land there): trace details name the same super nodes at every login step, and building
+ * the string costs a handful of allocations each time.
+ */
+const FORMATTED_BITS = 10;
+const formattedKeys = new Float64Array(1 << FORMATTED_BITS).fill(-1);
+const formatted: string[] = new Array<string>(1 << FORMATTED_BITS).fill('');
 
 /** A uniform u32 from `rng`. */
 export function randomU32(rng: Random): number {
