@@ -97,12 +97,12 @@ import { verifyCredential } from '../crypto/credentials.js';
 import { deriveAgreementKeyPair, randomBytesFrom, signingPublicKey, type KeyPair } from '../crypto/keys.js';
 import type { CloseReason, ConnId, Ctx, Endpoint, Input, ProtocolNode } from '../node.js';
 import type { ProtocolParams } from '../params.js';
-import { allocBytes, decodeMessage, encodeMessage, isDecodeError, messageWireSize } from '../wire/codec.js';
+import { allocBytes, encodeMessage, isDecodeError, messageWireSize } from '../wire/codec.js';
 import { CALL_END, ROLE, type Message, type MessageOf } from '../wire/messages.js';
-import { FRAME_HEADER_BYTES, PAYLOAD_MEDIA, PAYLOAD_MESSAGE, type Obfuscator } from '../wire/obfuscation.js';
+import { FRAME_HEADER_BYTES, PAYLOAD_MEDIA, type Obfuscator } from '../wire/obfuscation.js';
 import { formatEndpoint, randomU32, unexpected } from './support.js';
 import { Timers } from './timers.js';
-import { sharedObfuscator, Transport } from './transport.js';
+import { readFrame, sharedObfuscator, Transport } from './transport.js';
 
 export const PSTN_CHALLENGE_NONCE_BYTES = 16;
 
@@ -640,18 +640,10 @@ export class PstnGatewayNode implements ProtocolNode<PstnGatewayAction> {
 
   // --- reading -----------------------------------------------------------------------------
 
-  /**
-   * The message in a frame from a peer, or undefined (traced as malformed). Here rather than in
-   * Transport because media frames come in frames of payload type media, all else in message frames.
-   */
+  /** The message in a frame from a peer, or undefined (traced as malformed). */
   private read(ctx: Ctx, bytes: Uint8Array, transport: 'udp' | 'tcp', source: string): Message | undefined {
-    const frame = this.obfuscator.unwrap(bytes, 0, 0);
-    if (isDecodeError(frame)) return malformed(ctx, transport, source, frame.error, frame.detail);
-    const msg = decodeMessage(frame.payload);
-    if (isDecodeError(msg)) return malformed(ctx, transport, source, msg.error, msg.detail);
-    const expected = msg.type === 'mediaFrame' ? PAYLOAD_MEDIA : PAYLOAD_MESSAGE;
-    if (frame.payloadType !== expected) return malformed(ctx, transport, source, 'unexpected-payload-type', `payload type ${frame.payloadType} for ${msg.type}`);
-    return msg;
+    const msg = readFrame(this.obfuscator, bytes);
+    return isDecodeError(msg) ? malformed(ctx, transport, source, msg.error, msg.detail) : msg;
   }
 }
 

@@ -25,9 +25,9 @@
 
 import type { ConnId, Ctx, Endpoint } from '../node.js';
 import type { CryptoMode } from '../crypto/keystream.js';
-import { decodeMessage, encodeMessage, isDecodeError } from '../wire/codec.js';
+import { decodeMessage, encodeMessage, isDecodeError, type DecodeError } from '../wire/codec.js';
 import type { Message } from '../wire/messages.js';
-import { FRAME_HEADER_BYTES, Obfuscator, PAYLOAD_MEDIA, PAYLOAD_MESSAGE } from '../wire/obfuscation.js';
+import { FRAME_BYTES_MAX, FRAME_HEADER_BYTES, framePayloadType, Obfuscator, PAYLOAD_MEDIA, PAYLOAD_MESSAGE } from '../wire/obfuscation.js';
 import { formatEndpoint } from './support.js';
 
 /** The address pair every frame is keyed with (see the header). */
@@ -82,14 +82,30 @@ export class Transport {
 
   /** `source` (the sender, or the connection) is named in the trace of a malformed message only, so it is formatted only then. */
   private read(ctx: Ctx, bytes: Uint8Array, transport: 'udp' | 'tcp', source: Endpoint | ConnId): Message | undefined {
-    const frame = this.obfuscator.unwrap(bytes, FRAME_ADDRESS, FRAME_ADDRESS);
-    if (isDecodeError(frame)) return malformed(ctx, transport, source, frame.error, frame.detail);
-    const msg = decodeMessage(frame.payload);
-    if (isDecodeError(msg)) return malformed(ctx, transport, source, msg.error, msg.detail);
-    if (frame.payloadType !== payloadTypeOf(msg.type)) return malformed(ctx, transport, source, 'unexpected-payload-type', `payload type ${frame.payloadType} for ${msg.type}`);
-    return msg;
+    const msg = readFrame(this.obfuscator, bytes);
+    return isDecodeError(msg) ? malformed(ctx, transport, source, msg.error, msg.detail) : msg;
   }
 }
+
+/**
+ * The message in a frame from a peer, or why there is none: the frame does not unwrap, its
+ * payload does not decode, or the payload type is not the message's.
+ */
+export function readFrame(obfuscator: Obfuscator, bytes: Uint8Array): Message | DecodeError {
+  const length = obfuscator.unwrapInto(bytes, FRAME_ADDRESS, FRAME_ADDRESS, payloadScratch);
+  if (typeof length !== 'number') return length;
+  const msg = decodeMessage(payloadScratch, length);
+  if (isDecodeError(msg)) return msg;
+  const payloadType = framePayloadType(bytes);
+  if (payloadType !== payloadTypeOf(msg.type)) return { error: 'unexpected-payload-type', detail: `payload type ${payloadType} for ${msg.type}` };
+  return msg;
+}
+
+/**
+ * Where every frame's payload is unwrapped to be decoded: the decoded message keeps nothing of
+ * it (codec.ts), so one array serves every read, and reading a frame allocates only its message.
+ */
+const payloadScratch = new Uint8Array(FRAME_BYTES_MAX - FRAME_HEADER_BYTES);
 
 function payloadTypeOf(type: Message['type']): number {
   return type === 'mediaFrame' ? PAYLOAD_MEDIA : PAYLOAD_MESSAGE;

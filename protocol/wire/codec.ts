@@ -111,8 +111,11 @@ export interface Codec<M extends { readonly type: string }> {
   encodeInto(msg: M, target: Uint8Array, offset: number): number;
   /** The encoded size of `msg` in bytes, without encoding it. Throws RangeError on misuse. */
   wireSize(msg: M): number;
-  /** Decodes one whole message; any bytes give a message or a `DecodeError`, never an exception. */
-  decode(bytes: Uint8Array): M | DecodeError;
+  /**
+   * Decodes one whole message, `bytes` or its first `end` bytes; any bytes give a message or a
+   * `DecodeError`, never an exception.
+   */
+  decode(bytes: Uint8Array, end?: number): M | DecodeError;
   /** The name of type id `id`, or undefined for an id the table does not use. */
   nameOf(id: number): M['type'] | undefined;
 }
@@ -175,8 +178,8 @@ class TableCodec {
     return measure(this.specOf(msg), msg as unknown as Fields);
   }
 
-  decode(bytes: Uint8Array): Fields | DecodeError {
-    return read(this.byId, bytes);
+  decode(bytes: Uint8Array, end = bytes.length): Fields | DecodeError {
+    return read(this.byId, bytes, end);
   }
 
   nameOf(id: number): string | undefined {
@@ -435,8 +438,8 @@ const TOO_LONG: DecodeError = Object.freeze({ error: 'too-long', detail: `over $
 // ignoreBOM: a string that starts with U+FEFF must keep it to round-trip.
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-function read(byId: readonly (CompiledMessage | undefined)[], bytes: Uint8Array): Fields | DecodeError {
-  const end = bytes.length;
+/** The message in `bytes[0, end)`. */
+function read(byId: readonly (CompiledMessage | undefined)[], bytes: Uint8Array, end: number): Fields | DecodeError {
   if (end === 0) return EMPTY;
   if (end > MESSAGE_BYTES_MAX) return TOO_LONG;
   const spec = byId[bytes[0]];
@@ -622,7 +625,12 @@ export function messageName(id: number): string {
   return codec.nameOf(id) ?? 'unknown';
 }
 
-/** Decodes one whole message. Never throws: bad bytes give a `DecodeError`. */
-export function decodeMessage(bytes: Uint8Array): Message | DecodeError {
-  return codec.decode(bytes);
+/**
+ * Decodes one whole message: `bytes`, or its first `end` bytes. Never throws: bad bytes give a
+ * `DecodeError`. The message shares no memory with `bytes` (strings, byte fields and lists are
+ * its own), so a reader may reuse the array for the next one.
+ */
+export function decodeMessage(bytes: Uint8Array, end = bytes.length): Message | DecodeError {
+  if (!(Number.isInteger(end) && end >= 0 && end <= bytes.length)) throw new RangeError(`end must be an integer in 0-${bytes.length}, got ${end}`);
+  return codec.decode(bytes, end);
 }

@@ -132,19 +132,49 @@ export class Obfuscator {
    * give a garbage payload. Throws RangeError only on caller misuse (addresses not u32).
    */
   unwrap(bytes: Uint8Array, srcIp: number, dstIp: number): Frame | DecodeError {
+    const invalid = this.check(bytes, srcIp, dstIp);
+    if (invalid) return invalid;
+    // A fresh array (never Buffer#slice, which aliases): the caller's bytes stay untouched.
+    const payload = allocBytes(bytes.length - FRAME_HEADER_BYTES);
+    this.open(bytes, srcIp, dstIp, payload);
+    return { frameId: (bytes[0] << 8) | bytes[1], payloadType: bytes[2], payload };
+  }
+
+  /**
+   * `unwrap` for a reader done with one payload before it reads the next: writes the payload to
+   * `into` from index 0 and returns its length (the frame's header fields are its own bytes,
+   * framePayloadType). `into` must hold FRAME_BYTES_MAX - FRAME_HEADER_BYTES bytes. Errors as
+   * `unwrap`.
+   */
+  unwrapInto(bytes: Uint8Array, srcIp: number, dstIp: number, into: Uint8Array): number | DecodeError {
+    if (into.length < FRAME_BYTES_MAX - FRAME_HEADER_BYTES) throw new RangeError(`an unwrap target needs ${FRAME_BYTES_MAX - FRAME_HEADER_BYTES} bytes, got ${into.length}`);
+    const invalid = this.check(bytes, srcIp, dstIp);
+    if (invalid) return invalid;
+    this.open(bytes, srcIp, dstIp, into);
+    return bytes.length - FRAME_HEADER_BYTES;
+  }
+
+  private check(bytes: Uint8Array, srcIp: number, dstIp: number): DecodeError | undefined {
     checkIp(srcIp, 'source');
     checkIp(dstIp, 'destination');
     if (bytes.length < FRAME_HEADER_BYTES) return TRUNCATED;
     if (bytes.length > FRAME_BYTES_MAX) return TOO_LONG;
     const payloadType = bytes[2];
     if (payloadType !== PAYLOAD_MESSAGE && payloadType !== PAYLOAD_MEDIA) return { error: 'unknown-payload-type', detail: `payload type ${payloadType}` };
-    const frameId = (bytes[0] << 8) | bytes[1];
-    // A fresh array (never Buffer#slice, which aliases): the caller's bytes stay untouched.
-    const payload = allocBytes(bytes.length - FRAME_HEADER_BYTES);
-    if (this.keystream) this.keystream.xor(srcIp, dstIp, frameId, bytes, FRAME_HEADER_BYTES, payload, 0, payload.length);
-    else payload.set(bytes.subarray(FRAME_HEADER_BYTES));
-    return { frameId, payloadType, payload };
+    return undefined;
   }
+
+  /** The payload of a checked frame, in the clear, to `into` from 0. */
+  private open(bytes: Uint8Array, srcIp: number, dstIp: number, into: Uint8Array): void {
+    const length = bytes.length - FRAME_HEADER_BYTES;
+    if (this.keystream) this.keystream.xor(srcIp, dstIp, (bytes[0] << 8) | bytes[1], bytes, FRAME_HEADER_BYTES, into, 0, length);
+    else into.set(bytes.subarray(FRAME_HEADER_BYTES));
+  }
+}
+
+/** The payload type of a frame that unwraps (sent in the clear). */
+export function framePayloadType(frame: Uint8Array): number {
+  return frame[2];
 }
 
 function checkIp(ip: number, which: string): void {

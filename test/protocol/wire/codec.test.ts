@@ -36,7 +36,7 @@ const protocolCodec: Untyped = {
   encode: (m) => encodeMessage(m as unknown as Message),
   encodeInto: (m, t, o) => encodeMessageInto(m as unknown as Message, t, o),
   wireSize: (m) => messageWireSize(m as unknown as Message),
-  decode: (b) => decodeMessage(b) as AnyMessage | DecodeError,
+  decode: (b, end) => decodeMessage(b, end) as AnyMessage | DecodeError,
   nameOf: (id) => (messageName(id) === 'unknown' ? undefined : messageName(id)),
 };
 const allKindsCodec = buildCodec(ALL_KINDS) as unknown as Untyped;
@@ -100,6 +100,22 @@ describe.each(TABLES)('codec over %s', (_label, table, codec) => {
           expect(target.subarray(offset, offset + alone.length)).toEqual(alone);
           expect(target.subarray(0, offset).every((b) => b === 0xee)).toBe(true);
           expect(() => codec.encodeInto(m, new Uint8Array(offset + alone.length - 1), offset)).toThrow(RangeError);
+        }),
+      );
+    });
+
+    it('decodes its encoding at the front of a longer array up to an end, sharing no memory with it', () => {
+      fc.assert(
+        fc.property(messageArbitrary(table, type), fc.uint8Array({ maxLength: 10 }), (m, after) => {
+          const alone = codec.encode(m);
+          const reused = new Uint8Array(alone.length + after.length);
+          reused.set(alone);
+          reused.set(after, alone.length);
+          const r = codec.decode(reused, alone.length);
+          const expected = codec.decode(alone);
+          // The array's next use must not reach into the message.
+          reused.fill(0xa5);
+          expect(r).toEqual(expected);
         }),
       );
     });
@@ -268,6 +284,12 @@ describe('codec details (on a table with every field kind)', () => {
     expect(bytes.length).toBe(MESSAGE_BYTES_MAX);
     expect(c.decode(bytes)).toEqual(fits);
     expect(() => c.encode({ ...fits, y: `${fits.y}b` })).toThrow(RangeError);
+  });
+
+  it('decodeMessage refuses an end outside the array (caller misuse)', () => {
+    const bytes = encodeMessage({ type: 'probe', nonce: 7 });
+    for (const end of [-1, bytes.length + 1, 1.5, NaN]) expect(() => decodeMessage(bytes, end)).toThrow(RangeError);
+    expect(decodeMessage(bytes, bytes.length)).toEqual({ type: 'probe', nonce: 7 });
   });
 
   it('copies bytes fields out of the input, even from a Buffer', () => {

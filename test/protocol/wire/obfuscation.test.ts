@@ -13,6 +13,7 @@ import {
   Obfuscator,
   PAYLOAD_MEDIA,
   PAYLOAD_MESSAGE,
+  framePayloadType,
   type Frame,
 } from '../../../protocol/wire/obfuscation.js';
 import { anyMessageArbitrary } from './arbitraries.js';
@@ -158,6 +159,32 @@ describe('Obfuscator', () => {
       }),
     );
     expect(() => real.seal(new Uint8Array(2), 1, PAYLOAD_MESSAGE, 1, 2)).toThrow(RangeError);
+  });
+
+  it.each([
+    ['real', real],
+    ['modelled', modelled],
+  ])('in %s mode, unwrapInto gives what unwrap gives, into one array reused for frame after frame', (_mode, obf) => {
+    const into = new Uint8Array(FRAME_BYTES_MAX - FRAME_HEADER_BYTES);
+    const frameOrGarbage = fc.oneof(
+      fc.tuple(frameId, payloadType, payload, ip, ip).map(([id, type, p, src, dst]) => ({ bytes: obf.wrap(id, type, p, src, dst), src, dst })),
+      fc.tuple(fc.uint8Array({ maxLength: 40 }), ip, ip).map(([bytes, src, dst]) => ({ bytes, src, dst })),
+    );
+    fc.assert(
+      fc.property(fc.array(frameOrGarbage, { minLength: 1, maxLength: 8 }), (frames) => {
+        for (const { bytes, src, dst } of frames) {
+          const whole = obf.unwrap(bytes, src, dst);
+          const length = obf.unwrapInto(bytes, src, dst, into);
+          if (isDecodeError(whole)) {
+            expect(length).toEqual(whole);
+          } else {
+            expect(into.subarray(0, length as number)).toEqual(whole.payload);
+            expect(framePayloadType(bytes)).toBe(whole.payloadType);
+          }
+        }
+      }),
+    );
+    expect(() => obf.unwrapInto(Uint8Array.of(0, 1, PAYLOAD_MESSAGE), 1, 2, new Uint8Array(100))).toThrow(RangeError);
   });
 
   it('names the errors: short, oversized, unknown payload type', () => {
