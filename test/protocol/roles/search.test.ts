@@ -1,6 +1,7 @@
 // HostNode.searchUser and the SN's locate / lookupLocal on the in-memory Net (no NATs: every
 // host is public): the callback contract, several searches at once, going offline mid-search,
 // and what the SN keeps. Who is contacted by NAT class is test/integration/search.test.ts's.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Ctx, Endpoint, Input, Output, ProtocolNode } from '../../../protocol/node.js';
 import { makeParams } from '../../../protocol/params.js';
@@ -250,5 +251,81 @@ describe('the SN list a search request is answered from', () => {
     expect(served()).toContainEqual(ep('1.0.1.5:33033'));
     hostCache.markFailed(hostCache.entries()[0]);
     expect(served()).toEqual(expected());
+  });
+});
+
+describe("the SN's one timer for all its searches", () => {
+  it('is armed for the earliest round deadline, and takes the timeouts due in the order the searches started', () => {
+    // One SN asked per round, so that one reply ends a round and starts the next; no sweep
+    // within the horizon.
+    const params = makeParams({ searchFanout: 1, searchRounds: 4, searchCacheMs: 1e9, hostCacheRefreshIntervalMs: 1e9 });
+    const roundMs = params.searchRoundTimeoutMs;
+    const self = ep('1.0.0.1:33033');
+    const sns = [2, 3, 4, 5, 6, 7].map((i) => ep(`1.0.0.${i}:33033`));
+    const transport = new Transport(sharedObfuscator('modelled'));
+    type Command = { kind: 'start'; name: number } | { kind: 'reply'; pick: number } | { kind: 'wait'; ms: number };
+    const command: fc.Arbitrary<Command> = fc.oneof(
+      fc.record({ kind: fc.constant('start' as const), name: fc.nat(5) }),
+      fc.record({ kind: fc.constant('reply' as const), pick: fc.nat() }),
+      fc.record({ kind: fc.constant('wait' as const), ms: fc.constantFrom(0, 1, roundMs / 2, roundMs) }),
+    );
+    fc.assert(
+      fc.property(fc.array(command, { maxLength: 60 }), (commands) => {
+        let now = 0;
+        let armedAt = Infinity;
+        const search = new SuperNodeSearch({
+          params,
+          transport,
+          hostCache: new HostCache(params.hostCacheMax, {}, sns),
+          self,
+          overlayPeers: () => [],
+          isClientLink: () => true,
+          setTimer: (ctx, delayMs) => void (armedAt = ctx.now + delayMs),
+          cancelTimer: () => void (armedAt = Infinity),
+        });
+        // The model: each search's deadline from its searchRound traces, its place in start order.
+        const deadlines = new Map<number, number>();
+        const startOrder = new Map<number, number>();
+        let outstanding: { queryId: number; to: Endpoint }[] = [];
+        const sweepDue = params.hostCacheRefreshIntervalMs;
+        const input = (run: (ctx: Ctx) => void): number[] => {
+          const ctx: Ctx = { now, rng: new SeededRandom(1), out: [] };
+          run(ctx);
+          const touched: number[] = [];
+          for (const o of ctx.out) {
+            if (o.kind === 'sendDatagram') {
+              const msg = transport.readDatagram(ctx, o.bytes, self);
+              if (msg?.type === 'searchRequest') outstanding.push({ queryId: msg.queryId, to: o.to });
+            }
+            if (o.kind !== 'trace' || o.detail === undefined) continue;
+            const queryId = o.detail.queryId as number;
+            if (o.event === 'searchStarted') startOrder.set(queryId, startOrder.size);
+            if (o.event === 'searchRound') deadlines.set(queryId, now + roundMs);
+            if (o.event === 'searchFinished') deadlines.delete(queryId);
+            if (o.event === 'searchRound' || o.event === 'searchFinished') touched.push(startOrder.get(queryId)!);
+          }
+          expect(armedAt).toBe(Math.min(sweepDue, ...deadlines.values()));
+          return touched;
+        };
+        input((ctx) => search.start(ctx));
+        for (const c of commands) {
+          if (c.kind === 'start') {
+            input((ctx) => search.locate(ctx, `user${c.name}`, () => undefined));
+          } else if (c.kind === 'reply' && outstanding.length > 0) {
+            const [asked] = outstanding.splice(c.pick % outstanding.length, 1);
+            input((ctx) => search.onReply(ctx, asked.to, { type: 'searchReply', queryId: asked.queryId, found: false, superNode: ep('0.0.0.0:0'), address: ep('0.0.0.0:0'), natClass: 0, ageMs: 0, nodes: [] }));
+          } else if (c.kind === 'wait') {
+            if (now + c.ms < armedAt) {
+              now += c.ms;
+              continue;
+            }
+            now = armedAt;
+            const order = input((ctx) => search.onTimer(ctx));
+            expect(order).toEqual([...order].sort((a, b) => a - b));
+            outstanding = outstanding.filter((o) => deadlines.has(o.queryId));
+          }
+        }
+      }),
+    );
   });
 });
