@@ -137,7 +137,7 @@ export class Obfuscator {
     // A fresh array (never Buffer#slice, which aliases): the caller's bytes stay untouched.
     const payload = allocBytes(bytes.length - FRAME_HEADER_BYTES);
     this.open(bytes, srcIp, dstIp, payload);
-    return { frameId: (bytes[0] << 8) | bytes[1], payloadType: bytes[2], payload };
+    return { frameId: frameIdOf(bytes), payloadType: framePayloadType(bytes), payload };
   }
 
   /**
@@ -167,7 +167,7 @@ export class Obfuscator {
   /** The payload of a checked frame, in the clear, to `into` from 0. */
   private open(bytes: Uint8Array, srcIp: number, dstIp: number, into: Uint8Array): void {
     const length = bytes.length - FRAME_HEADER_BYTES;
-    if (this.keystream) this.keystream.xor(srcIp, dstIp, (bytes[0] << 8) | bytes[1], bytes, FRAME_HEADER_BYTES, into, 0, length);
+    if (this.keystream) this.keystream.xor(srcIp, dstIp, frameIdOf(bytes), bytes, FRAME_HEADER_BYTES, into, 0, length);
     else into.set(bytes.subarray(FRAME_HEADER_BYTES));
   }
 }
@@ -175,6 +175,10 @@ export class Obfuscator {
 /** The payload type of a frame that unwraps (sent in the clear). */
 export function framePayloadType(frame: Uint8Array): number {
   return frame[2];
+}
+
+function frameIdOf(frame: Uint8Array): number {
+  return (frame[0] << 8) | frame[1];
 }
 
 function checkIp(ip: number, which: string): void {
