@@ -113,7 +113,8 @@ export class UserSearch {
     const key = endpointKey(from);
     if (this.finished || msg.queryId !== this.o.queryId || !this.asked.has(key)) return undefined;
     this.pending.delete(key);
-    for (const e of msg.nodes) this.addCandidate(e);
+    // Candidates serve later rounds only: in the last round (every presence search's only one) none is kept.
+    if (this.round < this.o.rounds) for (const e of msg.nodes) this.addCandidate(e);
     if (msg.found && isUsableEndpoint(msg.superNode) && msg.ageMs <= this.o.retentionMs) {
       const record: UserRecord = {
         name: this.o.name,
