@@ -186,15 +186,21 @@ export function resolveNat(spec: NatSpec): NatParams {
   };
 }
 
-/** What a host's handler is told; one object per host or shared, as the runtime likes. */
+/**
+ * What a host's handler is told; one object per host or shared, as the runtime likes.
+ *
+ * `tag` is the handler's own number for a connection, given at `connectTcp` or by
+ * `tagConnection` (0 until then), handed back with every event of it: a handler that names its
+ * connections its own way needs no table from connection ids to its names.
+ */
 export interface NetHostHandler {
   /** `packets`: how many packets of an aggregate got through (udp.ts); the network always passes it, 1 for a plain datagram. */
   onDatagram(host: HostId, localPort: number, fromIp: number, fromPort: number, bytes: Uint8Array, packets?: number): void;
-  onConnected(host: HostId, conn: TcpConnId): void;
-  onConnectFailed(host: HostId, conn: TcpConnId, reason: ConnectFailure): void;
+  onConnected(host: HostId, conn: TcpConnId, tag: number): void;
+  onConnectFailed(host: HostId, conn: TcpConnId, reason: ConnectFailure, tag: number): void;
   onAccepted(host: HostId, conn: TcpConnId, localPort: number, remoteIp: number, remotePort: number): void;
-  onData(host: HostId, conn: TcpConnId, bytes: Uint8Array): void;
-  onClosed(host: HostId, conn: TcpConnId, reason: CloseReason): void;
+  onData(host: HostId, conn: TcpConnId, bytes: Uint8Array, tag: number): void;
+  onClosed(host: HostId, conn: TcpConnId, reason: CloseReason, tag: number): void;
 }
 
 /** One NAT mapping, for tests and tools to inspect. */

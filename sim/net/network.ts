@@ -122,12 +122,20 @@ export class Network {
     this.udp.send(host, fromPort, toIp, toPort, bytes, msgType, packets);
   }
 
-  /** Opens a connection; the host's handler hears onConnected or onConnectFailed later. */
-  connectTcp(host: HostId, toIp: number, toPort: number): TcpConnId {
+  /**
+   * Opens a connection; the host's handler hears onConnected or onConnectFailed later, with
+   * `tag` (its own number for the connection, NetHostHandler).
+   */
+  connectTcp(host: HostId, toIp: number, toPort: number, tag = 0): TcpConnId {
     this.checkUp(host);
     checkPort(toPort);
     checkIp(toIp);
-    return this.tcp.connect(host, toIp, toPort);
+    return this.tcp.connect(host, toIp, toPort, tag);
+  }
+
+  /** Sets the tag the later events of `conn` (e.g. one just accepted) carry to its host's handler. */
+  tagConnection(conn: TcpConnId, tag: number): void {
+    this.tcp.tag(conn, tag);
   }
 
   /**

@@ -83,6 +83,8 @@ class Endpoint {
   readonly mappings: number[] = [];
   synAttempts = 0;
   timer: EventId = -1;
+  /** The host handler's number for the connection (NetHostHandler). */
+  tag = 0;
   /** Neighbours in its host's list of live endpoints (oldest first), for a crash. */
   prevOnHost: Endpoint | null = null;
   nextOnHost: Endpoint | null = null;
@@ -173,8 +175,9 @@ export class Tcp {
     return this.endpoints.size;
   }
 
-  connect(host: HostId, toIp: number, toPort: number): TcpConnId {
+  connect(host: HostId, toIp: number, toPort: number, tag: number): TcpConnId {
     const client = new Endpoint(this.nextId++, host, this.ephemeralPort(host), toIp, toPort);
+    client.tag = tag;
     this.register(client);
     this.sendSyn(client);
     return client.id;
@@ -186,6 +189,12 @@ export class Tcp {
     const mss = this.params.mssBytes;
     const segments = bytes.length === 0 ? 1 : Math.ceil(bytes.length / mss);
     this.sendSegment(ep, DATA, bytes, this.fabric.counters.msgType(msgType), bytes.length + segments * TCP_HEADER_BYTES, packets);
+  }
+
+  /** Sets the number `conn`'s events carry to its host's handler; a connection already gone is left as it is. */
+  tag(conn: TcpConnId, tag: number): void {
+    const ep = this.endpoints.get(conn);
+    if (ep !== undefined) ep.tag = tag;
   }
 
   /** Closes `conn` from its own side; a connection already gone is left as it is. */
@@ -281,7 +290,7 @@ export class Tcp {
     }
     this.traceTcp('tcp-timeout', client, null);
     this.die(client);
-    this.fabric.handler(client.host).onConnectFailed(client.host, client.id, 'timeout');
+    this.fabric.handler(client.host).onConnectFailed(client.host, client.id, 'timeout', client.tag);
   };
 
   private readonly onSynArrival = (syn: Syn): void => {
@@ -386,7 +395,7 @@ export class Tcp {
       this.traceTcp('tcp-connect', to, null);
       // The ACK goes first so that it precedes anything the app writes when it hears.
       this.sendSegment(to, HANDSHAKE_ACK, EMPTY, this.msgAck, TCP_HEADER_BYTES, 1);
-      f.handler(to.host).onConnected(to.host, to.id);
+      f.handler(to.host).onConnected(to.host, to.id, to.tag);
       return;
     }
     this.onReset(to);
@@ -398,8 +407,8 @@ export class Tcp {
     if (wasState === CONNECTING) this.traceTcp('tcp-refuse', ep, null);
     else if (wasState === OPEN) this.traceTcp('tcp-close', ep, 'reset');
     this.die(ep);
-    if (wasState === CONNECTING) f.handler(ep.host).onConnectFailed(ep.host, ep.id, 'refused');
-    else if (wasState === OPEN) f.handler(ep.host).onClosed(ep.host, ep.id, 'reset');
+    if (wasState === CONNECTING) f.handler(ep.host).onConnectFailed(ep.host, ep.id, 'refused', ep.tag);
+    else if (wasState === OPEN) f.handler(ep.host).onClosed(ep.host, ep.id, 'reset', ep.tag);
   }
 
   // --- streams -------------------------------------------------------------------------
@@ -448,7 +457,7 @@ export class Tcp {
     const wasOpen = from.state === OPEN;
     if (wasOpen) this.traceTcp('tcp-close', from, 'timeout');
     this.die(from);
-    if (wasOpen) this.fabric.handler(from.host).onClosed(from.host, from.id, 'timeout');
+    if (wasOpen) this.fabric.handler(from.host).onClosed(from.host, from.id, 'timeout', from.tag);
   };
 
   private readonly onSegmentArrival = (seg: Segment): void => {
@@ -500,14 +509,14 @@ export class Tcp {
         handler.onAccepted(to.host, to.id, to.localPort, to.remoteIp, to.remotePort);
         return;
       case DATA:
-        if (to.state === OPEN) handler.onData(to.host, to.id, seg.bytes);
+        if (to.state === OPEN) handler.onData(to.host, to.id, seg.bytes, to.tag);
         return;
       default: {
         const wasOpen = to.state === OPEN;
         if (wasOpen) this.traceTcp('tcp-close', to, 'closed');
         this.die(to);
         this.die(from);
-        if (wasOpen) handler.onClosed(to.host, to.id, 'closed');
+        if (wasOpen) handler.onClosed(to.host, to.id, 'closed', to.tag);
       }
     }
   }

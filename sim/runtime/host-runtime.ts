@@ -11,7 +11,10 @@
  * applied.
  *
  * Connections: the node names its outbound connections (positive ids it chooses); the runtime
- * names accepted ones (negative ids). Both map one-to-one to the network's connection ids.
+ * names accepted ones (negative ids). Both map one-to-one to the network's connection ids: the
+ * node's id is the connection's tag in the network (NetHostHandler), so the network's events
+ * name it, and a table takes the node's ids to the network's for writes and closes. After a
+ * close the network tells nothing more of a connection (tcp.ts), so a tag is never stale.
  *
  * Timers: at most one pending instance per name, as protocol/node.ts says ("setting a timer
  * that is already set replaces it"): `setTimer` cancels the name's pending kernel event, if any,
@@ -93,7 +96,6 @@ export class HostRuntime<A, N extends ProtocolNode<A> = ProtocolNode<A>> impleme
   /** Per timer name (at its timerIndexOf), its record, once used since the node started. */
   private timers: (TimerRecord | undefined)[] = [];
   private readonly nodeToNet = new Map<ConnId, TcpConnId>();
-  private readonly netToNode = new Map<TcpConnId, ConnId>();
   private nextAcceptedId = -1;
   // The sinks, copied into the runtime so that an input reads them from one object (the
   // runtime's, fetched anyway) rather than two.
@@ -147,7 +149,6 @@ export class HostRuntime<A, N extends ProtocolNode<A> = ProtocolNode<A>> impleme
     this.timers = [];
     this.watch?.settled(this.watchIndex, undefined);
     this.nodeToNet.clear();
-    this.netToNode.clear();
     this.nodeObject = undefined;
   }
 
@@ -166,31 +167,29 @@ export class HostRuntime<A, N extends ProtocolNode<A> = ProtocolNode<A>> impleme
     else this.deliver({ kind: 'datagram', localPort, from: { ip: fromIp, port: fromPort }, bytes, packets });
   }
 
-  onConnected(_host: HostId, conn: TcpConnId): void {
-    const id = this.netToNode.get(conn);
-    if (id !== undefined) this.deliver({ kind: 'connected', conn: id });
+  onConnected(_host: HostId, _conn: TcpConnId, id: ConnId): void {
+    this.deliver({ kind: 'connected', conn: id });
   }
 
-  onConnectFailed(_host: HostId, conn: TcpConnId, reason: ConnectFailure): void {
-    const id = this.forget(conn);
-    if (id !== undefined) this.deliver({ kind: 'connectFailed', conn: id, reason });
+  onConnectFailed(_host: HostId, _conn: TcpConnId, reason: ConnectFailure, id: ConnId): void {
+    this.nodeToNet.delete(id);
+    this.deliver({ kind: 'connectFailed', conn: id, reason });
   }
 
   onAccepted(_host: HostId, conn: TcpConnId, localPort: number, remoteIp: number, remotePort: number): void {
     const id = this.nextAcceptedId--;
     this.nodeToNet.set(id, conn);
-    this.netToNode.set(conn, id);
+    this.net.tagConnection(conn, id);
     this.deliver({ kind: 'accepted', conn: id, localPort, remote: { ip: remoteIp, port: remotePort } });
   }
 
-  onData(_host: HostId, conn: TcpConnId, bytes: Uint8Array): void {
-    const id = this.netToNode.get(conn);
-    if (id !== undefined) this.deliver({ kind: 'data', conn: id, bytes });
+  onData(_host: HostId, _conn: TcpConnId, bytes: Uint8Array, id: ConnId): void {
+    this.deliver({ kind: 'data', conn: id, bytes });
   }
 
-  onClosed(_host: HostId, conn: TcpConnId, reason: CloseReason): void {
-    const id = this.forget(conn);
-    if (id !== undefined) this.deliver({ kind: 'closed', conn: id, reason });
+  onClosed(_host: HostId, _conn: TcpConnId, reason: CloseReason, id: ConnId): void {
+    this.nodeToNet.delete(id);
+    this.deliver({ kind: 'closed', conn: id, reason });
   }
 
   // --- the drain rule ------------------------------------------------------------------------
@@ -223,17 +222,15 @@ export class HostRuntime<A, N extends ProtocolNode<A> = ProtocolNode<A>> impleme
         return;
       }
       case 'connect': {
+        if (!(Number.isSafeInteger(o.conn) && o.conn > 0)) throw new Error(`host ${this.host}: connection id ${o.conn} is not a positive integer`);
         if (this.nodeToNet.has(o.conn)) throw new Error(`host ${this.host}: connection id ${o.conn} is in use`);
-        const conn = net.connectTcp(this.host, o.to.ip, o.to.port);
-        this.nodeToNet.set(o.conn, conn);
-        this.netToNode.set(conn, o.conn);
+        this.nodeToNet.set(o.conn, net.connectTcp(this.host, o.to.ip, o.to.port, o.conn));
         return;
       }
       case 'close': {
         const conn = this.nodeToNet.get(o.conn);
         if (conn === undefined) return;
         this.nodeToNet.delete(o.conn);
-        this.netToNode.delete(conn);
         net.close(conn);
         return;
       }
@@ -285,14 +282,6 @@ export class HostRuntime<A, N extends ProtocolNode<A> = ProtocolNode<A>> impleme
       this.timers[i] = t;
     }
     return t;
-  }
-
-  private forget(conn: TcpConnId): ConnId | undefined {
-    const id = this.netToNode.get(conn);
-    if (id === undefined) return undefined;
-    this.netToNode.delete(conn);
-    this.nodeToNet.delete(id);
-    return id;
   }
 }
 

@@ -85,14 +85,14 @@ export class DroppingNetwork extends Network {
     const owners = this.owners;
     super.setHandler(host, {
       onDatagram: (h, localPort, fromIp, fromPort, bytes, packets) => handler.onDatagram(h, localPort, fromIp, fromPort, bytes, packets),
-      onConnected: (h, conn) => handler.onConnected(h, conn),
-      onConnectFailed: (h, conn, reason) => handler.onConnectFailed(h, conn, reason),
+      onConnected: (h, conn, tag) => handler.onConnected(h, conn, tag),
+      onConnectFailed: (h, conn, reason, tag) => handler.onConnectFailed(h, conn, reason, tag),
       onAccepted: (h, conn, localPort, remoteIp, remotePort) => {
         owners.set(conn, h);
         handler.onAccepted(h, conn, localPort, remoteIp, remotePort);
       },
-      onData: (h, conn, bytes) => handler.onData(h, conn, bytes),
-      onClosed: (h, conn, reason) => handler.onClosed(h, conn, reason),
+      onData: (h, conn, bytes, tag) => handler.onData(h, conn, bytes, tag),
+      onClosed: (h, conn, reason, tag) => handler.onClosed(h, conn, reason, tag),
     });
   }
 
@@ -100,8 +100,8 @@ export class DroppingNetwork extends Network {
     this.dropping(host, () => super.sendUdp(host, fromPort, toIp, toPort, bytes, msgType, packets));
   }
 
-  override connectTcp(host: HostId, toIp: number, toPort: number): TcpConnId {
-    const conn = this.dropping(host, () => super.connectTcp(host, toIp, toPort));
+  override connectTcp(host: HostId, toIp: number, toPort: number, tag = 0): TcpConnId {
+    const conn = this.dropping(host, () => super.connectTcp(host, toIp, toPort, tag));
     this.owners.set(conn, host);
     return conn;
   }

@@ -2,7 +2,8 @@
 // delivery under loss, retransmission timing, close/reset, dead peers, NAT mappings, bytes.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { tcpDefaults } from '../../sim/net/index.js';
+import { Kernel } from '../../sim/kernel/index.js';
+import { Network, tcpDefaults, type NetHostHandler } from '../../sim/net/index.js';
 import { LINK, bytesOf, setup } from './helpers.js';
 
 /** One-way time of a `wireBytes` packet between two LINK hosts whose regions are `coreRttMs` apart. */
@@ -255,5 +256,100 @@ describe('TCP endings', () => {
     kernel.runUntilIdle();
     expect(rec.heard).toEqual([]);
     expect(net.stateSize().tcpEndpoints).toBe(0);
+  });
+});
+
+describe('TCP tags', () => {
+  /** Records every TCP event with its tag; tags each accepted connection with ACCEPTED_TAG + its id. */
+  const ACCEPTED_TAG = 1_000_000;
+  class TagRecorder implements NetHostHandler {
+    readonly heard: { t: number; host: number; kind: string; conn: number; tag: number }[] = [];
+    net!: Network;
+    constructor(private readonly kernel: Kernel) {}
+    onDatagram(): void {}
+    onConnected(host: number, conn: number, tag: number): void {
+      this.heard.push({ t: this.kernel.now, host, kind: 'connected', conn, tag });
+    }
+    onConnectFailed(host: number, conn: number, _reason: string, tag: number): void {
+      this.heard.push({ t: this.kernel.now, host, kind: 'connectFailed', conn, tag });
+    }
+    onAccepted(host: number, conn: number): void {
+      this.net.tagConnection(conn, ACCEPTED_TAG + conn);
+      this.heard.push({ t: this.kernel.now, host, kind: 'accepted', conn, tag: ACCEPTED_TAG + conn });
+    }
+    onData(host: number, conn: number, _bytes: Uint8Array, tag: number): void {
+      this.heard.push({ t: this.kernel.now, host, kind: 'data', conn, tag });
+    }
+    onClosed(host: number, conn: number, _reason: string, tag: number): void {
+      this.heard.push({ t: this.kernel.now, host, kind: 'closed', conn, tag });
+    }
+  }
+
+  const step = fc.record({
+    op: fc.oneof(
+      { arbitrary: fc.constant('connect'), weight: 3 },
+      { arbitrary: fc.constant('write'), weight: 6 },
+      { arbitrary: fc.constantFrom('close', 'abort', 'crash'), weight: 2 },
+    ),
+    pick: fc.nat(),
+    dtMs: fc.integer({ min: 0, max: 400 }),
+  });
+
+  it('every event names its connection by the tag given at connect or after accept, and none comes after the own side closed it', () => {
+    fc.assert(
+      fc.property(fc.array(step, { minLength: 10, maxLength: 60 }), fc.double({ min: 0, max: 0.4, noNaN: true }), fc.integer({ min: 1, max: 1000 }), (steps, lossRatio, seed) => {
+        const { kernel, net } = setup({ seed, config: { tcp: { ...tcpDefaults, dataRetries: 2 } } });
+        const rec = new TagRecorder(kernel);
+        rec.net = net;
+        const link = { ...LINK, loss: { kind: 'bernoulli' as const, lossRatio } };
+        const hosts = [net.addHost({ region: 'eu', link }, rec), net.addHost({ region: 'us', link }, rec), net.addHost({ region: 'eu', link }, rec)];
+        const listen = (h: number) => net.listenTcp(h, 443);
+        hosts.slice(0, 2).forEach(listen);
+        const tagGiven = new Map<number, number>();
+        const closedAtMs = new Map<number, number>();
+        let nextTag = 1;
+        const live = () => rec.heard.filter((h) => (h.kind === 'connected' || h.kind === 'accepted') && !closedAtMs.has(h.conn) && !rec.heard.some((e) => e.conn === h.conn && (e.kind === 'closed' || e.kind === 'connectFailed')));
+        for (const s of steps) {
+          const open = live();
+          const target = open.length > 0 ? open[s.pick % open.length] : undefined;
+          switch (s.op) {
+            case 'connect': {
+              const from = hosts[s.pick % 3];
+              const to = hosts[(s.pick >> 2) % 3];
+              if (!net.isUp(from)) break;
+              const tag = nextTag++;
+              tagGiven.set(net.connectTcp(from, net.ipOf(to), 443, tag), tag);
+              break;
+            }
+            case 'write':
+              if (target) net.write(target.conn, bytesOf(10), 'm');
+              break;
+            case 'close':
+            case 'abort':
+              if (!target) break;
+              if (s.op === 'close') net.close(target.conn);
+              else net.abort(target.conn);
+              closedAtMs.set(target.conn, kernel.now);
+              break;
+            case 'crash': {
+              const h = hosts[s.pick % 3];
+              if (!net.isUp(h)) break;
+              net.crash(h);
+              for (const e of open) if (e.host === h) closedAtMs.set(e.conn, kernel.now);
+              net.restart(h);
+              if (h !== hosts[2]) listen(h);
+              break;
+            }
+          }
+          kernel.runUntil(kernel.now + s.dtMs);
+        }
+        kernel.runUntilIdle();
+        for (const h of rec.heard) {
+          expect(h.tag).toBe(h.kind === 'accepted' || !tagGiven.has(h.conn) ? ACCEPTED_TAG + h.conn : tagGiven.get(h.conn));
+          const closed = closedAtMs.get(h.conn);
+          if (closed !== undefined) expect(h.t).toBeLessThanOrEqual(closed);
+        }
+      }),
+    );
   });
 });
