@@ -72,11 +72,14 @@ export class UserSearch {
   private sent = 0;
   private finished = false;
   private deadline = Infinity;
-  /** Endpoint key -> the round it was asked in. */
-  private readonly asked = new Map<number, number>();
+  // Arrays, not sets: a search asks a handful of nodes (rounds x fanout at most), and an SN runs
+  // hundreds of thousands of searches in a large run, most of them one round long.
+  /** Endpoint keys asked, in every round. */
+  private readonly asked: number[] = [];
   /** Endpoint keys asked in the current round that have not answered. */
-  private readonly pending = new Set<number>();
-  private readonly candidates = new Map<number, Endpoint>();
+  private readonly pending: number[] = [];
+  /** By endpoint key; made when a reply or `known` first adds one (never in a search's last round). */
+  private candidates: Map<number, Endpoint> | undefined;
   /** `known` joins the candidates when a later round first needs them (a one-round search never does). */
   private knownAdded = false;
   /** The newest older record so far, who sent it, and the round after which it is taken. */
@@ -111,8 +114,9 @@ export class UserSearch {
 
   onReply(nowMs: number, from: Endpoint, msg: MessageOf<'searchReply'>): SearchStep[] | undefined {
     const key = endpointKey(from);
-    if (this.finished || msg.queryId !== this.o.queryId || !this.asked.has(key)) return undefined;
-    this.pending.delete(key);
+    if (this.finished || msg.queryId !== this.o.queryId || !this.asked.includes(key)) return undefined;
+    const at = this.pending.indexOf(key);
+    if (at >= 0) this.pending.splice(at, 1);
     // Candidates serve later rounds only: in the last round (every presence search's only one) none is kept.
     if (this.round < this.o.rounds) for (const e of msg.nodes) this.addCandidate(e);
     if (msg.found && isUsableEndpoint(msg.superNode) && msg.ageMs <= this.o.retentionMs) {
@@ -126,7 +130,7 @@ export class UserSearch {
       if (msg.ageMs <= (this.o.freshMs ?? Infinity)) return [this.finish('found', 'record', record, from)];
       if (!this.best || record.seenAtMs > this.best.record.seenAtMs) this.best = { record, from, untilRound: this.best?.untilRound ?? this.round + 1 };
     }
-    if (this.pending.size > 0) return [];
+    if (this.pending.length > 0) return [];
     return this.nextRound(nowMs);
   }
 
@@ -143,7 +147,7 @@ export class UserSearch {
       this.knownAdded = true;
       for (const e of this.o.known ?? []) this.addCandidate(e);
     }
-    const unasked = [...this.candidates.values()].filter((e) => !this.asked.has(endpointKey(e)));
+    const unasked = this.candidates ? [...this.candidates.values()].filter((e) => !this.asked.includes(endpointKey(e))) : [];
     const next = rankByWeight(this.o.name, unasked, this.o.fanout).map((to): SearchTarget => ({ to, via: 'udp' }));
     if (next.length === 0) return [best ? this.finish('found', 'newest', best.record, best.from) : this.finish('notFound', 'noCandidates')];
     return this.ask(nowMs, next);
@@ -151,13 +155,13 @@ export class UserSearch {
 
   private ask(nowMs: number, targets: readonly SearchTarget[]): SearchStep[] {
     this.round++;
-    this.pending.clear();
+    this.pending.length = 0;
     this.deadline = nowMs + this.o.roundTimeoutMs;
     const steps: SearchStep[] = [{ kind: 'round', round: this.round, asked: targets }];
     for (const t of targets) {
       const key = endpointKey(t.to);
-      this.asked.set(key, this.round);
-      this.pending.add(key);
+      this.asked.push(key);
+      this.pending.push(key);
       this.sent++;
       steps.push({ kind: 'send', to: t.to, via: t.via, msg: { type: 'searchRequest', queryId: this.o.queryId, name: this.o.name, onBehalf: false } });
     }
@@ -167,14 +171,15 @@ export class UserSearch {
   private finish(outcome: 'found' | 'notFound', cause: SearchEnd, record?: UserRecord, from?: Endpoint): SearchStep {
     this.finished = true;
     this.deadline = Infinity;
-    this.pending.clear();
+    this.pending.length = 0;
     return record ? { kind: 'done', outcome, record, from, cause } : { kind: 'done', outcome, cause };
   }
 
   private addCandidate(e: Endpoint): void {
     if (!isUsableEndpoint(e) || this.isSelf(e)) return;
     const key = endpointKey(e);
-    if (!this.candidates.has(key)) this.candidates.set(key, e);
+    const candidates = (this.candidates ??= new Map());
+    if (!candidates.has(key)) candidates.set(key, e);
   }
 
   private isSelf(e: Endpoint): boolean {
