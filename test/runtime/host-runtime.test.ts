@@ -1,5 +1,6 @@
 // HostRuntime and aggregates: `packets` on sendDatagram and write reaches the network, and a
 // delivered aggregate becomes a datagram input with `packets`; plain datagrams stay as they were.
+// Connection ids: the node's own on its connects, the runtime's negative ones on accepts.
 import { describe, expect, it } from 'vitest';
 import type { Ctx, Input, ProtocolNode } from '../../protocol/node.js';
 import { Kernel, RngStreams } from '../../sim/kernel/index.js';
@@ -15,8 +16,8 @@ const PORT = 5000;
 /** What the test tells a node to do. */
 type Action =
   | { readonly kind: 'send'; readonly toIp: number; readonly bytes: number; readonly packets?: number }
-  | { readonly kind: 'connect'; readonly toIp: number }
-  | { readonly kind: 'write'; readonly bytes: number; readonly packets?: number };
+  | { readonly kind: 'connect'; readonly toIp: number; readonly conn?: number }
+  | { readonly kind: 'write'; readonly bytes: number; readonly packets?: number; readonly conn?: number };
 
 /** Listens on PORT (UDP and TCP), does what it is told, and keeps every input. */
 class EchoNode implements ProtocolNode<Action> {
@@ -33,9 +34,9 @@ class EchoNode implements ProtocolNode<Action> {
     if (a.kind === 'send') {
       ctx.out.push({ kind: 'sendDatagram', fromPort: PORT, to: { ip: a.toIp, port: PORT }, bytes: new Uint8Array(a.bytes), msgType: 'voice', ...(a.packets === undefined ? {} : { packets: a.packets }) });
     } else if (a.kind === 'connect') {
-      ctx.out.push({ kind: 'connect', conn: 1, to: { ip: a.toIp, port: PORT } });
+      ctx.out.push({ kind: 'connect', conn: a.conn ?? 1, to: { ip: a.toIp, port: PORT } });
     } else {
-      ctx.out.push({ kind: 'write', conn: 1, bytes: new Uint8Array(a.bytes), msgType: 'voice', ...(a.packets === undefined ? {} : { packets: a.packets }) });
+      ctx.out.push({ kind: 'write', conn: a.conn ?? 1, bytes: new Uint8Array(a.bytes), msgType: 'voice', ...(a.packets === undefined ? {} : { packets: a.packets }) });
     }
   }
 }
@@ -97,5 +98,29 @@ describe('HostRuntime with aggregates', () => {
     kernel.runUntil(2000);
     expect(net.msgTypeCounters().find((c) => c.msgType === 'voice')).toMatchObject({ sentPackets: 50, sentBytes: 50 * 200, deliveredPackets: 50 });
     expect(rb.node!.inputs.filter((i) => i.kind === 'data')).toHaveLength(1);
+  });
+});
+
+describe('HostRuntime connections', () => {
+  const connIds = (node: EchoNode, kind: Input<Action>['kind']) => node.inputs.filter((i) => i.kind === kind).map((i) => (i as { conn: number }).conn);
+
+  it("names each connection by the node's id on its side and by a negative id on the accepting side, in every input", () => {
+    const { kernel, net, b, ra, rb } = pair();
+    ra.act({ kind: 'connect', toIp: net.ipOf(b), conn: 3 });
+    ra.act({ kind: 'connect', toIp: net.ipOf(b), conn: 5 });
+    kernel.runUntil(1000);
+    expect(connIds(ra.node!, 'connected')).toEqual([3, 5]);
+    expect(connIds(rb.node!, 'accepted')).toEqual([-1, -2]);
+    ra.act({ kind: 'write', bytes: 10, conn: 5 });
+    ra.act({ kind: 'write', bytes: 10, conn: 3 });
+    kernel.runUntil(2000);
+    expect(connIds(rb.node!, 'data')).toEqual([-2, -1]);
+  });
+
+  it('refuses a connect whose id is not a positive integer', () => {
+    for (const conn of [0, -1, 1.5]) {
+      const { net, b, ra } = pair();
+      expect(() => ra.act({ kind: 'connect', toIp: net.ipOf(b), conn })).toThrow(/not a positive integer/);
+    }
   });
 });
