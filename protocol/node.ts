@@ -24,7 +24,7 @@ export interface Endpoint {
   readonly port: number;
 }
 
-/** Connection ids are chosen by the node for outbound connections, by the runtime for accepted ones. */
+/** Connection ids are chosen by the node for outbound connections (positive 32-bit integers), by the runtime for accepted ones (negative). */
 export type ConnId = number;
 
 /** Source of randomness handed to a node; `next()` is uniform in [0, 1). */

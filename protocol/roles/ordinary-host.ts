@@ -124,7 +124,7 @@ import { CHAT_TIMERS, ChatService, type ChatTimer, type OwnPresence } from './ch
 import { RELAY_TIMERS, RelayService, type RelayTimer } from './relay.js';
 import { NOWHERE } from './routing.js';
 import { SUPER_NODE_TIMERS, SuperNodeService, type SuperNodeTimer } from './super-node.js';
-import { RecentIds, formatEndpoint, isUsableEndpoint, randomInt, randomU32, unexpected } from './support.js';
+import { IntMap, RecentIds, formatEndpoint, isUsableEndpoint, randomInt, randomU32, unexpected } from './support.js';
 import { Timers } from './timers.js';
 import { sharedObfuscator, Transport } from './transport.js';
 
@@ -282,8 +282,8 @@ export class HostNode implements ProtocolNode<HostAction> {
   private readonly hostCache: HostCache;
   private readonly machine = new LoginMachine();
   private readonly lsKey: KeyObject;
-  private readonly conns = new Map<ConnId, ConnOwner>();
-  private readonly inbound = new Map<ConnId, { remote: Endpoint; nonce: Uint8Array }>();
+  private readonly conns = new IntMap<ConnOwner>();
+  private readonly inbound = new IntMap<{ remote: Endpoint; nonce: Uint8Array }>();
   /** Connections this node closed: inputs on them are late, not errors. */
   private readonly lateConns = new RecentIds(LATE_CONNS_MAX);
   private readonly listeningTcp = new Set<number>();

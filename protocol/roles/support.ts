@@ -123,6 +123,109 @@ export class RecentIds {
   }
 }
 
+/**
+ * A map from non-zero 32-bit integer keys (connection ids) to values: open addressing with
+ * linear probing over a typed array of keys. A delete moves the entries after it back into
+ * place (no tombstones), so a map whose keys come and go - a host opens a connection per login
+ * attempt and closes it - allocates nothing once it has grown to its largest size, where a
+ * Map's table fills with deleted entries and is built anew every few keys (each table outlives
+ * a young-generation collection, so all of them were promoted, and collected again there).
+ * Key 0 marks a free slot: `set` refuses it.
+ */
+export class IntMap<V> {
+  private keys = new Int32Array(INT_MAP_INITIAL);
+  private values: (V | undefined)[] = new Array<V | undefined>(INT_MAP_INITIAL).fill(undefined);
+  private count = 0;
+
+  get size(): number {
+    return this.count;
+  }
+
+  get(key: number): V | undefined {
+    const i = this.slotOf(key);
+    return i < 0 ? undefined : this.values[i];
+  }
+
+  has(key: number): boolean {
+    return this.slotOf(key) >= 0;
+  }
+
+  set(key: number, value: V): void {
+    if (key === 0 || (key | 0) !== key) throw new RangeError(`IntMap keys are non-zero 32-bit integers, got ${key}`);
+    if (2 * (this.count + 1) > this.keys.length) this.grow();
+    const keys = this.keys;
+    const mask = keys.length - 1;
+    for (let i = slotHash(key) & mask; ; i = (i + 1) & mask) {
+      if (keys[i] === key) {
+        this.values[i] = value;
+        return;
+      }
+      if (keys[i] === 0) {
+        keys[i] = key;
+        this.values[i] = value;
+        this.count++;
+        return;
+      }
+    }
+  }
+
+  delete(key: number): boolean {
+    let hole = this.slotOf(key);
+    if (hole < 0) return false;
+    const keys = this.keys;
+    const values = this.values;
+    const mask = keys.length - 1;
+    // Every entry of the run after the hole whose home slot is not between the hole and itself
+    // (cyclically) would no longer be found past the hole: it moves into it, leaving a new hole.
+    for (let j = (hole + 1) & mask; keys[j] !== 0; j = (j + 1) & mask) {
+      const home = slotHash(keys[j]) & mask;
+      const staysPut = hole <= j ? hole < home && home <= j : hole < home || home <= j;
+      if (staysPut) continue;
+      keys[hole] = keys[j];
+      values[hole] = values[j];
+      hole = j;
+    }
+    keys[hole] = 0;
+    values[hole] = undefined;
+    this.count--;
+    return true;
+  }
+
+  clear(): void {
+    this.keys.fill(0);
+    this.values.fill(undefined);
+    this.count = 0;
+  }
+
+  /** The slot holding `key`, or -1. */
+  private slotOf(key: number): number {
+    if (key === 0) return -1;
+    const keys = this.keys;
+    const mask = keys.length - 1;
+    for (let i = slotHash(key) & mask; ; i = (i + 1) & mask) {
+      if (keys[i] === key) return i;
+      if (keys[i] === 0) return -1;
+    }
+  }
+
+  private grow(): void {
+    const keys = this.keys;
+    const values = this.values;
+    this.keys = new Int32Array(2 * keys.length);
+    this.values = new Array<V | undefined>(2 * keys.length).fill(undefined);
+    this.count = 0;
+    for (let i = 0; i < keys.length; i++) if (keys[i] !== 0) this.set(keys[i], values[i] as V);
+  }
+}
+
+const INT_MAP_INITIAL = 4;
+
+/** Spreads consecutive ids (connection ids are) over the table's low bits. */
+function slotHash(key: number): number {
+  const h = Math.imul(key, 0x9e3779b1);
+  return h ^ (h >>> 16);
+}
+
 export function equalBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;

@@ -10,11 +10,12 @@
  * a host (every delivery is a scheduled event), so no input can arrive while outputs are being
  * applied.
  *
- * Connections: the node names its outbound connections (positive ids it chooses); the runtime
- * names accepted ones (negative ids). Both map one-to-one to the network's connection ids: the
- * node's id is the connection's tag in the network (NetHostHandler), so the network's events
- * name it, and a table takes the node's ids to the network's for writes and closes. After a
- * close the network tells nothing more of a connection (tcp.ts), so a tag is never stale.
+ * Connections: the node names its outbound connections (positive 32-bit ids it chooses); the
+ * runtime names accepted ones (negative ids). Both map one-to-one to the network's connection
+ * ids: the node's id is the connection's tag in the network (NetHostHandler), so the network's
+ * events name it, and a table (an IntMap) takes the node's ids to the network's for writes and
+ * closes. After a close the network tells nothing more of a connection (tcp.ts), so a tag is
+ * never stale.
  *
  * Timers: at most one pending instance per name, as protocol/node.ts says ("setting a timer
  * that is already set replaces it"): `setTimer` cancels the name's pending kernel event, if any,
@@ -41,6 +42,7 @@
  */
 
 import type { Input, Output, ProtocolNode, ConnId, Ctx, ConnectFailure, CloseReason } from '../../protocol/node.js';
+import { IntMap } from '../../protocol/roles/support.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { Rng } from '../kernel/rng.js';
 import type { HostId, Network, NetHostHandler, TcpConnId } from '../net/index.js';
@@ -95,7 +97,7 @@ export class HostRuntime<A, N extends ProtocolNode<A> = ProtocolNode<A>> impleme
   private readonly ctx: { now: number; rng: Rng; out: Output[] };
   /** Per timer name (at its timerIndexOf), its record, once used since the node started. */
   private timers: (TimerRecord | undefined)[] = [];
-  private readonly nodeToNet = new Map<ConnId, TcpConnId>();
+  private readonly nodeToNet = new IntMap<TcpConnId>();
   private nextAcceptedId = -1;
   // The sinks, copied into the runtime so that an input reads them from one object (the
   // runtime's, fetched anyway) rather than two.
@@ -222,7 +224,7 @@ export class HostRuntime<A, N extends ProtocolNode<A> = ProtocolNode<A>> impleme
         return;
       }
       case 'connect': {
-        if (!(Number.isSafeInteger(o.conn) && o.conn > 0)) throw new Error(`host ${this.host}: connection id ${o.conn} is not a positive integer`);
+        if (!(o.conn > 0 && (o.conn | 0) === o.conn)) throw new Error(`host ${this.host}: connection id ${o.conn} is not a positive 32-bit integer`);
         if (this.nodeToNet.has(o.conn)) throw new Error(`host ${this.host}: connection id ${o.conn} is in use`);
         this.nodeToNet.set(o.conn, net.connectTcp(this.host, o.to.ip, o.to.port, o.conn));
         return;

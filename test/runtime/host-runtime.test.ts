@@ -117,10 +117,10 @@ describe('HostRuntime connections', () => {
     expect(connIds(rb.node!, 'data')).toEqual([-2, -1]);
   });
 
-  it('refuses a connect whose id is not a positive integer', () => {
-    for (const conn of [0, -1, 1.5]) {
+  it('refuses a connect whose id is not a positive 32-bit integer', () => {
+    for (const conn of [0, -1, 1.5, 2 ** 31]) {
       const { net, b, ra } = pair();
-      expect(() => ra.act({ kind: 'connect', toIp: net.ipOf(b), conn })).toThrow(/not a positive integer/);
+      expect(() => ra.act({ kind: 'connect', toIp: net.ipOf(b), conn })).toThrow(/not a positive 32-bit integer/);
     }
   });
 });
