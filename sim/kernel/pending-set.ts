@@ -54,6 +54,12 @@ const MAX_BUCKETS = 2 ** 22;
 /** Bound on how much rung 0 is assumed to fill beyond the events it was built with. */
 const MAX_RUNG_GROWTH = 64;
 const INITIAL_HEAP = 256;
+/**
+ * Spans no wider than this are treated as one instant: dividing them into buckets would take a
+ * scale beyond the largest double (a span of a few subnormals gives Infinity, and 0 * Infinity
+ * a NaN bucket). Their events are heaped, which orders them exactly.
+ */
+const MIN_SPAN_MS = 1e-290;
 /** Chunk storage grows a segment at a time, so growing copies nothing and wastes at most a segment. */
 const SEGMENT_SHIFT = 14;
 const SEGMENT_MASK = (1 << SEGMENT_SHIFT) - 1;
@@ -237,7 +243,7 @@ export class PendingSet {
     this.spread(head, end, 0);
   }
 
-  /** Splits a crowded bucket into a child rung; false if its events are all at one instant. */
+  /** Splits a crowded bucket into a child rung; false if its events' span is too narrow to divide. */
   private splitBucket(list: number, size: number): boolean {
     let minMs = Infinity;
     let maxMs = -Infinity;
@@ -252,7 +258,7 @@ export class PendingSet {
         if (t > maxMs) maxMs = t;
       }
     }
-    if (!(maxMs > minMs)) return false;
+    if (!(maxMs - minMs > MIN_SPAN_MS)) return false;
     const head = this.detach(list);
     this.openRung(minMs, maxMs, size / BUCKET_TARGET);
     this.spread(head, end, this.rungCount - 1);
@@ -262,7 +268,7 @@ export class PendingSet {
   /**
    * Empties an overgrown heap into a new deepest rung over its span (its events precede every
    * bucket's, so the rung goes below the others); refill pours its first bucket back. A heap
-   * that cannot be spread (no rung left, or every event at one instant) stays, and is tried
+   * that cannot be spread (no rung left, or a span too narrow to divide) stays, and is tried
    * again only at twice its size.
    */
   private spillHeap(): void {
@@ -274,7 +280,7 @@ export class PendingSet {
       if (ht[p] < minMs) minMs = ht[p];
       if (ht[p] > maxMs) maxMs = ht[p];
     }
-    if (this.rungCount === MAX_RUNGS || !(maxMs > minMs)) {
+    if (this.rungCount === MAX_RUNGS || !(maxMs - minMs > MIN_SPAN_MS)) {
       this.heapSpillAbove = 2 * n;
       return;
     }
@@ -304,9 +310,9 @@ export class PendingSet {
     const base = r === 0 ? TOP + 1 : this.rungBase[r - 1] + this.rungBuckets[r - 1];
     const spanMs = maxMs - minMs;
     this.rungStart[r] = minMs;
-    // count - 0.5 keeps g(maxMs) = count - 1 inside the rung despite rounding; a zero span
-    // makes g constant, which is still monotone.
-    this.rungPerMs[r] = spanMs > 0 ? (count - 0.5) / spanMs : 0;
+    // count - 0.5 keeps g(maxMs) = count - 1 inside the rung despite rounding; a span too
+    // narrow to divide makes g constant, which is still monotone.
+    this.rungPerMs[r] = spanMs > MIN_SPAN_MS ? (count - 0.5) / spanMs : 0;
     this.rungBuckets[r] = count;
     this.rungCurrent[r] = 0;
     this.rungBase[r] = base;
