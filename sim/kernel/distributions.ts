@@ -28,6 +28,12 @@
  *
  * A spec with a bad parameter is caller misuse: `makeSampler` and `meanOf` throw a RangeError
  * naming the parameter.
+ *
+ * Tails: a draw is a function of uniforms that are multiples of 2^-32 (`Rng.next`), so every
+ * spec has a largest and a smallest possible draw, `drawRange`. A heavy tail can put them past
+ * the largest double: a Pareto of shape 0.0001 reaches scale x 2^320000, which is Infinity, and
+ * a delay of Infinity stops a run. `makeSampler` refuses a spec whose draws can leave
+ * +-DRAW_LIMIT, which keeps sums of a few draws and a clock finite too.
  */
 import type { Rng } from './rng.js';
 
@@ -51,10 +57,31 @@ export interface MixtureComponent {
 export type Sampler = (rng: Rng) => number;
 
 const TWO_PI = 2 * Math.PI;
+/** The largest -ln(1 - u) for u from `Rng.next` (1 - u >= 2^-32). */
+const LOG_RANGE = 32 * Math.LN2;
+/** The largest Box-Muller radius sqrt(-2 ln(1 - u)). */
+const NORMAL_RANGE = Math.sqrt(2 * LOG_RANGE);
 
-/** Compiles a spec into a sampler; throws RangeError on a bad spec. */
+/** How far from zero a spec's draws may reach (in the spec's unit); see the file's header. */
+export const DRAW_LIMIT = 1e300;
+
+/** Compiles a spec into a sampler; throws RangeError on a bad spec, or one whose draws can leave +-DRAW_LIMIT. */
 export function makeSampler(d: Distribution): Sampler {
-  return compile(d, d.kind);
+  const sampler = compile(d, d.kind);
+  const [min, max] = drawRange(d);
+  if (!(min >= -DRAW_LIMIT && max <= DRAW_LIMIT)) {
+    throw new RangeError(`${d.kind}: draws can reach ${max > DRAW_LIMIT ? max : min}, beyond +-${DRAW_LIMIT.toExponential().replace('e+', 'e')} (its tail at the random streams' resolution of 2^-32)`);
+  }
+  return sampler;
+}
+
+/**
+ * The smallest and the largest value a draw can take, given that uniforms are multiples of
+ * 2^-32: [min, max], either of them possibly infinite. Components and values of zero weight
+ * are never drawn and do not count.
+ */
+export function drawRange(d: Distribution): [min: number, max: number] {
+  return range(d, d.kind);
 }
 
 /** The expected value of a spec (Infinity for a Pareto with shape <= 1, or a mixture with one). */
@@ -165,6 +192,64 @@ function mean(d: Distribution, path: string): number {
     default:
       return unknownKind(d);
   }
+}
+
+function range(d: Distribution, path: string): [number, number] {
+  switch (d.kind) {
+    case 'constant': {
+      const value = finite(d.value, `${path}.value`);
+      return [value, value];
+    }
+    case 'uniform':
+      return uniformBounds(d, path);
+    case 'exponential':
+      return [0, positive(d.mean, `${path}.mean`) * LOG_RANGE];
+    case 'normal': {
+      const m = finite(d.mean, `${path}.mean`);
+      const reach = nonNegative(d.sd, `${path}.sd`) * NORMAL_RANGE;
+      return [m - reach, m + reach];
+    }
+    case 'lognormal': {
+      const { mu, sigma } = lognormalParams(d, path);
+      return [Math.exp(mu - sigma * NORMAL_RANGE), Math.exp(mu + sigma * NORMAL_RANGE)];
+    }
+    case 'weibull': {
+      const shape = positive(d.shape, `${path}.shape`);
+      return [0, positive(d.scale, `${path}.scale`) * Math.pow(LOG_RANGE, 1 / shape)];
+    }
+    case 'pareto': {
+      const shape = positive(d.shape, `${path}.shape`);
+      const scale = positive(d.scale, `${path}.scale`);
+      return [scale, scale * Math.pow(2, 32 / shape)];
+    }
+    case 'empirical': {
+      const values = empiricalValues(d, path);
+      const weights = d.weights ?? values.map(() => 1);
+      checkWeights(weights, (i) => `${path}.weights[${i}]`);
+      return spanOf(values.filter((_, i) => weights[i] > 0).map((v) => [v, v]));
+    }
+    case 'mixture': {
+      const components = mixtureComponents(d, path);
+      checkWeights(
+        components.map((c) => c.weight),
+        (i) => `${path}.components[${i}].weight`,
+      );
+      return spanOf(components.map((c, i) => range(c.dist, `${path}.components[${i}].dist`)).filter((_, i) => components[i].weight > 0));
+    }
+    default:
+      return unknownKind(d);
+  }
+}
+
+/** The smallest interval holding every one of `ranges`. */
+function spanOf(ranges: readonly (readonly [number, number])[]): [number, number] {
+  let min = Infinity;
+  let max = -Infinity;
+  for (const [lo, hi] of ranges) {
+    if (lo < min) min = lo;
+    if (hi > max) max = hi;
+  }
+  return [min, max];
 }
 
 /** Box-Muller, cosine branch only: two uniforms per draw, nothing kept between draws. */

@@ -13,7 +13,7 @@
  */
 
 import { z } from 'zod';
-import type { Distribution } from '../kernel/index.js';
+import { DRAW_LIMIT, drawRange, type Distribution } from '../kernel/index.js';
 import { duration, number, percent, ratio, real, sumsToOne } from './fields.js';
 
 const constant = z.strictObject({ kind: z.literal('constant'), value: duration() });
@@ -96,9 +96,37 @@ const mixture = z
     }
   });
 
-/** A distribution of durations, in ms. */
+/** A distribution of durations, in ms, whose draws stay within the kernel's DRAW_LIMIT. */
 export function durationDistribution() {
-  return orConstant(z.discriminatedUnion('kind', [...simpleKinds, mixture]).transform(toSpecOrMixture));
+  return orConstant(z.discriminatedUnion('kind', [...simpleKinds, mixture]).transform(toSpecOrMixture)).superRefine(checkTail);
+}
+
+/** What brings a kind's tail in, for the error message. */
+const TAIL_HINT: Partial<Record<Distribution['kind'], string>> = {
+  exponential: 'a smaller mean',
+  normal: 'a smaller sd',
+  lognormal: 'a smaller sigma or sd',
+  weibull: 'a larger shape',
+  pareto: 'a larger shape',
+};
+
+/** A spec whose draws can leave the limit, or a mixture component that can, is an error at its place. */
+function checkTail(d: Distribution, ctx: z.RefinementCtx): void {
+  if (d.kind !== 'mixture') return reportTail(d, [], ctx);
+  d.components.forEach((c, i) => {
+    if (c.weight > 0) reportTail(c.dist, ['components', i, 'dist'], ctx);
+  });
+}
+
+function reportTail(d: Distribution, path: (string | number)[], ctx: z.RefinementCtx): void {
+  const [min, max] = drawRange(d);
+  if (min >= -DRAW_LIMIT && max <= DRAW_LIMIT) return;
+  const hint = TAIL_HINT[d.kind];
+  ctx.addIssue({
+    code: 'custom',
+    path,
+    message: `expected draws within +-${DRAW_LIMIT.toExponential().replace('e+', 'e')} ms, got a ${d.kind} whose tail reaches ${max > DRAW_LIMIT ? max : min} ms (at the random streams' resolution of 2^-32)${hint ? `; ${hint} brings it in` : ''}`,
+  });
 }
 
 function toSpecOrMixture(d: Parsed | z.output<typeof mixture>): Distribution {

@@ -7,7 +7,7 @@
 // parameter misses by far more.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { makeSampler, meanOf, type Distribution } from '../../sim/kernel/distributions.js';
+import { drawRange, makeSampler, meanOf, type Distribution } from '../../sim/kernel/distributions.js';
 import { RngStreams, type Rng } from '../../sim/kernel/rng.js';
 
 const DRAWS = 20_000;
@@ -307,6 +307,70 @@ describe('distributions', () => {
       expect([2, 4]).toContain(makeSampler(d)(extreme(u)));
       expect(makeSampler(mixture)(extreme(u))).toBe(5);
     }
+  });
+
+  it('bounds every draw by drawRange, and reaches its ends, at any uniforms the streams can give', () => {
+    // The uniforms a stream gives are multiples of 2^-32 in [0, 1 - 2^-32]; the extremes of a
+    // sampler come from the extremes of its uniforms (and cos = 1 or -1 for the normal ones).
+    const us = [0, 2 ** -32, 0.25, 0.5, 0.75, 1 - 2 ** -32];
+    const scripted = (seq: readonly number[]): Rng => {
+      let i = 0;
+      const next = (): number => seq[i++ % seq.length];
+      return { next, int: (n) => Math.floor(next() * n), chance: (p) => next() < p, pick: (xs) => xs[Math.floor(next() * xs.length)] };
+    };
+    const positiveArb = fc.double({ min: 1e-3, max: 1e4, noNaN: true });
+    const simpleArb: fc.Arbitrary<Distribution> = fc.oneof(
+      positiveArb.map((value) => ({ kind: 'constant' as const, value })),
+      fc.tuple(positiveArb, positiveArb).map(([a, b]) => ({ kind: 'uniform' as const, min: Math.min(a, b), max: Math.max(a, b) })),
+      positiveArb.map((mean) => ({ kind: 'exponential' as const, mean })),
+      fc.tuple(positiveArb, positiveArb).map(([mean, sd]) => ({ kind: 'normal' as const, mean, sd })),
+      fc.tuple(fc.double({ min: -5, max: 5, noNaN: true }), fc.double({ min: 0, max: 3, noNaN: true })).map(([mu, sigma]) => ({ kind: 'lognormal' as const, mu, sigma })),
+      fc.tuple(fc.double({ min: 0.05, max: 5, noNaN: true }), positiveArb).map(([shape, scale]) => ({ kind: 'weibull' as const, shape, scale })),
+      fc.tuple(fc.double({ min: 0.05, max: 5, noNaN: true }), positiveArb).map(([shape, scale]) => ({ kind: 'pareto' as const, shape, scale })),
+    );
+    fc.assert(
+      fc.property(simpleArb, (d) => {
+        const [min, max] = drawRange(d);
+        const sample = makeSampler(d);
+        let lowest = Infinity;
+        let highest = -Infinity;
+        for (const u1 of us) {
+          for (const u2 of us) {
+            const x = sample(scripted([u1, u2]));
+            lowest = Math.min(lowest, x);
+            highest = Math.max(highest, x);
+          }
+        }
+        const slack = (v: number): number => 1e-9 * Math.abs(v) + 1e-300;
+        expect(lowest).toBeGreaterThanOrEqual(min - slack(min));
+        expect(highest).toBeLessThanOrEqual(max + slack(max));
+        expect(Math.abs(lowest - min)).toBeLessThanOrEqual(slack(min));
+        expect(Math.abs(highest - max)).toBeLessThanOrEqual(slack(max));
+      }),
+    );
+    const mixture: Distribution = {
+      kind: 'mixture',
+      components: [
+        { weight: 1, dist: { kind: 'uniform', min: 2, max: 3 } },
+        { weight: 0, dist: { kind: 'constant', value: -50 } },
+        { weight: 1, dist: { kind: 'empirical', values: [1, 9, 100], weights: [1, 1, 0] } },
+      ],
+    };
+    expect(drawRange(mixture)).toEqual([1, 9]);
+  });
+
+  it('refuses a spec whose tail can leave +-1e300, however it is nested', () => {
+    const overflowing: [Distribution, RegExp][] = [
+      [{ kind: 'pareto', shape: 0.0001, scale: 1 }, /pareto: draws can reach Infinity/],
+      [{ kind: 'weibull', shape: 0.001, scale: 1 }, /weibull: draws can reach Infinity/],
+      [{ kind: 'lognormal', mu: 0, sigma: 200 }, /lognormal: draws can reach Infinity/],
+      [{ kind: 'normal', mean: 0, sd: 1e300 }, /normal: draws can reach -?6\.66/],
+      [{ kind: 'mixture', components: [{ weight: 0.5, dist: { kind: 'constant', value: 1 } }, { weight: 0.5, dist: { kind: 'pareto', shape: 0.01, scale: 1 } }] }, /mixture: draws can reach Infinity/],
+    ];
+    for (const [spec, message] of overflowing) expect(() => makeSampler(spec), JSON.stringify(spec)).toThrow(message);
+    // Heavy but finite tails, and an overflowing component that is never picked, are fine.
+    expect(() => makeSampler({ kind: 'pareto', shape: 0.05, scale: 1 })).not.toThrow();
+    expect(() => makeSampler({ kind: 'mixture', components: [{ weight: 1, dist: { kind: 'constant', value: 1 } }, { weight: 0, dist: { kind: 'pareto', shape: 0.0001, scale: 1 } }] })).not.toThrow();
   });
 
   it('accepts degenerate but meaningful specs', () => {

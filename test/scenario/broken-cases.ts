@@ -73,6 +73,13 @@ export const BROKEN_CASES: readonly BrokenCase[] = [
     errors: ["FILE:4:11  events[0].at: expected a time within the scenario's duration (3600 s)"],
   },
   {
+    name: 'a distribution whose tail reaches Infinity',
+    yaml: 'duration: 1h\nhosts: [{ count: 1 }]\nnetwork:\n  jitter: { kind: pareto, shape: 0.0001, scale: 1ms }\n',
+    errors: [
+      "FILE:4:11  network.jitter: expected draws within +-1e300 ms, got a pareto whose tail reaches Infinity ms (at the random streams' resolution of 2^-32); a larger shape brings it in",
+    ],
+  },
+  {
     name: 'a protocol value the protocol refuses',
     yaml: 'duration: 1h\nhosts: [{ count: 1 }]\nprotocol:\n  lsQueueMax: 1.5\n',
     errors: ['FILE:4:15  protocol.lsQueueMax: expected an integer >= 1, got 1.5'],
