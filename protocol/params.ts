@@ -452,6 +452,10 @@ function checkParams(p: ProtocolParams): void {
   if (p.flowIntervalMs < p.voiceFrameMs) bad('flowIntervalMs', `at least voiceFrameMs (${p.voiceFrameMs})`, p.flowIntervalMs);
   if (typeof p.rememberFallbackPort !== 'boolean') bad('rememberFallbackPort', 'a boolean', p.rememberFallbackPort);
   if (p.lsSessionLeaseMs <= p.lsSessionKeepAliveMs) bad('lsSessionLeaseMs', `above lsSessionKeepAliveMs (${p.lsSessionKeepAliveMs})`, p.lsSessionLeaseMs);
+  // Credentials carry whole milliseconds (credentials.ts), and their expiry must stay a safe integer.
+  if (!(Number.isSafeInteger(p.credentialLifetimeMs) && p.credentialLifetimeMs <= 2 ** 52)) {
+    bad('credentialLifetimeMs', 'a whole number of ms, at most 2^52', p.credentialLifetimeMs);
+  }
   if (p.overlayRetryDelayMaxMs < p.overlayRetryDelayMs) bad('overlayRetryDelayMaxMs', `at least overlayRetryDelayMs (${p.overlayRetryDelayMs})`, p.overlayRetryDelayMaxMs);
 }
 

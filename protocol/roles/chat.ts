@@ -27,6 +27,7 @@
  */
 
 import type { Ctx, Endpoint } from '../node.js';
+import { utf8Length } from '../wire/codec.js';
 import { NAT_CLASS, PRESENCE_STATUS, codeName, type Message, type MessageOf } from '../wire/messages.js';
 import type { Contact } from './calls.js';
 import type { NatClass } from './nat-detection.js';
@@ -38,6 +39,21 @@ export type ChatTimer =
   'chatRetry';
 
 export const CHAT_TIMERS: readonly ChatTimer[] = ['chatRetry'];
+
+/**
+ * The longest chat text, in UTF-8 bytes (ours): a `chatMessage` routed between users whose names
+ * are as long as names go (NAME_BYTES_MAX) still fits in one message (MESSAGE_BYTES_MAX, 65,504
+ * bytes; the routing header takes at most 530 of them).
+ */
+export const CHAT_TEXT_BYTES_MAX = 64_000;
+
+/** Throws RangeError unless `text` can be sent as a chat message: well-formed, at most CHAT_TEXT_BYTES_MAX bytes. */
+export function checkChatText(text: string): void {
+  const bytes = utf8Length(text);
+  if (bytes < 0 || bytes > CHAT_TEXT_BYTES_MAX) {
+    throw new RangeError(`chat: a text is well-formed UTF-16 of at most ${CHAT_TEXT_BYTES_MAX} UTF-8 bytes, got ${bytes < 0 ? 'a lone surrogate' : `${bytes} bytes`}`);
+  }
+}
 
 export interface ChatDeps {
   readonly chatRetryMs: number;

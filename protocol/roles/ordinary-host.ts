@@ -120,7 +120,7 @@ import { CHALLENGE_NONCE_BYTES } from './login-server.js';
 import { LoginLadder, LoginMachine, type LadderStep, type LoginEvent, type LoginState } from './login.js';
 import { NatDetector, type NatClass, type NatStep } from './nat-detection.js';
 import { CALL_TIMERS, CallService, type CallIdentity, type CallTimer, type Contact } from './calls.js';
-import { CHAT_TIMERS, ChatService, type ChatTimer, type OwnPresence } from './chat.js';
+import { CHAT_TIMERS, ChatService, checkChatText, type ChatTimer, type OwnPresence } from './chat.js';
 import { RELAY_TIMERS, RelayService, type RelayTimer } from './relay.js';
 import { NOWHERE } from './routing.js';
 import { SUPER_NODE_TIMERS, SuperNodeService, type SuperNodeTimer } from './super-node.js';
@@ -537,6 +537,7 @@ export class HostNode implements ProtocolNode<HostAction> {
       case 'pstnCall':
         return this.calls.dialPstn(ctx, action.number, action.durationMs);
       case 'chat':
+        checkChatText(action.text);
         if (this.machine.state !== 'online') {
           ctx.out.push({ kind: 'metric', name: 'chatOutcome', value: 1, labels: { outcome: 'undelivered' } });
           return;

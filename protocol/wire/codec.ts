@@ -412,7 +412,7 @@ function writeStr(out: Uint8Array, p: number, s: string): number {
 }
 
 /** UTF-8 byte length of `s`, or -1 if it holds a lone surrogate. */
-function utf8Length(s: string): number {
+export function utf8Length(s: string): number {
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

@@ -36,6 +36,12 @@ export interface TcpParams {
   readonly mssBytes: number;
 }
 
+/**
+ * Most retransmissions of a SYN or a message: the timeout doubles at each, so the bound keeps the
+ * last one finite (2^30 times the first: decades), where a thousand would overflow to Infinity.
+ */
+export const TCP_RETRIES_MAX = 30;
+
 export const tcpDefaults: TcpParams = {
   synRtoMs: 3000,
   synRetries: 2,

@@ -14,6 +14,7 @@ export {
   NAT_BEHAVIOURS,
   NAT_PRESETS,
   TCP_HEADER_BYTES,
+  TCP_RETRIES_MAX,
   UDP_HEADER_BYTES,
   natPresets,
   resolveNat,

@@ -49,7 +49,7 @@
  */
 import type { EventId } from '../kernel/index.js';
 import type { DropReason } from '../trace/index.js';
-import { TCP_HEADER_BYTES } from './config.js';
+import { TCP_HEADER_BYTES, TCP_RETRIES_MAX } from './config.js';
 import type { HostId, TcpConnId, TcpParams } from './config.js';
 import type { Fabric } from './fabric.js';
 import { TCP } from './nat.js';
@@ -162,6 +162,9 @@ export class Tcp {
       if (!(Number.isFinite(value) && value >= 0)) throw new RangeError(`tcp.${name} must be a non-negative number, got ${value}`);
     }
     if (!(params.synRtoMs > 0 && params.mssBytes >= 1)) throw new RangeError('tcp.synRtoMs and tcp.mssBytes must be positive');
+    for (const name of ['synRetries', 'dataRetries'] as const) {
+      if (!(Number.isInteger(params[name]) && params[name] <= TCP_RETRIES_MAX)) throw new RangeError(`tcp.${name} must be an integer from 0 to ${TCP_RETRIES_MAX}, got ${params[name]}`);
+    }
     const counters = fabric.counters;
     this.msgSyn = counters.msgType('tcp-syn');
     this.msgSynAck = counters.msgType('tcp-syn-ack');

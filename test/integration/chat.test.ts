@@ -3,6 +3,10 @@
 // acknowledgements, SNs dying under the route and senders restarting - over generated schedules.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { NAME_BYTES_MAX } from '../../protocol/crypto/credentials.js';
+import type { Endpoint } from '../../protocol/node.js';
+import { CHAT_TEXT_BYTES_MAX } from '../../protocol/roles/chat.js';
+import { MESSAGE_BYTES_MAX, encodeMessage } from '../../protocol/wire/codec.js';
 import type { LossSpec } from '../../sim/net/index.js';
 import { SmallWorld, type NodeEventRecord } from '../../sim/testing/index.js';
 
@@ -173,6 +177,28 @@ describe('presence', () => {
     expect(sw.nodeEvents('na', 'presenceReceived').filter((e) => e.tMs >= loggedOutAtMs).map((e) => e.detail)).toEqual([{ from: 'pa-0', status: 'offline' }]);
     expect(since('searchStarted').filter((e) => e.detail?.name === 'ua-0')).toEqual([]);
     expect(since('routeFailed').filter((e) => e.detail?.to === 'ua-0')).toEqual([]);
+    sw.assertNoViolations();
+  });
+});
+
+describe('chat text length', () => {
+  it('routes a text of CHAT_TEXT_BYTES_MAX bytes between the longest names, and refuses one byte more', () => {
+    const longest = 'n'.repeat(NAME_BYTES_MAX);
+    const sn: Endpoint = { ip: 0xffffffff, port: 65535 };
+    const chat = encodeMessage({ type: 'chatMessage', seq: 0xffffffff, text: 'é'.repeat(CHAT_TEXT_BYTES_MAX / 2) });
+    const routed = encodeMessage({ type: 'routed', from: longest, fromSuperNode: sn, to: longest, toSuperNode: sn, hops: 255, payload: chat });
+    expect(routed.length).toBeLessThanOrEqual(MESSAGE_BYTES_MAX);
+
+    const sw = new SmallWorld({ seed: 5, superNodes: 3, hosts: HOSTS, buddiesPerHost: 2 });
+    sw.advance(1_000);
+    sw.login('pa');
+    sw.login('na');
+    sw.until(() => sw.state('pa') === 'online' && sw.state('na') === 'online', 600_000);
+    sw.act('pa', { type: 'chat', to: 'na-0', text: 'x'.repeat(CHAT_TEXT_BYTES_MAX) });
+    sw.advance(30_000);
+    expect(sw.nodeEvents('na', 'chatDelivered').map((e) => e.detail?.from)).toEqual(['pa-0']);
+    expect(() => sw.act('pa', { type: 'chat', to: 'na-0', text: 'x'.repeat(CHAT_TEXT_BYTES_MAX + 1) })).toThrow(/at most 64000 UTF-8 bytes, got 64001 bytes/);
+    expect(() => sw.act('pa', { type: 'chat', to: 'na-0', text: 'a\ud800' })).toThrow(/lone surrogate/);
     sw.assertNoViolations();
   });
 });

@@ -3,7 +3,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { Kernel } from '../../sim/kernel/index.js';
-import { Network, tcpDefaults, type NetHostHandler } from '../../sim/net/index.js';
+import { Network, TCP_RETRIES_MAX, tcpDefaults, type NetHostHandler } from '../../sim/net/index.js';
 import { LINK, bytesOf, setup } from './helpers.js';
 
 /** One-way time of a `wireBytes` packet between two LINK hosts whose regions are `coreRttMs` apart. */
@@ -93,8 +93,8 @@ describe('TCP data', () => {
   it('delivers every message once, in the order written, under loss and jitter', () => {
     // Retries are finite, so delivery is certain only as far as they go: a connect attempt gets
     // through only if the SYN and the SYN-ACK each survive both access links, 13% of attempts
-    // at 40% loss, where all 51 attempts fail about once in 1,200 cases (once in 27,000 with
-    // the loss ratio uniform over the range drawn). What always holds: the server gets a prefix
+    // at 40% loss, where all 31 attempts (the most there are) fail about once in 74 cases (once
+    // in 1,060 with the loss ratio uniform over the range drawn). What always holds: the server gets a prefix
     // of what was written, each message once and in order, and all of it unless the client
     // heard that the connection gave up.
     const numRuns = 60;
@@ -105,7 +105,7 @@ describe('TCP data', () => {
         fc.double({ min: 0, max: 0.4, noNaN: true }),
         fc.integer({ min: 1, max: 1000 }),
         (sizes, lossRatio, seed) => {
-          const { kernel, net, rec } = setup({ seed, config: { jitterMs: { kind: 'exponential', mean: 30 }, tcp: { dataRetries: 50, synRetries: 50 } } });
+          const { kernel, net, rec } = setup({ seed, config: { jitterMs: { kind: 'exponential', mean: 30 }, tcp: { dataRetries: TCP_RETRIES_MAX, synRetries: TCP_RETRIES_MAX } } });
           const link = { ...LINK, loss: { kind: 'bernoulli' as const, lossRatio } };
           const client = net.addHost({ region: 'eu', link }, rec);
           const server = net.addHost({ region: 'asia', link }, rec);
@@ -186,6 +186,19 @@ describe('TCP data', () => {
     net.close(conn);
     expect(() => net.write(conn, bytesOf(1), 'x')).toThrow(RangeError);
     expect(() => net.write(12345, bytesOf(1), 'x')).toThrow(RangeError);
+  });
+
+  it('refuses retry counts whose doubled timeouts would overflow, and keeps the last allowed one finite', () => {
+    expect(() => setup({ config: { tcp: { ...tcpDefaults, synRetries: TCP_RETRIES_MAX + 1 } } })).toThrow(/synRetries must be an integer from 0 to 30/);
+    expect(() => setup({ config: { tcp: { ...tcpDefaults, dataRetries: 2.5 } } })).toThrow(/dataRetries must be an integer/);
+    // Every SYN swallowed by a silent host: the connect fails at synRto x (2^31 - 1), finite.
+    const { kernel, net, rec } = setup({ config: { tcp: { ...tcpDefaults, synRtoMs: 1e6, synRetries: TCP_RETRIES_MAX } } });
+    const client = net.addHost({ region: 'eu', link: LINK }, rec);
+    const server = net.addHost({ region: 'eu', link: LINK }, rec);
+    net.crash(server);
+    net.connectTcp(client, net.ipOf(server), 443);
+    kernel.runUntilIdle();
+    expect(rec.of('connectFailed', client).map((e) => [e.reason, e.t])).toEqual([['timeout', 1e6 * (2 ** 31 - 1)]]);
   });
 });
 

@@ -16,6 +16,26 @@ describe('broken scenario files', () => {
     expect(errorsOf(loadScenarioText(yaml, 'broken.yaml'))).toEqual(errors.map((e) => e.replace('FILE', 'broken.yaml')));
   });
 
+  it('refuses values that pass their type but that the model cannot run with', () => {
+    // Each ran into an internal failure before: a SYN backoff of 3 s x 2^1000000 is Infinity, a
+    // chat text of a million bytes does not fit in a message, a credential holds whole ms.
+    const yaml = [
+      'duration: 1h',
+      'hosts: [{ count: 1 }]',
+      'network: { tcp: { synRetries: 1000000, dataRetries: 31 } }',
+      'workload: { chat: { messageBytes: 64001 } }',
+      '',
+    ].join('\n');
+    expect(errorsOf(loadScenarioText(yaml, 'm.yaml'))).toEqual([
+      'm.yaml:3:31  network.tcp.synRetries: expected an integer from 0 to 30, got 1000000',
+      'm.yaml:3:53  network.tcp.dataRetries: expected an integer from 0 to 30, got 31',
+      'm.yaml:4:35  workload.chat.messageBytes: expected an integer from 1 to 64000, got 64001',
+    ]);
+    expect(errorsOf(loadScenarioText('duration: 1h\nhosts: [{ count: 1 }]\nprotocol: { credentialLifetime: 0.5ms }\n', 'c.yaml'))).toEqual([
+      'c.yaml:3:33  protocol.credentialLifetime: expected a whole number of ms, at most 2^52, got 0.5',
+    ]);
+  });
+
   it('says when the file is missing', () => {
     expect(errorsOf(loadScenarioFile('/nonexistent/churn.yaml'))).toEqual(['/nonexistent/churn.yaml  cannot read the scenario file: no such file']);
   });

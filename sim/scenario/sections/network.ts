@@ -24,7 +24,7 @@
  */
 
 import { z } from 'zod';
-import { DEFAULT_FIREWALL_UDP_TIMEOUT_MS, NAT_BEHAVIOURS, NAT_PRESETS, natPresets, tcpDefaults } from '../../net/index.js';
+import { DEFAULT_FIREWALL_UDP_TIMEOUT_MS, NAT_BEHAVIOURS, NAT_PRESETS, TCP_RETRIES_MAX, natPresets, tcpDefaults } from '../../net/index.js';
 import type { LossSpec, NatBehaviour, NatParams, NatPreset } from '../../net/index.js';
 import { durationDistribution } from '../distribution.js';
 import { bandwidth, choice, duration, flag, integer, name, number, ratio } from '../fields.js';
@@ -96,9 +96,9 @@ const natType = z
 const tcp = z
   .strictObject({
     synRto: duration('positive').prefault(`${tcpDefaults.synRtoMs}ms`),
-    synRetries: integer(0).prefault(tcpDefaults.synRetries),
+    synRetries: integer(0, TCP_RETRIES_MAX).prefault(tcpDefaults.synRetries),
     rtoMin: duration().prefault(`${tcpDefaults.rtoMinMs}ms`),
-    dataRetries: integer(0).prefault(tcpDefaults.dataRetries),
+    dataRetries: integer(0, TCP_RETRIES_MAX).prefault(tcpDefaults.dataRetries),
     mssBytes: integer(1).prefault(tcpDefaults.mssBytes),
   })
   .prefault({})

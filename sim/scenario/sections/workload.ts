@@ -14,6 +14,7 @@
  */
 
 import { z } from 'zod';
+import { CHAT_TEXT_BYTES_MAX } from '../../../protocol/roles/chat.js';
 import { durationDistribution } from '../distribution.js';
 import { choice, integer, number, ratio } from '../fields.js';
 import type { Workload } from '../types.js';
@@ -26,7 +27,7 @@ export const workloadSection = z
   .strictObject({
     buddiesPerHost: integer(0).prefault(20),
     calls: z.strictObject({ ratePerHostHour: rate(), peerChoice: peerChoice('buddies'), duration: callDuration() }).prefault({}),
-    chat: z.strictObject({ ratePerHostHour: rate(), peerChoice: peerChoice('buddies'), messageBytes: integer(1).prefault(80) }).prefault({}),
+    chat: z.strictObject({ ratePerHostHour: rate(), peerChoice: peerChoice('buddies'), messageBytes: integer(1, CHAT_TEXT_BYTES_MAX).prefault(80) }).prefault({}),
     searches: z.strictObject({ ratePerHostHour: rate(), peerChoice: peerChoice('random'), missing: ratio().prefault(0) }).prefault({}),
     pstnCalls: z.strictObject({ ratePerHostHour: rate(), duration: callDuration(), inbound: ratio().prefault(0) }).prefault({}),
   })
