@@ -452,6 +452,9 @@ function checkParams(p: ProtocolParams): void {
   if (p.flowIntervalMs < p.voiceFrameMs) bad('flowIntervalMs', `at least voiceFrameMs (${p.voiceFrameMs})`, p.flowIntervalMs);
   if (typeof p.rememberFallbackPort !== 'boolean') bad('rememberFallbackPort', 'a boolean', p.rememberFallbackPort);
   if (p.lsSessionLeaseMs <= p.lsSessionKeepAliveMs) bad('lsSessionLeaseMs', `above lsSessionKeepAliveMs (${p.lsSessionKeepAliveMs})`, p.lsSessionLeaseMs);
+  // Capacities travel as u32 (superNodeLoad, relayProbeReply); Node's PBKDF2 takes at most 2^31 - 1 iterations.
+  for (const k of ['snClientCapacity', 'relayCapacity'] as const) if (p[k] > 0xffffffff) bad(k, 'an integer from 1 to 4294967295', p[k]);
+  if (p.passwordWorkFactor > 0x7fffffff) bad('passwordWorkFactor', 'an integer from 1 to 2147483647', p.passwordWorkFactor);
   // Credentials carry whole milliseconds (credentials.ts), and their expiry must stay a safe integer.
   if (!(Number.isSafeInteger(p.credentialLifetimeMs) && p.credentialLifetimeMs <= 2 ** 52)) {
     bad('credentialLifetimeMs', 'a whole number of ms, at most 2^52', p.credentialLifetimeMs);

@@ -107,7 +107,8 @@ export function rankByWeight(name: string, candidates: readonly Endpoint[], max:
   // side, which is where a duplicate is caught.
   const h = nameHash(name);
   const top: Endpoint[] = [];
-  const limit = Math.max(0, max);
+  // No more than the candidates: `max` comes from a scenario and may be anything.
+  const limit = Math.min(Math.max(0, max), candidates.length);
   if (limit === 0) return top;
   if (limit > topWeights.length) {
     topWeights = new Float64Array(limit);

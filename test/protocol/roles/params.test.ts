@@ -31,4 +31,15 @@ describe('protocol parameters', () => {
     expect(() => makeParams({ overloadRatio: 0.1, underuseRatio: 0.2 })).toThrow(/underuseRatio/);
     expect(() => makeParams({ lsLoginsPerSec: 0 })).toThrow(/lsLoginsPerSec/);
   });
+
+  it('refuses values the wire or the platform cannot carry, and takes the largest that they can', () => {
+    // Each of these stopped a run with an internal failure before it was checked here.
+    expect(() => makeParams({ snClientCapacity: 2 ** 32 })).toThrow(/snClientCapacity: expected an integer from 1 to 4294967295/);
+    expect(() => makeParams({ relayCapacity: 2 ** 32 })).toThrow(/relayCapacity/);
+    expect(() => makeParams({ passwordWorkFactor: 2 ** 31 })).toThrow(/passwordWorkFactor: expected an integer from 1 to 2147483647/);
+    expect(() => makeParams({ credentialLifetimeMs: 0.5 })).toThrow(/credentialLifetimeMs: expected a whole number of ms/);
+    expect(() => makeParams({ credentialLifetimeMs: 2 ** 53 })).toThrow(/credentialLifetimeMs/);
+    const largest = makeParams({ snClientCapacity: 2 ** 32 - 1, relayCapacity: 2 ** 32 - 1, passwordWorkFactor: 2 ** 31 - 1, credentialLifetimeMs: 2 ** 52 });
+    expect(largest.snClientCapacity).toBe(2 ** 32 - 1);
+  });
 });
