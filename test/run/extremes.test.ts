@@ -122,7 +122,9 @@ describe('a scenario that validates', () => {
       }),
       { numRuns: 24 },
     );
-    // Not vacuous: most cases are valid and ran.
-    expect(ran).toBeGreaterThan(refused);
+    // Not vacuous: about two cases in three are valid and run (a draw with fewer than 4 of 24
+    // comes about once in 3.6 million).
+    expect(ran).toBeGreaterThanOrEqual(4);
+    expect(ran + refused).toBe(24);
   });
 });
