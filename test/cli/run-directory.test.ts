@@ -24,6 +24,20 @@ describe('RunDirectory', () => {
     expect(readdirSync(final).sort()).toEqual([MARKER_FILE, 'summary.json']);
   });
 
+  it('makes the missing parents, and refuses a place it cannot make with a RunDirectoryError that says why', () => {
+    const nested = join(root, 'a', 'b', 'run');
+    RunDirectory.open(nested).commit();
+    expect(readdirSync(nested)).toEqual([MARKER_FILE]);
+    writeFileSync(join(root, 'file'), 'x');
+    expect(() => RunDirectory.open(join(root, 'file', 'run'))).toThrow(RunDirectoryError);
+    expect(() => RunDirectory.open(join(root, 'file', 'run'))).toThrow(/cannot create .*run\.incomplete: a part of the path is not a directory/);
+  });
+
+  // Node's own recursive mkdir never returns there.
+  it.runIf(existsSync('/proc/self'))('refuses a place in /proc rather than hang', () => {
+    expect(() => RunDirectory.open('/proc/no-such-run')).toThrow(/cannot create \/proc\/no-such-run\.incomplete/);
+  });
+
   it('replaces an earlier run', () => {
     const first = RunDirectory.open(final);
     first.writeFile('old.csv', 'x');

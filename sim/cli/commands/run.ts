@@ -53,7 +53,7 @@ export async function runCommand(args: RunArgs, io: CliIo, engineLoader: () => P
     out = RunDirectory.open(args.out ?? defaultRunPath(scenario, run));
   } catch (e) {
     if (!(e instanceof RunDirectoryError)) throw e;
-    io.stderr.write(`--out ${args.out}  ${e.message}\n`);
+    io.stderr.write(`${args.out !== undefined ? `--out ${args.out}  ` : ''}${e.message}\n`);
     return EXIT_BAD_INPUT;
   }
 
