@@ -98,7 +98,12 @@ beforeAll(async () => {
   model = store.model();
   hostileHost = model.hosts.find((h) => h.name === victim.name)!.id;
   const c = await makeRun(dir, 'c', ['hosts[0].count=10', 'hosts[1].count=10', 'hosts[2].count=10', 'hosts[3].count=10', 'duration=3min', 'output.trace=off']);
-  server = await startViz({ runDirs: [a.path, b.path, join(dir, 'doctored'), c.path] });
+  // A run directory whose summary.json is not JSON (hand-edited, truncated).
+  const broken = join(dir, 'broken');
+  mkdirSync(broken);
+  writeFileSync(join(broken, 'summary.json'), '{"name": "broken", "hosts": ');
+  writeFileSync(join(broken, 'metrics.csv'), 't_s\n');
+  server = await startViz({ runDirs: [a.path, b.path, join(dir, 'doctored'), c.path, broken] });
   browser = await launch();
   page = await browser.context.newPage();
   mkdirSync(artifacts, { recursive: true });
@@ -114,7 +119,15 @@ describe('the visualizer in Chromium', () => {
   it('serves the runs it was given on loopback', async () => {
     expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/$/);
     const runs = (await (await fetch(`${server.url}api/runs`)).json()) as { name: string }[];
-    expect(runs.map((r) => r.name)).toEqual(['a', 'b', 'doctored', 'c']);
+    expect(runs.map((r) => r.name)).toEqual(['a', 'b', 'doctored', 'c', 'broken']);
+  });
+
+  it('says which file of a run is not JSON, instead of drawing', async () => {
+    const brokenPage = await browser.context.newPage();
+    await brokenPage.goto(`${server.url}?run=4&compare=none`);
+    await brokenPage.waitForFunction(() => (globalThis as unknown as VizWindow).__viz?.error !== null, undefined, { timeout: 60_000 });
+    expect(await brokenPage.locator('#load-status').textContent()).toMatch(/^error: runs\/4\/summary\.json: not valid JSON/);
+    await brokenPage.close();
   });
 
   it('draws every view from the run: headline, timeline, distributions, overlay, traffic, sequence, host', async () => {

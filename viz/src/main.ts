@@ -259,7 +259,12 @@ function pickers(runs: readonly ServedRun[], primary: ServedRun, other: ServedRu
 }
 
 async function fetchJson<T>(url: string): Promise<T> {
-  return JSON.parse(await fetchText(url)) as T;
+  const text = await fetchText(url);
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new Error(`${url}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
 }
 
 async function fetchText(url: string): Promise<string> {
