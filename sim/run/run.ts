@@ -30,7 +30,8 @@ import { ByteFileSink, PcapWriter } from '../trace/pcap.js';
 import { FileSink } from '../trace/sinks.js';
 import { TraceWriter } from '../trace/writer.js';
 import { ChurnDriver } from '../world/churn.js';
-import { parseChurnTrace, scheduleChurnTrace } from '../world/churn-trace.js';
+import { parseChurnTrace } from '../scenario/churn-trace.js';
+import { scheduleChurnTrace } from '../world/churn-trace.js';
 import { scheduleEvents } from '../world/scheduled-events.js';
 import { WorkloadDriver, type Activity } from '../world/workload.js';
 import { World } from '../world/world.js';
@@ -210,7 +211,7 @@ function startChurn(world: World): void {
   const rng = world.rngs.stream('churn');
   if (churn.mode === 'trace') {
     const sessions = parseChurnTrace(readFileSync(churn.traceFile, 'utf8'), churn.traceFile);
-    scheduleChurnTrace(world.kernel, sessions, churn.traceFile, (n) => world.hostIndex(n), target);
+    scheduleChurnTrace(world.kernel, sessions, (n) => world.hostIndex(n), target);
     return;
   }
   if (churn.mode === 'off') {

@@ -9,6 +9,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve as resolvePath } from 'node:path';
+import { ChurnTraceError, checkTraceHosts, parseChurnTrace } from './churn-trace.js';
 import { formatPath, sortErrors, type PathSegment, type ScenarioError } from './errors.js';
 import { findingsOf, scenarioErrorMap, type Finding } from './issues.js';
 import { withOverrides, type Override } from './overrides.js';
@@ -53,10 +54,24 @@ export function loadScenarioText(text: string, file: string, overrides: readonly
   if (!parsed.success) return fail(findingsOf(parsed.error.issues).map(place));
 
   const scenario = withTraceFile(parsed.data, dirname(file));
-  if (scenario.churn.mode === 'trace' && !existsSync(scenario.churn.traceFile)) {
-    return fail([place({ path: ['churn', 'trace'], message: `no such file: ${scenario.churn.traceFile}`, atKey: false })]);
+  if (scenario.churn.mode === 'trace') {
+    const traceFile = scenario.churn.traceFile;
+    if (!existsSync(traceFile)) return fail([place({ path: ['churn', 'trace'], message: `no such file: ${traceFile}`, atKey: false })]);
+    const problem = churnTraceProblem(traceFile, scenario);
+    if (problem) return fail([problem]);
   }
   return { ok: true, scenario };
+}
+
+/** The first mistake in the scenario's churn trace file, located in that file; undefined if none. */
+function churnTraceProblem(traceFile: string, scenario: Scenario): ScenarioError | undefined {
+  try {
+    checkTraceHosts(parseChurnTrace(readFileSync(traceFile, 'utf8'), traceFile), traceFile, scenario.hosts);
+    return undefined;
+  } catch (e) {
+    if (e instanceof ChurnTraceError) return { source: e.file, line: e.line, col: e.col, path: '', message: e.detail };
+    return { source: traceFile, path: '', message: `cannot read the churn trace: ${(e as Error).message}` };
+  }
 }
 
 /** Blames the override that wrote the value, or else the place in the file. */

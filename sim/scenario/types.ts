@@ -161,7 +161,7 @@ export type Churn =
       ChurnStart)
   | ({
       readonly mode: 'trace';
-      /** Absolute path of a CSV `host,join_s,leave_s[,leave]` (see sim/world/churn-trace.ts). */
+      /** Absolute path of a CSV `host,join_s,leave_s[,leave]` (see sim/scenario/churn-trace.ts). */
       readonly traceFile: string;
     } & ChurnBase);
 

@@ -18,15 +18,17 @@
  * storm. Their first session is a fresh draw, not the residual of one in progress - exact for
  * exponential sessions, an approximation otherwise.
  *
- * Trace-driven mode replaces all of this with explicit join/leave times (see churn-trace.ts).
+ * Trace-driven mode replaces all of this with explicit join/leave times (churn-trace.ts here,
+ * the file read by sim/scenario/churn-trace.ts).
  *
  * Every draw comes from the stream handed in (one per concern, `churn`), so the schedule does
  * not depend on what the protocol does.
  */
 
 import type { Kernel } from '../kernel/kernel.js';
+import type { LeaveKind } from '../scenario/types.js';
 
-export type LeaveKind = 'crash' | 'logout';
+export type { LeaveKind };
 
 export interface ChurnTarget {
   join(host: number): void;

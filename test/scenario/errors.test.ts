@@ -65,4 +65,20 @@ describe('broken scenario files', () => {
     expect(loaded.ok && loaded.scenario.churn).toEqual({ mode: 'trace', traceFile: join(dir, 'week.csv'), persistentIdentity: true });
     rmSync(dir, { recursive: true });
   });
+
+  it('reports a mistake in the churn trace file at its line and column there, before any run', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'scenario-'));
+    const file = join(dir, 's.yaml');
+    const csv = join(dir, 'week.csv');
+    writeFileSync(file, 'duration: 1h\nhosts: [{ name: peers, count: 2 }]\nchurn: { mode: trace, trace: week.csv }\n');
+    writeFileSync(csv, 'host,join_s,leave_s\npeers-0,10,5\n');
+    expect(errorsOf(loadScenarioFile(file))).toEqual([`${csv}:2:12  leave_s: expected a number of seconds after join_s (10), got "5"`]);
+    writeFileSync(csv, 'host,join_s,leave_s\npeers-1,0,5\npeers-2,0,5\n');
+    expect(errorsOf(loadScenarioFile(file))).toEqual([
+      `${csv}:3:1  host: no host named "peers-2" in the scenario (hosts are <group>-<index>, index below the group's count)`,
+    ]);
+    writeFileSync(csv, '\u0000\u0001garbage');
+    expect(errorsOf(loadScenarioFile(file))).toEqual([`${csv}:1:1  expected the header "host,join_s,leave_s[,leave]", got "\\u0000\\u0001garbage"`]);
+    rmSync(dir, { recursive: true });
+  });
 });

@@ -2,7 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { Kernel } from '../../sim/kernel/kernel.js';
 import { seededRandom } from '../protocol/crypto/random.js';
 import { ChurnDriver, type ChurnModel, type LeaveKind } from '../../sim/world/churn.js';
-import { ChurnTraceError, parseChurnTrace, scheduleChurnTrace } from '../../sim/world/churn-trace.js';
+import { ChurnTraceError, checkTraceHosts, parseChurnTrace } from '../../sim/scenario/churn-trace.js';
+import type { HostGroup } from '../../sim/scenario/index.js';
+import { scheduleChurnTrace } from '../../sim/world/churn-trace.js';
 
 /** Uniform draws from the tests' seeded generator. */
 function uniformFrom(seed: number): () => number {
@@ -101,7 +103,7 @@ describe('trace-driven churn', () => {
     const sessions = parseChurnTrace('host,join_s,leave_s,leave\npeers-1,0,10,crash\npeers-0,5,7\n# comment\npeers-1,20,30\n', 'c.csv');
     const kernel = new Kernel();
     const log: string[] = [];
-    scheduleChurnTrace(kernel, sessions, 'c.csv', (n) => ({ 'peers-0': 0, 'peers-1': 1 })[n], {
+    scheduleChurnTrace(kernel, sessions, (n) => ({ 'peers-0': 0, 'peers-1': 1 })[n], {
       join: (h) => log.push(`${kernel.now} join ${h}`),
       leave: (h, k) => log.push(`${kernel.now} ${k} ${h}`),
     });
@@ -110,20 +112,27 @@ describe('trace-driven churn', () => {
   });
 
   it.each([
-    ['hosts,join_s,leave_s\n', /c\.csv:1:1  expected the header/],
-    ['host,join_s,leave_s\na,x,3\n', /c\.csv:2  join_s: expected a non-negative number/],
-    ['host,join_s,leave_s\na,5,3\n', /c\.csv:2  leave_s: expected a number of seconds after join_s/],
-    ['host,join_s,leave_s,leave\na,1,3,vanish\n', /c\.csv:2  leave: expected one of logout \| crash, got "vanish"/],
-    ['host,join_s,leave_s\na,1,30\na,20,40\n', /c\.csv:3  host a: session overlaps/],
+    ['hosts,join_s,leave_s\n', /^c\.csv:1:1  expected the header/],
+    ['', /^c\.csv:1:1  expected the header "host,join_s,leave_s\[,leave\]", got ""/],
+    ['host,join_s,leave_s\na,x,3\n', /^c\.csv:2:3  join_s: expected a non-negative number of seconds, got "x"/],
+    ['host,join_s,leave_s\nab, -1,3\n', /^c\.csv:2:4  join_s: expected a non-negative number/],
+    ['host,join_s,leave_s\na,5,3\n', /^c\.csv:2:5  leave_s: expected a number of seconds after join_s \(5\), got "3"/],
+    ['host,join_s,leave_s\na,5,\n', /^c\.csv:2:5  leave_s: expected a number of seconds after join_s \(5\), got ""/],
+    ['host,join_s,leave_s,leave\na,1,3,vanish\n', /^c\.csv:2:7  leave: expected one of logout \| crash, got "vanish"/],
+    ['host,join_s,leave_s,leave\na,1,3,crash,x\n', /^c\.csv:2:13  expected at most 4 cells/],
+    ['host,join_s,leave_s\n,1,3\n', /^c\.csv:2:1  host: expected a host name/],
+    ['host,join_s,leave_s\na,1,30\na,20,40\n', /^c\.csv:3:3  host a: session overlaps/],
   ])('rejects %j with a located message', (text, message) => {
     expect(() => parseChurnTrace(text, 'c.csv')).toThrow(message);
     expect(() => parseChurnTrace(text, 'c.csv')).toThrow(ChurnTraceError);
   });
 
-  it('rejects an unknown host name', () => {
-    const sessions = parseChurnTrace('host,join_s,leave_s\nghost-1,0,1\n', 'c.csv');
-    expect(() => scheduleChurnTrace(new Kernel(), sessions, 'c.csv', () => undefined, { join() {}, leave() {} })).toThrow(
-      /c\.csv:2:1  host: no host named "ghost-1"/,
-    );
+  it('knows the hosts of the scenario by group and index', () => {
+    const groups = [{ name: 'home-na', count: 3 }, { name: 'campus', count: 1 }] as unknown as HostGroup[];
+    const check = (host: string) => () => checkTraceHosts(parseChurnTrace(`host,join_s,leave_s\n${host},0,1\n`, 'c.csv'), 'c.csv', groups);
+    for (const ok of ['home-na-0', 'home-na-2', 'campus-0']) expect(check(ok)).not.toThrow();
+    for (const bad of ['home-na-3', 'home-na-01', 'home-na--1', 'home-0', 'campus', 'ghost-1', 'home-na-1.0']) {
+      expect(check(bad), bad).toThrow(/^c\.csv:2:1  host: no host named/);
+    }
   });
 });
