@@ -38,7 +38,8 @@ export interface TcpParams {
 
 /**
  * Most retransmissions of a SYN or a message: the timeout doubles at each, so the bound keeps the
- * last one finite (2^30 times the first: decades), where a thousand would overflow to Infinity.
+ * last one finite (2^30 times the first: a century for a 3 s SYN timeout), where a thousand
+ * would overflow to Infinity.
  */
 export const TCP_RETRIES_MAX = 30;
 
