@@ -11,8 +11,9 @@
  * delete a home directory.
  */
 
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { describeFsError, makeDirectories } from './directories.js';
 
 export const INCOMPLETE_SUFFIX = '.incomplete';
 export const MARKER_FILE = '.sim-run';
@@ -87,30 +88,6 @@ export class RunDirectory {
   private checkOpen(): void {
     if (this.state !== 'open') throw new Error(`run directory ${this.finalPath} is already ${this.state}`);
   }
-}
-
-/**
- * `mkdir -p`, one level at a time: Node's own recursive mkdir never returns for a path in a
- * file system that answers ENOENT where the parent exists (/proc), and this fails there instead.
- */
-function makeDirectories(path: string): void {
-  if (existsSync(path)) return;
-  makeDirectories(dirname(path));
-  mkdirSync(path);
-}
-
-const FS_ERRORS: Readonly<Record<string, string>> = {
-  ENOTDIR: 'a part of the path is not a directory',
-  EACCES: 'permission denied',
-  EPERM: 'permission denied',
-  EROFS: 'read-only file system',
-  ENOENT: 'the file system refuses to make it there',
-  ENOSPC: 'no space left on the device',
-};
-
-function describeFsError(e: unknown): string {
-  const code = (e as NodeJS.ErrnoException).code;
-  return (code !== undefined && FS_ERRORS[code]) || (e instanceof Error ? e.message : String(e));
 }
 
 function checkReplaceable(path: string): void {

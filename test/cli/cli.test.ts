@@ -25,6 +25,18 @@ async function cli(...args: string[]) {
   return { code, out: io.out(), err: io.err() };
 }
 
+describe('sim report', () => {
+  it('says why it cannot write the report before it measures anything', async () => {
+    const base = mkdtempSync(join(tmpdir(), 'report-out-'));
+    writeFileSync(join(base, 'a-file'), 'x');
+    const { code, out, err } = await cli('report', 'baset', '--quick', '--out', join(base, 'a-file', 'baset'));
+    expect(code).toBe(EXIT_BAD_INPUT);
+    expect(err).toBe(`--out ${join(base, 'a-file', 'baset')}  cannot create ${join(base, 'a-file', 'baset')}: a part of the path is not a directory\n`);
+    expect(out).toBe('');
+    rmSync(base, { recursive: true });
+  });
+});
+
 describe('sim --help', () => {
   it('lists the commands', async () => {
     const r = await cli('--help');
@@ -182,6 +194,15 @@ describe('sim run', () => {
     expect(await runCommand(args({ out: dir }), io, e.load)).toBe(EXIT_BAD_INPUT);
     expect(io.err()).toContain('is not a run directory');
     expect(readFileSync(join(dir, 'precious.txt'), 'utf8')).toBe('keep me');
+    expect(e.calls).toEqual([]);
+  });
+
+  it('says why it cannot make the run directory, as bad input, before the engine is asked', async () => {
+    writeFileSync(join(dir, 'a-file'), 'x');
+    const e = engine(() => {});
+    const io = fakeIo();
+    expect(await runCommand(args({ out: join(dir, 'a-file', 'run') }), io, e.load)).toBe(EXIT_BAD_INPUT);
+    expect(io.err()).toBe(`--out ${join(dir, 'a-file', 'run')}  cannot create ${join(dir, 'a-file', 'run')}.incomplete: a part of the path is not a directory\n`);
     expect(e.calls).toEqual([]);
   });
 

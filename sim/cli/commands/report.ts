@@ -6,6 +6,7 @@
  */
 
 import { resolve } from 'node:path';
+import { describeFsError, makeDirectories } from '../../output/directories.js';
 import { LabError } from '../../report/baset/lab.js';
 import { runBasetReport } from '../../report/baset/report.js';
 import { EXIT_BAD_INPUT, EXIT_OK } from '../exit-codes.js';
@@ -25,6 +26,13 @@ export function reportCommand(args: ReportArgs, io: CliIo): number {
     return EXIT_BAD_INPUT;
   }
   const outDir = resolve(args.out ?? 'reports/baset');
+  // Before the measurements, which take minutes: a place that cannot hold the report is said now.
+  try {
+    makeDirectories(outDir);
+  } catch (e) {
+    io.stderr.write(`${args.out !== undefined ? `--out ${args.out}  ` : ''}cannot create ${outDir}: ${describeFsError(e)}\n`);
+    return EXIT_BAD_INPUT;
+  }
   const say = (s: string) => {
     if (!args.quiet) io.stderr.write(`${s}\n`);
   };
