@@ -64,13 +64,15 @@ const NORMAL_RANGE = Math.sqrt(2 * LOG_RANGE);
 
 /** How far from zero a spec's draws may reach (in the spec's unit); see the file's header. */
 export const DRAW_LIMIT = 1e300;
+/** DRAW_LIMIT as messages write it. */
+export const DRAW_LIMIT_TEXT = DRAW_LIMIT.toExponential().replace('e+', 'e');
 
 /** Compiles a spec into a sampler; throws RangeError on a bad spec, or one whose draws can leave +-DRAW_LIMIT. */
 export function makeSampler(d: Distribution): Sampler {
   const sampler = compile(d, d.kind);
   const [min, max] = drawRange(d);
   if (!(min >= -DRAW_LIMIT && max <= DRAW_LIMIT)) {
-    throw new RangeError(`${d.kind}: draws can reach ${max > DRAW_LIMIT ? max : min}, beyond +-${DRAW_LIMIT.toExponential().replace('e+', 'e')} (its tail at the random streams' resolution of 2^-32)`);
+    throw new RangeError(`${d.kind}: draws can reach ${max > DRAW_LIMIT ? max : min}, beyond +-${DRAW_LIMIT_TEXT} (its tail at the random streams' resolution of 2^-32)`);
   }
   return sampler;
 }

@@ -8,5 +8,5 @@ export { Kernel } from './kernel.js';
 export type { EventHandler, EventId } from './kernel.js';
 export { RngStreams, streamSeed } from './rng.js';
 export type { Rng } from './rng.js';
-export { DRAW_LIMIT, drawRange, makeSampler, meanOf } from './distributions.js';
+export { DRAW_LIMIT, DRAW_LIMIT_TEXT, drawRange, makeSampler, meanOf } from './distributions.js';
 export type { Distribution, MixtureComponent, Sampler } from './distributions.js';

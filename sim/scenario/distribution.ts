@@ -13,7 +13,7 @@
  */
 
 import { z } from 'zod';
-import { DRAW_LIMIT, drawRange, type Distribution } from '../kernel/index.js';
+import { DRAW_LIMIT, DRAW_LIMIT_TEXT, drawRange, type Distribution } from '../kernel/index.js';
 import { duration, number, percent, ratio, real, sumsToOne } from './fields.js';
 
 const constant = z.strictObject({ kind: z.literal('constant'), value: duration() });
@@ -125,7 +125,7 @@ function reportTail(d: Distribution, path: (string | number)[], ctx: z.Refinemen
   ctx.addIssue({
     code: 'custom',
     path,
-    message: `expected draws within +-${DRAW_LIMIT.toExponential().replace('e+', 'e')} ms, got a ${d.kind} whose tail reaches ${max > DRAW_LIMIT ? max : min} ms (at the random streams' resolution of 2^-32)${hint ? `; ${hint} brings it in` : ''}`,
+    message: `expected draws within +-${DRAW_LIMIT_TEXT} ms, got a ${d.kind} whose tail reaches ${max > DRAW_LIMIT ? max : min} ms (at the random streams' resolution of 2^-32)${hint ? `; ${hint} brings it in` : ''}`,
   });
 }
 
