@@ -74,9 +74,9 @@ describe('invariants over a churn scenario', () => {
 describe('determinism of calls, relays, chat and search', () => {
   const relayFile = resolve(import.meta.dirname, '../../scenarios/relay-selection.yaml');
 
-  /** relay-selection.yaml at a twentieth of its hosts for 25 minutes, packet-mode media, full trace: many calls, relayed and direct. */
+  /** relay-selection.yaml at a twentieth of its hosts for 12 minutes, packet-mode media, full trace: many calls, relayed and direct. */
   async function runRelays(name: string) {
-    const sets = ['hosts[0].count=20', 'hosts[1].count=20', 'hosts[2].count=12', 'hosts[3].count=8', 'hosts[4].count=20', 'duration=25min', 'output.trace=full', 'compare=null', 'protocol.mediaMode=packets'];
+    const sets = ['hosts[0].count=20', 'hosts[1].count=20', 'hosts[2].count=12', 'hosts[3].count=8', 'hosts[4].count=20', 'duration=12min', 'output.trace=full', 'compare=null', 'protocol.mediaMode=packets'];
     const overrides = sets.map(parseSetOption).map((o) => {
       if (!isOverride(o)) throw new Error(JSON.stringify(o));
       return o;
