@@ -48,7 +48,7 @@
 
 export type { ConnId, CloseReason, ConnectFailure, Ctx, Endpoint, Input, Output, ProtocolNode, Random } from './node.js';
 
-export { makeParams, PROFILES, SKYPE_2004 } from './params.js';
+export { makeParams, ParamError, PROFILES, SKYPE_2004 } from './params.js';
 export type { DuplicateLoginRule, ElectionPolicy, ProtocolParams } from './params.js';
 
 export { HostNode } from './roles/ordinary-host.js';

@@ -439,7 +439,7 @@ function checkParams(p: ProtocolParams): void {
   if (!Array.isArray(p.fallbackTcpPorts) || p.fallbackTcpPorts.some((x) => !Number.isInteger(x) || x < 1 || x > 65535)) {
     bad('fallbackTcpPorts', 'a list of ports 1..65535', p.fallbackTcpPorts);
   }
-  if (p.underuseRatio >= p.overloadRatio) bad('underuseRatio', `below overloadRatio (${p.overloadRatio})`, p.underuseRatio);
+  if (p.underuseRatio >= p.overloadRatio) badRelation(p, 'underuseRatio', 'below', 'overloadRatio');
   if (p.electionPolicy !== 'promote-when-eligible' && p.electionPolicy !== 'promote-on-demand') {
     bad('electionPolicy', "'promote-when-eligible' or 'promote-on-demand'", p.electionPolicy);
   }
@@ -449,9 +449,9 @@ function checkParams(p: ProtocolParams): void {
   for (const k of ['holePunching', 'relayReselect'] as const) if (typeof p[k] !== 'boolean') bad(k, 'a boolean', p[k]);
   if (!['random-public', 'lowest-rtt', 'least-loaded'].includes(p.relayPolicy)) bad('relayPolicy', "'random-public', 'lowest-rtt' or 'least-loaded'", p.relayPolicy);
   if (p.mediaMode !== 'packets' && p.mediaMode !== 'flow') bad('mediaMode', "'packets' or 'flow'", p.mediaMode);
-  if (p.flowIntervalMs < p.voiceFrameMs) bad('flowIntervalMs', `at least voiceFrameMs (${p.voiceFrameMs})`, p.flowIntervalMs);
+  if (p.flowIntervalMs < p.voiceFrameMs) badRelation(p, 'flowIntervalMs', 'at least', 'voiceFrameMs');
   if (typeof p.rememberFallbackPort !== 'boolean') bad('rememberFallbackPort', 'a boolean', p.rememberFallbackPort);
-  if (p.lsSessionLeaseMs <= p.lsSessionKeepAliveMs) bad('lsSessionLeaseMs', `above lsSessionKeepAliveMs (${p.lsSessionKeepAliveMs})`, p.lsSessionLeaseMs);
+  if (p.lsSessionLeaseMs <= p.lsSessionKeepAliveMs) badRelation(p, 'lsSessionLeaseMs', 'above', 'lsSessionKeepAliveMs');
   // Capacities travel as u32 (superNodeLoad, relayProbeReply); Node's PBKDF2 takes at most 2^31 - 1 iterations.
   for (const k of ['snClientCapacity', 'relayCapacity'] as const) if (p[k] > 0xffffffff) bad(k, 'an integer from 1 to 4294967295', p[k]);
   if (p.passwordWorkFactor > 0x7fffffff) bad('passwordWorkFactor', 'an integer from 1 to 2147483647', p.passwordWorkFactor);
@@ -459,9 +459,31 @@ function checkParams(p: ProtocolParams): void {
   if (!(Number.isSafeInteger(p.credentialLifetimeMs) && p.credentialLifetimeMs <= 2 ** 52)) {
     bad('credentialLifetimeMs', 'a whole number of ms, at most 2^52', p.credentialLifetimeMs);
   }
-  if (p.overlayRetryDelayMaxMs < p.overlayRetryDelayMs) bad('overlayRetryDelayMaxMs', `at least overlayRetryDelayMs (${p.overlayRetryDelayMs})`, p.overlayRetryDelayMaxMs);
+  if (p.overlayRetryDelayMaxMs < p.overlayRetryDelayMs) badRelation(p, 'overlayRetryDelayMaxMs', 'at least', 'overlayRetryDelayMs');
 }
 
-function bad(field: string, expected: string, got: unknown): never {
-  throw new RangeError(`protocol parameter ${field}: expected ${expected}, got ${JSON.stringify(got)}`);
+/**
+ * A parameter out of its range, or out of line with another (`than`: `field` must be
+ * `expected` - 'at least', 'above', 'below' - that one). The message names the fields as
+ * written here; scenario files, which name them without their unit, format their own from the
+ * fields (sim/scenario/sections/protocol.ts).
+ */
+export class ParamError extends RangeError {
+  constructor(
+    readonly field: keyof ProtocolParams,
+    readonly expected: string,
+    readonly got: unknown,
+    readonly than?: { readonly field: keyof ProtocolParams; readonly value: unknown },
+  ) {
+    const wanted = than === undefined ? expected : `${expected} ${than.field} (${JSON.stringify(than.value)})`;
+    super(`protocol parameter ${field}: expected ${wanted}, got ${JSON.stringify(got)}`);
+  }
+}
+
+function bad(field: keyof ProtocolParams, expected: string, got: unknown): never {
+  throw new ParamError(field, expected, got);
+}
+
+function badRelation(p: ProtocolParams, field: keyof ProtocolParams, relation: string, than: keyof ProtocolParams): never {
+  throw new ParamError(field, relation, p[field], { field: than, value: p[than] });
 }

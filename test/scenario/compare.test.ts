@@ -67,11 +67,11 @@ describe('compare: errors', () => {
       ['c.yaml:4:54  compare.mediaMode: compare varies one parameter, and relayPolicy is already varied'],
     ],
     ['a bad duration', 'compare: { snUptimeThreshold: [10min, 10 parsecs] }', [expect.stringMatching(/^c\.yaml:4:39 {2}compare\.snUptimeThreshold\[1\]: expected a duration/)]],
-    ['a value makeParams refuses', 'compare: { underuse: [10%, 95%] }', [expect.stringMatching(/^c\.yaml:4:28 {2}compare\.underuse\[1\]: expected below overloadRatio/)]],
+    ['a value makeParams refuses', 'compare: { underuse: [10%, 95%] }', [expect.stringMatching(/^c\.yaml:4:28 {2}compare\.underuse\[1\]: expected below protocol\.overload \(90%\), got 95%$/)]],
     [
       'a value that makes another parameter wrong',
       'compare: { overload: [90%, 5%] }',
-      [expect.stringMatching(/^c\.yaml:4:28 {2}compare\.overload\[1\]: with overload = 5%, protocol\.underuse: expected below overloadRatio \(0\.05\)/)],
+      [expect.stringMatching(/^c\.yaml:4:28 {2}compare\.overload\[1\]: with overload = 5%, protocol\.underuse: expected below protocol\.overload \(5%\), got 5%$/)],
     ],
   ])('%s', (_name, line, expected) => {
     expect(errorsOf(loadScenarioText(`${BASE}${line}\n`, 'c.yaml'))).toEqual(expected);

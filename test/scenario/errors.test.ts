@@ -32,7 +32,16 @@ describe('broken scenario files', () => {
       'm.yaml:4:35  workload.chat.messageBytes: expected an integer from 1 to 64000, got 64001',
     ]);
     expect(errorsOf(loadScenarioText('duration: 1h\nhosts: [{ count: 1 }]\nprotocol: { credentialLifetime: 0.5ms }\n', 'c.yaml'))).toEqual([
-      'c.yaml:3:33  protocol.credentialLifetime: expected a whole number of ms, at most 2^52, got 0.5',
+      'c.yaml:3:33  protocol.credentialLifetime: expected a whole number of ms, at most 2^52, got 0.5ms',
+    ]);
+  });
+
+  it('names both parameters of a broken relation as the file writes them, with their units', () => {
+    expect(errorsOf(loadScenarioText('duration: 1h\nhosts: [{ count: 1 }]\nprotocol: { voiceFrame: 2s }\n', 'v.yaml'))).toEqual([
+      'v.yaml:3:11  protocol.flowInterval: expected at least protocol.voiceFrame (2s), got 1s',
+    ]);
+    expect(errorsOf(loadScenarioText('duration: 1h\nhosts: [{ count: 1 }]\nprotocol: { lsSessionLease: 90s }\n', 'l.yaml'))).toEqual([
+      'l.yaml:3:29  protocol.lsSessionLease: expected above protocol.lsSessionKeepAlive (2min), got 90s',
     ]);
   });
 

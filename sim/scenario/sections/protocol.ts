@@ -21,7 +21,7 @@
  */
 
 import { z } from 'zod';
-import { makeParams } from '../../../protocol/params.js';
+import { makeParams, ParamError } from '../../../protocol/params.js';
 import { bandwidth, choice, duration, flag, number, percent, port, ratio } from '../fields.js';
 import { PROFILES } from '../profiles.js';
 import type { ProfileName, ProtocolParams, ScenarioProtocol } from '../types.js';
@@ -96,9 +96,9 @@ export const protocolSection = z
   .prefault({})
   .transform((given): ProtocolOverrides => Object.fromEntries(PARAMS.filter((p) => given[p.inputKey] !== undefined).map((p) => [p.key, given[p.inputKey]])));
 
-/** The file's key for a parameter of protocol/params.ts. */
-function inputKeyOf(key: string): string {
-  return PARAMS.find((p) => p.key === key)?.inputKey ?? key;
+/** A parameter of protocol/params.ts as the file writes it: its key and how its values read. */
+function paramNamed(key: string): Param | undefined {
+  return PARAMS.find((p) => p.key === key);
 }
 
 export type ProtocolResult = { readonly ok: true; readonly protocol: ScenarioProtocol } | { readonly ok: false; readonly key: string; readonly message: string };
@@ -109,9 +109,18 @@ export function protocolFor(profile: ProfileName, overrides: ProtocolOverrides):
   try {
     return { ok: true, protocol: makeParams(overrides as Partial<ProtocolParams>, params) };
   } catch (e) {
-    if (!(e instanceof RangeError)) throw e;
-    // makeParams names the field as "protocol parameter <key>: <what was wrong>".
-    const m = /^protocol parameter (\w+): (.*)$/.exec(e.message);
-    return m ? { ok: false, key: inputKeyOf(m[1]), message: m[2] } : { ok: false, key: '', message: e.message };
+    if (!(e instanceof ParamError)) throw e;
+    // In the file's words: its keys, and values in their units (20ms, not 20).
+    const than = e.than === undefined ? '' : ` protocol.${shownKey(e.than.field)} (${shownValue(e.than.field, e.than.value)})`;
+    return { ok: false, key: shownKey(e.field), message: `expected ${e.expected}${than}, got ${shownValue(e.field, e.got)}` };
   }
+}
+
+function shownKey(key: string): string {
+  return paramNamed(key)?.inputKey ?? key;
+}
+
+function shownValue(key: string, value: unknown): string {
+  const param = paramNamed(key);
+  return param !== undefined && typeof value === 'number' && Number.isFinite(value) ? param.format(value) : JSON.stringify(value);
 }
