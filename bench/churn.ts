@@ -62,11 +62,12 @@ import { RunDirectory } from '../sim/output/run-directory.js';
 import { v8FlagsFor } from '../sim/run/heap.js';
 import { runScenario } from '../sim/run/run.js';
 import { formatError, isOverride, loadScenarioFile, parseSetOption, type Override } from '../sim/scenario/index.js';
+import { projectPath } from '../sim/project.js';
 
 const MODES = ['real', 'modelled', 'real-nomemo'] as const;
 type Mode = (typeof MODES)[number];
 
-const scenarioFile = fileURLToPath(new URL('../../scenarios/churn.yaml', import.meta.url));
+const scenarioFile = projectPath(import.meta.url, 'scenarios', 'churn.yaml');
 
 const options = new Map(
   process.argv

@@ -15,10 +15,10 @@
  * Prints JSON lines: ours, the reference's (same arguments, in a child process), and the ratio.
  */
 import { execFileSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { Kernel, RngStreams, makeSampler } from '../sim/kernel/index.js';
+import { projectPath } from '../sim/project.js';
 
-const referenceScript = fileURLToPath(new URL('../../bench/reference/phold_limit.mjs', import.meta.url));
+const referenceScript = projectPath(import.meta.url, 'bench', 'reference', 'phold_limit.mjs');
 
 const argv = process.argv.slice(2);
 const positional = argv.filter((a) => !a.startsWith('--'));

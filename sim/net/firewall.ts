@@ -21,7 +21,7 @@ import { Permissions } from './permissions.js';
 
 const NONE = 0;
 const STATEFUL = 1;
-const UDP_BLOCKED = 2;
+// 2 is udp-blocked: refused by every check that does not admit it by name.
 const TCP_80_443_ONLY = 3;
 
 export class Firewalls {

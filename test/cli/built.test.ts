@@ -1,20 +1,17 @@
 // The compiled `sim` (package.json bin: dist/sim/cli/main.js), run as a user runs it: exit
-// codes and messages on stderr. Compiles the tree with the project's tsconfig into a private
-// directory under test-artifacts/ (dist/ is rebuilt by others while tests run); a type error
-// elsewhere in the tree does not stop tsc from emitting, so only a missing main.js fails.
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+// codes and messages on stderr (test/compiled-tree.ts builds it).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { scenarioJsonSchema } from '../../sim/scenario/index.js';
+import { compileTree, root } from '../compiled-tree.js';
 import { BROKEN_CASES } from '../scenario/broken-cases.js';
 
-const root = resolve(import.meta.dirname, '../..');
 const bin = (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { bin: { sim: string } }).bin.sim;
-// Inside the repository, so the build finds package.json (version) and node_modules above it.
-const build = join(root, 'test-artifacts', `cli-build-${process.pid}`);
-const main = join(build, bin.replace(/^dist\//, ''));
+let main: string;
+let removeBuild: () => void;
 const scenarios = join(root, 'scenarios');
 let dir: string;
 
@@ -32,18 +29,16 @@ function sim(...args: string[]): Promise<{ code: number | null; out: string; err
 }
 
 beforeAll(() => {
-  try {
-    execFileSync(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-p', join(root, 'tsconfig.json'), '--outDir', build], { stdio: 'pipe' });
-  } catch {
-    // Errors in files being written alongside ours; the emitted JavaScript is still there.
-  }
-  if (!existsSync(main)) throw new Error(`the build did not produce ${main}`);
+  const program = bin.replace(/^dist\//, '');
+  const build = compileTree('cli-build', [program]);
+  main = join(build.dir, program);
+  removeBuild = build.remove;
   dir = mkdtempSync(join(tmpdir(), 'sim-built-'));
 });
 
 afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
-  rmSync(build, { recursive: true, force: true });
+  removeBuild?.();
 });
 
 describe.concurrent('the built sim', () => {

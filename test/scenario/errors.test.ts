@@ -3,7 +3,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatError, loadScenarioFile, loadScenarioText, type LoadResult } from '../../sim/scenario/index.js';
 import { BROKEN_CASES } from './broken-cases.js';
 

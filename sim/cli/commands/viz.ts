@@ -23,11 +23,11 @@ import { createReadStream, existsSync, mkdtempSync, readdirSync, rmSync, statSyn
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { basename, dirname, extname, join, relative, resolve, sep } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { basename, extname, join, relative, resolve, sep } from 'node:path';
 import { INCOMPLETE_SUFFIX, MARKER_FILE } from '../../output/run-directory.js';
 import { EXIT_BAD_INPUT, EXIT_OK } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
+import { projectPath } from '../../project.js';
 
 /** The files of a run directory the visualizer reads. */
 export const RUN_FILES = ['summary.json', 'metrics.csv', 'trace.ndjson'] as const;
@@ -186,10 +186,9 @@ function runsUnder(root: string): string[] {
 
 /** viz/ of this checkout: the first ancestor of this file holding viz/index.html. */
 function findVizRoot(): string {
-  for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'viz', 'index.html'))) return join(dir, 'viz');
-    if (dirname(dir) === dir) throw new Error('cannot find the visualizer sources (viz/index.html) above sim/cli/commands');
-  }
+  const dir = projectPath(import.meta.url, 'viz');
+  if (!existsSync(join(dir, 'index.html'))) throw new Error(`cannot find the visualizer sources (${join(dir, 'index.html')})`);
+  return dir;
 }
 
 /** Answers /api/runs and /runs/<id>/<file>; false for any other path. */

@@ -9,8 +9,7 @@
  */
 
 import { existsSync } from 'node:fs';
-import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative } from 'node:path';
 import { cdfChart, ladderSvg, lineChart } from '../svg.js';
 import { writeAtomic } from '../write.js';
 import { callRows, callSetupTimes } from './calls.js';
@@ -23,6 +22,7 @@ import { CALL_MS, DOWN_MS, HOLD_MS, ONLINE_STAY_MS, TALK_BEFORE_HOLD_MS, type La
 import { HOST_CACHE_RUN_MS } from './fallback.js';
 import { round, sec } from './stats.js';
 import { PUBLISHED, type Row } from './types.js';
+import { projectPath } from '../../project.js';
 
 export interface BasetReportOptions {
   readonly quick: boolean;
@@ -46,14 +46,9 @@ export const QUICK_REPETITIONS = 3;
 const QUICK_PEERS = 220;
 
 export function defaultScenarioDir(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, 'scenarios', 'baset');
-    if (existsSync(join(dir, 'package.json')) && existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('no scenarios/baset above the report module');
-    dir = parent;
-  }
+  const dir = projectPath(import.meta.url, 'scenarios', 'baset');
+  if (!existsSync(dir)) throw new Error(`no scenarios/baset in the project (${dir})`);
+  return dir;
 }
 
 export function runBasetReport(o: BasetReportOptions): BasetReport {

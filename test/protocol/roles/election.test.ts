@@ -122,7 +122,7 @@ describe('policy promote-on-demand', () => {
       superNodes: 2,
       params: { electionPolicy: 'promote-on-demand', snUptimeThresholdMs: 0, snClientCapacity: 4, overloadRatio: 0.5, underuseRatio: 0.25, underuseDemoteAfterMs: 2 * MIN },
     });
-    for (const [i, user] of ['alice', 'bob', 'carol'].entries()) w.addHost(`h${i + 1}`, `2.0.0.${i + 1}`);
+    for (const i of [0, 1, 2]) w.addHost(`h${i + 1}`, `2.0.0.${i + 1}`);
     w.net.runUntil(1000);
     w.login('h1', 'alice');
     w.login('h2', 'bob');

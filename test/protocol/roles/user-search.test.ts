@@ -123,7 +123,6 @@ describe('UserSearch', () => {
   });
 
   it('never asks a node twice, never more than the fanout after round 1 nor more rounds than allowed, and ends exactly once', () => {
-    type Event = { kind: 'reply'; from: number; nodes: number[]; record: boolean } | { kind: 'timeout' };
     const event = fc.oneof(
       fc.record({ kind: fc.constant('reply' as const), from: fc.nat(15), nodes: fc.array(fc.nat(15), { maxLength: 6 }), record: fc.boolean() }),
       fc.constant({ kind: 'timeout' as const }),

@@ -2,7 +2,6 @@
 
 import type { MetricsTable } from '../data/csv.js';
 import type { RunSummary } from '../data/summary.js';
-import type { TraceStore } from '../data/trace.js';
 import type { ViewState } from '../state.js';
 
 export interface RunData {
