@@ -41,7 +41,12 @@ export function loadScenarioText(text: string, file: string, overrides: readonly
   if (syntax.length > 0) {
     return fail(syntax.map((p) => ({ source: file, line: p.line, col: p.col, path: '', message: `YAML syntax: ${p.message}` })));
   }
-  const raw = source.toData() ?? {};
+  const parsedYaml = source.toData();
+  if (!parsedYaml.ok) {
+    const p = parsedYaml.problem;
+    return fail([{ source: file, line: p.line, col: p.col, path: '', message: `YAML: ${p.message}` }]);
+  }
+  const raw = parsedYaml.data ?? {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     return fail([{ source: file, line: 1, col: 1, path: '', message: 'expected a mapping of sections (name, duration, hosts, ...) at the top level' }]);
   }

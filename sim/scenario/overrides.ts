@@ -8,8 +8,8 @@
  * key on the way is created; a list index may be at most the list's length (which appends).
  */
 
-import { parseDocument } from 'yaml';
 import { formatPath, type PathSegment, type ScenarioError } from './errors.js';
+import { YamlSource } from './yaml-source.js';
 
 export interface Override {
   /** How the user wrote it, for error messages: `--set hosts[0].count=5`, `--seed 7`. */
@@ -39,9 +39,13 @@ export function makeOverride(label: string, pathText: string, valueText: string)
   if (path === undefined) {
     return { source: label, path: '', message: `expected a path such as hosts[0].count or protocol.crypto, got ${JSON.stringify(pathText)}` };
   }
-  const doc = parseDocument(valueText, { prettyErrors: false });
-  if (doc.errors.length > 0) return { source: label, path: formatPath(path), message: `the value is not valid YAML: ${doc.errors[0].message}` };
-  return { label, path, value: doc.toJS() };
+  // Read as a scenario file is read, so that a value means there what it means here.
+  const source = new YamlSource(valueText);
+  const notYaml = (detail: string): ScenarioError => ({ source: label, path: formatPath(path), message: `the value is not valid YAML: ${detail}` });
+  const syntax = source.syntaxProblems[0];
+  if (syntax !== undefined) return notYaml(syntax.message);
+  const read = source.toData();
+  return read.ok ? { label, path, value: read.data } : notYaml(read.problem.message);
 }
 
 /** `--set path=value`. */

@@ -6,7 +6,7 @@
  * errors (a silent last-one-wins would hide a typo).
  */
 
-import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node, type Pair } from 'yaml';
+import { isAlias, isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node, type Pair } from 'yaml';
 import type { PathSegment } from './errors.js';
 
 export interface Position {
@@ -35,9 +35,42 @@ export class YamlSource {
     return this.doc.errors.map((e) => ({ ...this.position(e.pos[0]), message: e.message }));
   }
 
-  /** Plain data; aliases expanded, merge keys applied. */
-  toData(): unknown {
-    return this.doc.toJS();
+  /**
+   * Plain data, aliases expanded and merge keys applied; or, for a document that parses but
+   * cannot become data, why not: an alias of an anchor not set before it, a merge key whose
+   * value is not a mapping (or a list of them), or more alias expansions than the YAML reader
+   * allows (its guard against alias bombs).
+   */
+  toData(): { readonly ok: true; readonly data: unknown } | { readonly ok: false; readonly problem: SyntaxProblem } {
+    const unreadable = this.unreadable();
+    if (unreadable) return { ok: false, problem: unreadable };
+    try {
+      return { ok: true, data: this.doc.toJS() };
+    } catch (e) {
+      return { ok: false, problem: { line: 1, col: 1, message: (e as Error).message } };
+    }
+  }
+
+  /** The first alias or merge key that cannot be read, located. */
+  private unreadable(): SyntaxProblem | undefined {
+    let problem: SyntaxProblem | undefined;
+    const at = (node: unknown, message: string) => {
+      problem = { ...this.position(rangeStart(node) ?? 0), message };
+      return visit.BREAK;
+    };
+    visit(this.doc, {
+      Alias: (_, alias) => (alias.resolve(this.doc) === undefined ? at(alias, `no anchor &${alias.source} before this alias`) : undefined),
+      Pair: (_, pair) => {
+        if (!isMergeKey(pair.key)) return undefined;
+        const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+        const bad = sources.find((s) => !isMap(isAlias(s) ? s.resolve(this.doc) : s));
+        if (bad === undefined) return undefined;
+        const value = isAlias(bad) ? bad.resolve(this.doc) : bad;
+        const got = value === undefined ? 'an alias of no anchor' : isSeq(value) ? 'a list' : 'a plain value';
+        return at(bad ?? pair.key, `a merge key (<<) takes a mapping, an alias of one or a list of them (<<: *template), got ${got}`);
+      },
+    });
+    return problem;
   }
 
   /**

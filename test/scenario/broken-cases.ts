@@ -46,6 +46,21 @@ export const BROKEN_CASES: readonly BrokenCase[] = [
     errors: ['FILE:3:1  YAML syntax: Flow sequence in block collection must be sufficiently indented and end with a ]'],
   },
   {
+    name: 'a merge key that is not a template',
+    yaml: 'duration: 1h\nhosts:\n  - <<: 5\n    count: 10\n',
+    errors: ['FILE:3:9  YAML: a merge key (<<) takes a mapping, an alias of one or a list of them (<<: *template), got a plain value'],
+  },
+  {
+    name: 'an alias of no anchor',
+    yaml: 'duration: 1h\nhosts:\n  - *home\n',
+    errors: ['FILE:3:5  YAML: no anchor &home before this alias'],
+  },
+  {
+    name: 'aliases that expand without bound',
+    yaml: ['a0: &a0 [x, x, x, x, x, x, x, x, x, x]', ...[1, 2, 3, 4, 5, 6, 7, 8].map((i) => `a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(', ')}]`), 'duration: 1h', 'hosts: [{ count: 1 }]', ''].join('\n'),
+    errors: ['FILE:1:1  YAML: Excessive alias count indicates a resource exhaustion attack'],
+  },
+  {
     name: 'a key written twice',
     yaml: 'duration: 1h\nhosts: [{ count: 1 }]\nduration: 2h\n',
     errors: ['FILE:3:1  YAML syntax: Map keys must be unique'],

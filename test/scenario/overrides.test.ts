@@ -85,6 +85,8 @@ describe('--set', () => {
     ['hosts[0]..count=1', '--set hosts[0]..count=1  expected a path such as hosts[0].count or protocol.crypto, got "hosts[0]..count"'],
     ['=1', '--set =1  expected a path such as hosts[0].count or protocol.crypto, got ""'],
     ['seed=[1', '--set seed=[1  seed: the value is not valid YAML: Flow sequence must end with a ]'],
+    ['seed=*a', '--set seed=*a  seed: the value is not valid YAML: no anchor &a before this alias'],
+    ['hosts[0]={<<: 5}', '--set hosts[0]={<<: 5}  hosts[0]: the value is not valid YAML: a merge key (<<) takes a mapping, an alias of one or a list of them (<<: *template), got a plain value'],
   ])('refuses the option %j', (text, message) => {
     const parsed = parseSetOption(text);
     expect(isOverride(parsed) ? 'parsed' : formatError(parsed)).toBe(message);
