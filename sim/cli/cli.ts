@@ -12,9 +12,12 @@ import { runCommand } from './commands/run.js';
 import { schemaCommand } from './commands/schema.js';
 import { validateCommand } from './commands/validate.js';
 import { vizCommand } from './commands/viz.js';
+import { didYouMean } from '../scenario/suggest.js';
 import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK } from './exit-codes.js';
 import type { CliIo } from './io.js';
 import { packageVersion } from './version.js';
+
+const COMMANDS = ['run', 'validate', 'viz', 'report', 'schema'];
 
 interface Parsed {
   readonly argv: Record<string, unknown> & { _: (string | number)[] };
@@ -25,7 +28,12 @@ interface Parsed {
 export async function runCli(args: readonly string[], io: CliIo): Promise<number> {
   const parsed = await parse(args);
   if (parsed.error) {
-    io.stderr.write(`sim: ${parsed.error.message}\nRun "sim --help" or "sim <command> --help" for usage.\n`);
+    const first = args[0];
+    const message =
+      first !== undefined && !first.startsWith('-') && !COMMANDS.includes(first)
+        ? `unknown command "${first}"${didYouMean(first, COMMANDS)}; the commands are ${COMMANDS.join(', ')}`
+        : parsed.error.message;
+    io.stderr.write(`sim: ${message}\nRun "sim --help" or "sim <command> --help" for usage.\n`);
     return EXIT_BAD_INPUT;
   }
   if (parsed.output !== '') {
@@ -120,7 +128,7 @@ function parser(): Argv {
     .command('schema', 'Print the JSON Schema of scenario files, for editors', (y) =>
       y.example('$0 schema > scenario.schema.json', 'then: # yaml-language-server: $schema=./scenario.schema.json'),
     )
-    .demandCommand(1, 'Name a command: run, validate, viz, report or schema')
+    .demandCommand(1, `Name a command: ${COMMANDS.join(', ')}`)
     .strict()
     .help()
     .version(packageVersion())

@@ -67,6 +67,15 @@ describe('usage errors exit 2', () => {
     expect(r.err).toMatch(/^sim: .+\nRun "sim --help"/);
     expect(r.out).toBe('');
   });
+
+  it.each([
+    ['valdiate', 'sim: unknown command "valdiate" (did you mean "validate"?); the commands are run, validate, viz, report, schema'],
+    ['bogus', 'sim: unknown command "bogus"; the commands are run, validate, viz, report, schema'],
+  ])('an unknown command %j is named, with a did-you-mean', async (command, message) => {
+    const r = await cli(command, churn);
+    expect(r.code).toBe(EXIT_BAD_INPUT);
+    expect(r.err.split('\n')[0]).toBe(message);
+  });
 });
 
 describe('sim validate', () => {
