@@ -1,4 +1,4 @@
-/** Number, time and size formats used across the views (simulated time is in ms). */
+/** Number, time and size formats used across the views (simulated time is in ms), and values of a run as text. */
 
 const count = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 const dec1 = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
@@ -50,4 +50,27 @@ export function fmtBytes(b: number | null | undefined): string {
 
 export function fmtPercent(x: number | null | undefined): string {
   return x === null || x === undefined || !Number.isFinite(x) ? '–' : `${dec1.format(x * 100)}%`;
+}
+
+/** Makes any value a string fit for textContent (objects as compact JSON). */
+export function asText(value: unknown): string {
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  try {
+    return JSON.stringify(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/**
+ * A node event's detail as one line: `name=home-na-12, clients=3`. Fractions are cut to three
+ * decimals (the trace keeps `ms=3666.7106740002055`; a microsecond is finer than anything the
+ * page is read for); integers - ids, ports, counts - stay whole and ungrouped.
+ */
+export function detailText(detail: Readonly<Record<string, unknown>>): string {
+  return Object.entries(detail)
+    .map(([k, v]) => `${k}=${typeof v === 'number' && Number.isFinite(v) && !Number.isInteger(v) ? String(+v.toFixed(3)) : asText(v)}`)
+    .join(', ');
 }

@@ -7,21 +7,10 @@
  */
 
 import type { BaseType, Selection } from 'd3';
+import { asText } from '../data/format.js';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- any parent selection will do
 type AnySelection = Selection<any, any, any, any>;
-
-/** Makes any value a string fit for textContent (objects as compact JSON). */
-export function asText(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  if (typeof value === 'string') return value;
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  try {
-    return JSON.stringify(value);
-  } catch {
-    return String(value);
-  }
-}
 
 /** Appends a `tag` element holding `text` as text; returns it. */
 export function appendText(parent: AnySelection, tag: string, text: unknown, className?: string): Selection<HTMLElement, unknown, BaseType | null, unknown> {
@@ -33,13 +22,6 @@ export function appendText(parent: AnySelection, tag: string, text: unknown, cla
 /** Replaces an element's content with `text`, as text. Plain DOM, for code without d3. */
 export function setText(el: Element, text: unknown): void {
   el.textContent = asText(text);
-}
-
-/** A node event's detail as one line: `name=home-na-12, clients=3`. */
-export function detailText(detail: Readonly<Record<string, unknown>>): string {
-  return Object.entries(detail)
-    .map(([k, v]) => `${k}=${asText(v)}`)
-    .join(', ');
 }
 
 /** Shortens a string to `max` characters with an ellipsis (for labels; tooltips show it whole). */

@@ -5,12 +5,12 @@
  */
 
 import * as d3 from 'd3';
-import { fmtClock, fmtCount, fmtDuration } from '../data/format.js';
+import { detailText, fmtClock, fmtCount, fmtDuration } from '../data/format.js';
 import type { TraceStore } from '../data/trace.js';
 import { DROP_COLOR, natColor, ROLE_COLORS } from '../ui/colors.js';
 import { makeFrame, minutesAxis } from '../ui/chart.js';
 import { makePanel } from '../ui/panel.js';
-import { appendText, clip, detailText } from '../ui/text.js';
+import { appendText, clip } from '../ui/text.js';
 import { hideTooltip, showTooltip } from '../ui/tooltip.js';
 import type { Ctx } from './context.js';
 

@@ -11,11 +11,11 @@
  */
 
 import * as d3 from 'd3';
-import { fmtClock, fmtDuration } from '../data/format.js';
+import { detailText, fmtClock, fmtDuration } from '../data/format.js';
 import { DELIVER, DROP, PROTOS, SEND, type Login, type TraceStore } from '../data/trace.js';
 import { DROP_COLOR, messageColor, ROLE_COLORS } from '../ui/colors.js';
 import { fillSelect, makePanel, makeSelect } from '../ui/panel.js';
-import { appendText, clip, detailText } from '../ui/text.js';
+import { appendText, clip } from '../ui/text.js';
 import { hideTooltip, showTooltip } from '../ui/tooltip.js';
 import { resolveHost } from './traffic.js';
 import type { Ctx } from './context.js';
