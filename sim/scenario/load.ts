@@ -18,7 +18,7 @@ import { isName } from './fields.js';
 import { FALLBACK_NAME } from './resolve.js';
 import type { Scenario } from './types.js';
 import { vocabularyOf } from './vocabulary.js';
-import { YamlSource } from './yaml-source.js';
+import { YamlSource, type SyntaxProblem } from './yaml-source.js';
 
 export type LoadResult = { readonly ok: true; readonly scenario: Scenario } | { readonly ok: false; readonly errors: readonly ScenarioError[] };
 
@@ -37,15 +37,11 @@ export function loadScenarioFile(file: string, overrides: readonly Override[] = 
 export function loadScenarioText(text: string, file: string, overrides: readonly Override[] = []): LoadResult {
   const source = new YamlSource(text);
   const fail = (errors: readonly ScenarioError[]): LoadResult => ({ ok: false, errors: sortErrors(errors, overrides.map((o) => o.label)) });
+  const yamlError = (kind: string) => (p: SyntaxProblem): ScenarioError => ({ source: file, line: p.line, col: p.col, path: '', message: `${kind}: ${p.message}` });
   const syntax = source.syntaxProblems;
-  if (syntax.length > 0) {
-    return fail(syntax.map((p) => ({ source: file, line: p.line, col: p.col, path: '', message: `YAML syntax: ${p.message}` })));
-  }
+  if (syntax.length > 0) return fail(syntax.map(yamlError('YAML syntax')));
   const parsedYaml = source.toData();
-  if (!parsedYaml.ok) {
-    const p = parsedYaml.problem;
-    return fail([{ source: file, line: p.line, col: p.col, path: '', message: `YAML: ${p.message}` }]);
-  }
+  if (!parsedYaml.ok) return fail([yamlError('YAML')(parsedYaml.problem)]);
   const raw = parsedYaml.data ?? {};
   if (typeof raw !== 'object' || Array.isArray(raw)) {
     return fail([{ source: file, line: 1, col: 1, path: '', message: 'expected a mapping of sections (name, duration, hosts, ...) at the top level' }]);
