@@ -89,6 +89,30 @@ const hostCache = Array.from({ length: 30 }, (_, i) => ({ ip: 0x50000000 + i, po
 const probeReply: Message = { type: 'probeReply', nonce: 7, hostCache, full: false };
 const probeReplyBytes = encodeMessage(probeReply);
 const probeBytes = encodeMessage({ type: 'probe', nonce: 7 });
+// The two most frequent messages of a churn run but media, and the one that wraps signalling.
+const searchRequest: Message = { type: 'searchRequest', queryId: 12345, name: 'user00123', onBehalf: false };
+const searchRequestBytes = encodeMessage(searchRequest);
+const searchReply: Message = {
+  type: 'searchReply',
+  queryId: 12345,
+  found: true,
+  superNode: { ip: 0x50000001, port: 33033 },
+  address: { ip: 0x60000001, port: 41000 },
+  natClass: 2,
+  ageMs: 1000,
+  nodes: hostCache.slice(0, 3),
+};
+const searchReplyBytes = encodeMessage(searchReply);
+const routed: Message = {
+  type: 'routed',
+  from: 'user00001',
+  fromSuperNode: { ip: 0x50000001, port: 33033 },
+  to: 'user00777',
+  toSuperNode: { ip: 0x50000002, port: 33033 },
+  hops: 0,
+  payload: new Uint8Array(40),
+};
+const routedBytes = encodeMessage(routed);
 
 const rng = seeded(1);
 const ls = deriveSigningKeyPair(rng);
@@ -122,6 +146,12 @@ const result = {
     encodeProbeReply30: rate(() => encodeMessage(probeReply)),
     decodeProbeReply30: rate(() => decodeMessage(probeReplyBytes)),
     probeReply30Bytes: probeReplyBytes.length,
+    encodeSearchRequest: rate(() => encodeMessage(searchRequest)),
+    decodeSearchRequest: rate(() => decodeMessage(searchRequestBytes)),
+    encodeSearchReply: rate(() => encodeMessage(searchReply)),
+    decodeSearchReply: rate(() => decodeMessage(searchReplyBytes)),
+    encodeRouted: rate(() => encodeMessage(routed)),
+    decodeRouted: rate(() => decodeMessage(routedBytes)),
   },
   credentialPerSec: {
     issue: rate(() => issueCredential(ls.privateKey, 'alice', user.publicKey, 0, 86_400_000)),
