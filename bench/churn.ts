@@ -48,7 +48,9 @@
  * (churn.yaml's workload places calls, chat and PSTN calls; `flow` sends one media aggregate
  * per second per direction instead of 50 frames).
  * With --repeat=N each mode runs N times and the line of the fastest run is printed (with
- * `"of": N`): on a busy machine the best of a few runs is the least disturbed.
+ * `"of": N`): on a busy machine the best of a few runs is the least disturbed. Each line has
+ * the reference PHOLD loop's speed measured just before that run (`referenceEventsPerSec`,
+ * bench/machine.ts): this machine's speed at the time, to read the figures against.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -63,6 +65,7 @@ import { v8FlagsFor } from '../sim/run/heap.js';
 import { runScenario } from '../sim/run/run.js';
 import { formatError, isOverride, loadScenarioFile, parseSetOption, type Override } from '../sim/scenario/index.js';
 import { projectPath } from '../sim/project.js';
+import { referenceEventsPerSec } from './machine.js';
 
 const MODES = ['real', 'modelled', 'real-nomemo'] as const;
 type Mode = (typeof MODES)[number];
@@ -102,6 +105,7 @@ function runParent(): void {
   for (const mode of modes) {
     let best: Record<string, unknown> | undefined;
     for (let r = 0; r < repeat; r++) {
+      const reference = referenceEventsPerSec();
       const result = spawnSync(process.execPath, [...v8Flags, script, ...passOn, `--child=${mode}`], {
         stdio: ['ignore', 'pipe', 'inherit'],
         encoding: 'utf8',
@@ -113,7 +117,7 @@ function runParent(): void {
         console.error(`bench churn ${mode} failed (exit ${result.status ?? result.signal})`);
         continue;
       }
-      const figures = JSON.parse(line) as Record<string, unknown>;
+      const figures: Record<string, unknown> = { ...(JSON.parse(line) as Record<string, unknown>), referenceEventsPerSec: reference };
       if (!best || (figures.wallS as number) < (best.wallS as number)) best = figures;
     }
     if (best) console.log(JSON.stringify(repeat > 1 ? { ...best, of: repeat } : best));

@@ -21,6 +21,9 @@
  * building and warming up, once after the run (with the mappings, filter permissions and
  * in-flight datagrams of steady traffic).
  *
+ * referenceEventsPerSec is the reference PHOLD loop's speed just before the run (bench/machine.ts):
+ * this machine's speed at the time, to read the figures against.
+ *
  * Usage: node dist/bench/net.js [--hosts=100000] [--seconds=20] [--seed=1] [--trace=off|sampled|full]
  *   [--trace-file=PATH]
  * Prints one JSON line. The trace is formatted and discarded, unless --trace-file names a file to
@@ -34,6 +37,7 @@ import { NAT_PRESETS, Network } from '../sim/net/index.js';
 import type { LinkSpec, NetHostHandler } from '../sim/net/index.js';
 import { FileSink, TraceWriter } from '../sim/trace/index.js';
 import type { TraceLevel, TraceSink } from '../sim/trace/index.js';
+import { referenceEventsPerSec } from './machine.js';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -81,6 +85,8 @@ const PONG = new Uint8Array(100).fill(1);
 
 const rngs = new RngStreams(seed);
 const traffic = rngs.stream('bench/traffic');
+
+const reference = referenceEventsPerSec();
 
 // Harness tables, made before the baseline so that they are not counted as the model's.
 const natOf = new Int32Array(hostCount).fill(-1);
@@ -204,6 +210,7 @@ console.log(
     bytesPerHost: Math.round((built - baseline) / hostCount),
     bytesPerHostAfterRun: Math.round((after - baseline) / hostCount),
     natMappings: state.natMappings,
+    referenceEventsPerSec: reference,
     node: process.version,
   }),
 );

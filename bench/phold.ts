@@ -14,11 +14,8 @@
  * Usage: node dist/bench/phold.js N E TOTAL [--lookahead=0.1] [--mean=1] [--seed=42] [--no-reference]
  * Prints JSON lines: ours, the reference's (same arguments, in a child process), and the ratio.
  */
-import { execFileSync } from 'node:child_process';
 import { Kernel, RngStreams, makeSampler } from '../sim/kernel/index.js';
-import { projectPath } from '../sim/project.js';
-
-const referenceScript = projectPath(import.meta.url, 'bench', 'reference', 'phold_limit.mjs');
+import { runReference } from './machine.js';
 
 const argv = process.argv.slice(2);
 const positional = argv.filter((a) => !a.startsWith('--'));
@@ -76,17 +73,10 @@ function runOurs(): Record<string, unknown> {
   };
 }
 
-function runReference(): Record<string, unknown> {
-  const out = execFileSync(process.execPath, [referenceScript, ...argv.filter((a) => a !== '--no-reference')], {
-    encoding: 'utf8',
-  });
-  return JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, unknown>;
-}
-
 const ours = runOurs();
 console.log(JSON.stringify(ours));
 if (!options.has('no-reference')) {
-  const reference = runReference();
+  const reference = runReference(argv.filter((a) => a !== '--no-reference'));
   console.log(JSON.stringify(reference));
   console.log(
     JSON.stringify({

@@ -50,6 +50,7 @@ describe.concurrent('benchmarks at a small size', () => {
     expect(r.datagramsPerSec).toBeGreaterThan(0);
     expect(r.bytesPerHost).toBeGreaterThan(0);
     expect(r.natMappings).toBeGreaterThan(0);
+    expect(r.referenceEventsPerSec).toBeGreaterThan(0);
   });
 
   it('churn: one line per crypto mode, and the mode changes the cost of a run, never what happens in it', async ({ expect }) => {
@@ -66,6 +67,7 @@ describe.concurrent('benchmarks at a small size', () => {
       expect(line.setupS + line.eventLoopS).toBeLessThanOrEqual(line.wallS + 0.01);
       expect(line.peakRssMiB).toBeGreaterThan(0);
       expect(line.heapBytesPerHost).toBeGreaterThan(0);
+      expect(line.referenceEventsPerSec).toBeGreaterThan(0);
     }
   });
 
