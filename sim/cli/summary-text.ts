@@ -24,6 +24,8 @@ export function summaryText(s: RunSummary): string {
       `clients per SN at the end p50 ${sn.clientsPerSupernodeAtEnd.p50 ?? '-'} max ${sn.clientsPerSupernodeAtEnd.max ?? '-'}`,
     `traffic      ${s.traffic.bytesPerHostPerSec} B/s per host; drops ${causes(s.network.drops)}`,
     ...callLines(s),
+    ...pstnLines(s),
+    ...searchLines(s),
   ];
   return lines.join('\n') + '\n';
 }
@@ -61,6 +63,34 @@ export function callLines(s: Pick<RunSummary, 'calls' | 'relays' | 'chat'>): str
     lines.push(`chat         ${chat.sent} sent, ${chat.delivered} delivered, ${chat.undelivered} undelivered; ack ${seconds(chat.ackMs)} s (p50/p90)`);
   }
   return lines;
+}
+
+/** The PSTN calls (SkypeOut, SkypeIn): only when the workload asked for some. */
+export function pstnLines(s: Pick<RunSummary, 'calls'>): string[] {
+  const p = (s.calls as RunSummary['calls'] | undefined)?.pstn;
+  if (!p || p.requested === 0) return [];
+  const direction = (d: 'out' | 'in'): string => {
+    const x = p.byDirection[d];
+    return `${d} ${causes({ ...x.outcomes, ...x.hostFailures })}, setup ${seconds(x.setupMs)} s`;
+  };
+  return [`pstn calls   ${p.requested} requested; ${direction('out')}; ${direction('in')}  (p50/p90)`];
+}
+
+/**
+ * Searches by searcher class - users by their NAT class, `superNode` for the searches super
+ * nodes run to route signalling - with outcome shares and latency: only when there were any.
+ */
+export function searchLines(s: Pick<RunSummary, 'search'>): string[] {
+  const search = s.search as RunSummary['search'] | undefined;
+  if (!search) return [];
+  const classes = Object.entries(search.bySearcherClass).map(
+    ([cls, c]) =>
+      `${cls} ${c.searches} (${Object.entries(c.outcomeShares)
+        .filter(([, x]) => (x ?? 0) > 0)
+        .map(([outcome, x]) => `${outcome} ${percent(x)}`)
+        .join(', ')}) ${seconds(c.latencyMs)} s`,
+  );
+  return [`searches     ${classes.join('; ')}  (p50/p90)`];
 }
 
 function percent(x: number | null | undefined): string {

@@ -81,7 +81,20 @@ describe('usage errors exit 2', () => {
 describe('sim validate', () => {
   it('says what a good file comes to', async () => {
     const r = await cli('validate', churn);
-    expect(r).toEqual({ code: EXIT_OK, out: `${churn}: ok - churn: 5000 hosts in 4 groups, 2:00:00 simulated, seed 1, profile skype-2004, churn sessions, 0 events\n`, err: '' });
+    expect(r).toEqual({
+      code: EXIT_OK,
+      out:
+        `${churn}: ok - churn: 5000 hosts in 4 groups, 2:00:00 simulated, seed 1, profile skype-2004, churn sessions, 0 events\n` +
+        '  workload: at most 2000 calls, 20000 chat messages, 1000 searches, 500 PSTN calls (every host online the whole run)\n',
+      err: '',
+    });
+  });
+
+  it('bounds the workload by its rates, every host and the whole run, and names a workload that is off', async () => {
+    const r = await cli('validate', churn, '--set', 'workload.calls.ratePerHostHour=4000000', '--set', 'duration=30min');
+    expect(r.out.split('\n')[1]).toBe('  workload: at most 10000000000 calls, 5000 chat messages, 250 searches, 125 PSTN calls (every host online the whole run)');
+    const off = ['calls', 'chat', 'searches', 'pstnCalls'].flatMap((k) => ['--set', `workload.${k}.ratePerHostHour=0`]);
+    expect((await cli('validate', churn, ...off)).out.split('\n')[1]).toBe('  workload: none');
   });
 
   it('prints the scenario with every default filled', async () => {

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callLines, summaryText } from '../../sim/cli/summary-text.js';
+import { callLines, pstnLines, searchLines, summaryText } from '../../sim/cli/summary-text.js';
 import { MetricsRecorder } from '../../sim/metrics/recorder.js';
 import { RunDirectory } from '../../sim/output/run-directory.js';
 import { CallStats, directRttMs, searchSection } from '../../sim/run/call-stats.js';
@@ -197,6 +197,26 @@ describe('the digest', () => {
     expect(text).toMatch(/\ncall MOS {5}.*\(p50\/p10 per direction\)\n/);
     expect(text).toMatch(new RegExp(`\\nrelays {7}${s.relays.load.relaysUsed} used, calls per relay max \\d+ mean [\\d.]+; RTT stretch p50 [\\d.]+`));
     expect(text).toMatch(new RegExp(`\\nchat {9}${s.chat.sent} sent, ${s.chat.delivered} delivered`));
+  });
+
+  it('has a PSTN line when PSTN calls were requested: outcomes and set-up per direction', () => {
+    const p = s.calls.pstn;
+    expect(p.requested).toBeGreaterThan(0);
+    const [line] = pstnLines(s);
+    const okOf = (d: 'in' | 'out') => p.byDirection[d].outcomes.ok;
+    expect(line).toMatch(new RegExp(`^pstn calls {3}${p.requested} requested; out ok ${okOf('out')}\\b.*, setup [\\d.]+/[\\d.]+ s; in ok ${okOf('in')}\\b.*, setup [\\d.]+/[\\d.]+ s  \\(p50/p90\\)$`));
+    expect(summaryText(s)).toContain(`\n${line}\n`);
+    expect(pstnLines({ calls: { ...s.calls, pstn: { ...p, requested: 0 } } })).toEqual([]);
+  });
+
+  it('has a search line with each searcher class, the outcomes that happened and the latency', () => {
+    const m = new MetricsRecorder();
+    m.record('searchMs', 300, { outcome: 'found', searcherClass: 'open' });
+    m.record('searchMs', 1500, { outcome: 'notFound', searcherClass: 'superNode' });
+    m.record('searchMs', 1500, { outcome: 'found', searcherClass: 'superNode' });
+    const search = searchSection(m)!;
+    expect(searchLines({ search })).toEqual(['searches     open 1 (found 100%) 0.3/0.3 s; superNode 2 (found 50%, notFound 50%) 1.5/1.5 s  (p50/p90)']);
+    expect(searchLines({ search: null })).toEqual([]);
   });
 
   it('has none without calls, or for a summary from before calls', () => {
