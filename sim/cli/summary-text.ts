@@ -20,6 +20,7 @@ export function summaryText(s: RunSummary): string {
     `login time   ${Object.entries(l.timeMsByNatClass)
       .map(([cls, t]) => `${cls} ${seconds(t)}`)
       .join(', ')}  (p50/p90 s, user logins)`,
+    ...reloginLines(s),
     `super nodes  ${sn.countMin}..${sn.countMax} (mean ${sn.countMean}), ${sn.atEnd} at the end; ${sn.promotions} promotions, ${sn.demotions} demotions; ` +
       `clients per SN at the end p50 ${sn.clientsPerSupernodeAtEnd.p50 ?? '-'} max ${sn.clientsPerSupernodeAtEnd.max ?? '-'}`,
     `traffic      ${s.traffic.bytesPerHostPerSec} B/s per host; drops ${causes(s.network.drops)}`,
@@ -63,6 +64,14 @@ export function callLines(s: Pick<RunSummary, 'calls' | 'relays' | 'chat'>): str
     lines.push(`chat         ${chat.sent} sent, ${chat.delivered} delivered, ${chat.undelivered} undelivered; ack ${seconds(chat.ackMs)} s (p50/p90)`);
   }
   return lines;
+}
+
+/** Re-logins (after losing the SN, after a hand-off): only when there were any. */
+export function reloginLines(s: Pick<RunSummary, 'logins'>): string[] {
+  const byTrigger = (s.logins as Partial<RunSummary['logins']>).reloginTimeMsByTrigger;
+  if (!byTrigger || byTrigger.reconnect.count + byTrigger.handOff.count === 0) return [];
+  const text = (t: SampleSummary): string => (t.count === 0 ? 'none' : `${t.count} ${seconds(t)}/${((t.max ?? 0) / 1000).toFixed(1)} s`);
+  return [`re-logins    after SN loss ${text(byTrigger.reconnect)}; after hand-off ${text(byTrigger.handOff)}  (p50/p90/max)`];
 }
 
 /** The PSTN calls (SkypeOut, SkypeIn): only when the workload asked for some. */

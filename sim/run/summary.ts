@@ -7,7 +7,9 @@
  *   hosts       population and who was up / online / serving at the end
  *   logins      outcomes, failure causes, attempts and rounds per login (histograms), login
  *               time by configured NAT/firewall class: user-started logins, and apart from
- *               them the re-logins after a lost SN or a hand-off
+ *               them the re-logins after a lost SN or a hand-off; re-login time by trigger
+ *               (`reconnect`: the SN was lost - its max is when the last orphaned client
+ *               that made it back was attached again; `handOff`: an SN moved the client)
  *   supernodes  SN count over the run, promotions (bootstrap SNs not counted) / demotions,
  *               time from eligible to promoted, clients per SN
  *   traffic     bytes and messages by type and by host role, per host per second
@@ -107,6 +109,10 @@ export function buildSummary(
         ...loginTimesOfClass(world, cls, 'reconnect'),
         ...loginTimesOfClass(world, cls, 'handOff'),
       ]),
+      reloginTimeMsByTrigger: {
+        reconnect: summarize(m.values('loginTimeMs', { outcome: 'ok', trigger: 'reconnect' })),
+        handOff: summarize(m.values('loginTimeMs', { outcome: 'ok', trigger: 'handOff' })),
+      },
     },
     supernodes: {
       atEnd: g.supernodes,

@@ -4,8 +4,9 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callLines, pstnLines, searchLines, summaryText } from '../../sim/cli/summary-text.js';
+import { callLines, pstnLines, reloginLines, searchLines, summaryText } from '../../sim/cli/summary-text.js';
 import { MetricsRecorder } from '../../sim/metrics/recorder.js';
+import { summarize } from '../../sim/metrics/summary-stats.js';
 import { RunDirectory } from '../../sim/output/run-directory.js';
 import { CallStats, directRttMs, searchSection } from '../../sim/run/call-stats.js';
 import { runScenario, type RunSummary } from '../../sim/run/run.js';
@@ -217,6 +218,29 @@ describe('the digest', () => {
     const search = searchSection(m)!;
     expect(searchLines({ search })).toEqual(['searches     open 1 (found 100%) 0.3/0.3 s; superNode 2 (found 50%, notFound 50%) 1.5/1.5 s  (p50/p90)']);
     expect(searchLines({ search: null })).toEqual([]);
+  });
+
+  it('counts each re-login once by trigger and once by NAT class; a crash of super nodes makes reconnects', async () => {
+    const out = RunDirectory.open(join(dir, 'crash'));
+    const crashed = await runScenario(load(`${TINY_CALLS}events:\n  - { at: 10min, action: crash-supernodes, share: 50% }\n`), { run: 0, out, version: 'test' });
+    out.commit();
+    const byTrigger = crashed.logins.reloginTimeMsByTrigger;
+    const byClass = Object.values(crashed.logins.reloginTimeMsByNatClass).reduce((n, t) => n + t.count, 0);
+    expect(byTrigger.reconnect.count).toBeGreaterThan(0);
+    expect(byTrigger.reconnect.count + byTrigger.handOff.count).toBe(byClass);
+    expect(summaryText(crashed)).toMatch(new RegExp(`\\nre-logins {4}after SN loss ${byTrigger.reconnect.count} `));
+  });
+
+  it('has a re-login line by trigger when hosts logged in again, and none otherwise', () => {
+    const relogins = (reconnect: number[], handOff: number[]) => ({
+      logins: { ...s.logins, reloginTimeMsByTrigger: { reconnect: summarize(reconnect), handOff: summarize(handOff) } },
+    });
+    expect(reloginLines(relogins([1000, 3000, 70_000], []))).toEqual([
+      expect.stringMatching(/^re-logins {4}after SN loss 3 [\d.]+\/[\d.]+\/70\.0 s; after hand-off none {2}\(p50\/p90\/max\)$/),
+    ]);
+    expect(reloginLines(relogins([], []))).toEqual([]);
+    const { reloginTimeMsByTrigger: _r, ...older } = s.logins;
+    expect(reloginLines({ logins: older as RunSummary['logins'] })).toEqual([]);
   });
 
   it('has none without calls, or for a summary from before calls', () => {
