@@ -1,4 +1,4 @@
-/** A one-line account of a loaded scenario, so a user sees what the file came to. */
+/** What a loaded scenario comes to, in a line, and the most workload it can place: so a user sees what the file asks for. */
 
 import type { Scenario } from '../scenario/index.js';
 import { clock } from './progress.js';
