@@ -62,6 +62,13 @@ describe('shipped scenarios', () => {
     expect(storm.action === 'restart' && storm.shareRatio).toBeGreaterThanOrEqual(0.5);
     expect(storm.action === 'restart' && storm.spreadMs).toBeLessThanOrEqual(15 * 60_000);
     expect(storm.atMs).toBeGreaterThanOrEqual(30 * 60_000);
+    // The steady start has super nodes of its own: fewer hosts log in before the first one can
+    // be promoted than the bootstrap SNs take, and the warm-up ends well before the storm.
+    if (s.churn.mode !== 'sessions') throw new Error('login-storm runs session churn');
+    const { warmupMs, initialOnlineRatio } = s.churn;
+    const loggedInBeforePromotion = totalHosts(s) * initialOnlineRatio * Math.min(1, s.protocol.snUptimeThresholdMs / warmupMs);
+    expect(loggedInBeforePromotion).toBeLessThan(s.roles.bootstrapSupernodes.count * s.protocol.snClientCapacity);
+    expect(warmupMs + s.protocol.snUptimeThresholdMs).toBeLessThanOrEqual(0.75 * storm.atMs);
   });
 
   it('sn-crash: a third of the super nodes crash at once, with no churn around it', () => {
