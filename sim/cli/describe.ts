@@ -1,5 +1,6 @@
 /** What a loaded scenario comes to, in a line, and the most workload it can place: so a user sees what the file asks for. */
 
+import { meanOf } from '../kernel/index.js';
 import type { Scenario } from '../scenario/index.js';
 import { clock } from './progress.js';
 
@@ -26,6 +27,21 @@ export function describeWorkload(s: Scenario): string {
   ];
   const placed = kinds.filter(([rate]) => rate > 0).map(([rate, what]) => `${Math.round(rate * hostHours)} ${what}`);
   return placed.length === 0 ? 'workload: none' : `workload: at most ${placed.join(', ')} (every host online the whole run)`;
+}
+
+/**
+ * For session churn, about how many sessions the run holds: every host's first, then one per
+ * mean session and mean off time that fit in the run. Near-zero means (hosts coming and going
+ * every millisecond) show as millions of sessions, and a run that long, before it starts.
+ */
+export function describeChurn(s: Scenario): string | undefined {
+  if (s.churn.mode !== 'sessions') return undefined;
+  const cycleMs = meanOf(s.churn.sessionMs) + meanOf(s.churn.offTimeMs);
+  // A heavy-tailed session of infinite mean: every host's first session lasts, on average, forever.
+  if (cycleMs === Infinity) return `churn: about ${hostCount(s)} sessions (the mean session is infinite: mostly every host's first)`;
+  const sessions = Math.round(hostCount(s) * (1 + s.durationMs / cycleMs));
+  const cycle = cycleMs >= 1000 ? clock(cycleMs) : `${+cycleMs.toPrecision(3)} ms`;
+  return `churn: about ${sessions} sessions (every host's first, then one per ${cycle} of mean session and off time)`;
 }
 
 function hostCount(s: Scenario): number {

@@ -2,7 +2,7 @@
 // engine and does with its result.
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../sim/cli/cli.js';
 import { defaultRunPath, runCommand, type RunArgs } from '../../sim/cli/commands/run.js';
@@ -85,7 +85,8 @@ describe('sim validate', () => {
       code: EXIT_OK,
       out:
         `${churn}: ok - churn: 5000 hosts in 4 groups, 2:00:00 simulated, seed 1, profile skype-2004, churn sessions, 0 events\n` +
-        '  workload: at most 2000 calls, 20000 chat messages, 1000 searches, 500 PSTN calls (every host online the whole run)\n',
+        '  workload: at most 2000 calls, 20000 chat messages, 1000 searches, 500 PSTN calls (every host online the whole run)\n' +
+        "  churn: about 7220 sessions (every host's first, then one per 4:30:16 of mean session and off time)\n",
       err: '',
     });
   });
@@ -95,6 +96,17 @@ describe('sim validate', () => {
     expect(r.out.split('\n')[1]).toBe('  workload: at most 10000000000 calls, 5000 chat messages, 250 searches, 125 PSTN calls (every host online the whole run)');
     const off = ['calls', 'chat', 'searches', 'pstnCalls'].flatMap((k) => ['--set', `workload.${k}.ratePerHostHour=0`]);
     expect((await cli('validate', churn, ...off)).out.split('\n')[1]).toBe('  workload: none');
+  });
+
+  it('counts the sessions churn makes, so hosts that come and go every millisecond show before the run', async () => {
+    const churnLine = async (...sets: string[]) => (await cli('validate', churn, ...sets.flatMap((x) => ['--set', x]))).out.split('\n')[2];
+    expect(await churnLine('churn.session=1ms', 'churn.offTime=1ms', 'duration=1min')).toBe(
+      "  churn: about 150005000 sessions (every host's first, then one per 2 ms of mean session and off time)",
+    );
+    expect(await churnLine('churn.session={kind: pareto, shape: 0.5, scale: 1min}')).toBe('  churn: about 5000 sessions (the mean session is infinite: mostly every host\'s first)');
+    // No line without session churn.
+    const snCrash = (await cli('validate', join(dirname(churn), 'sn-crash.yaml'))).out;
+    expect(snCrash.split('\n').map((line) => line.split(':')[0].trim())).toEqual([join(dirname(churn), 'sn-crash.yaml'), 'workload', '']);
   });
 
   it('prints the scenario with every default filled', async () => {

@@ -1,6 +1,6 @@
 /** `sim validate FILE`: load and check a scenario; with --print, show it with every default filled. */
 
-import { describeScenario, describeWorkload } from '../describe.js';
+import { describeChurn, describeScenario, describeWorkload } from '../describe.js';
 import { EXIT_BAD_INPUT, EXIT_OK } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { errorReport, loadFromArgs, type ScenarioArgs } from '../scenario-args.js';
@@ -15,8 +15,11 @@ export function validateCommand(args: ValidateArgs, io: CliIo): number {
     io.stderr.write(errorReport(loaded.errors));
     return EXIT_BAD_INPUT;
   }
-  io.stdout.write(
-    args.print ? `${JSON.stringify(loaded.scenario, null, 2)}\n` : `${args.file}: ok - ${describeScenario(loaded.scenario)}\n  ${describeWorkload(loaded.scenario)}\n`,
-  );
+  if (args.print) {
+    io.stdout.write(`${JSON.stringify(loaded.scenario, null, 2)}\n`);
+    return EXIT_OK;
+  }
+  const churn = describeChurn(loaded.scenario);
+  io.stdout.write(`${args.file}: ok - ${describeScenario(loaded.scenario)}\n  ${describeWorkload(loaded.scenario)}\n${churn ? `  ${churn}\n` : ''}`);
   return EXIT_OK;
 }
