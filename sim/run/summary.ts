@@ -110,8 +110,8 @@ export function buildSummary(
         ...loginTimesOfClass(world, cls, 'handOff'),
       ]),
       reloginTimeMsByTrigger: {
-        reconnect: summarize(m.values('loginTimeMs', { outcome: 'ok', trigger: 'reconnect' })),
-        handOff: summarize(m.values('loginTimeMs', { outcome: 'ok', trigger: 'handOff' })),
+        reconnect: summarize(okLoginTimes(world, { trigger: 'reconnect' })),
+        handOff: summarize(okLoginTimes(world, { trigger: 'handOff' })),
       },
     },
     supernodes: {
@@ -150,7 +150,12 @@ export function buildSummary(
 
 /** Successful login times of the hosts whose configured class is `cls`, for one trigger. */
 function loginTimesOfClass(world: World, cls: string, trigger: string): number[] {
-  return world.metrics.values('loginTimeMs', { outcome: 'ok', hostClass: cls, trigger });
+  return okLoginTimes(world, { hostClass: cls, trigger });
+}
+
+/** Times of the logins that succeeded, among those whose labels include `where`. */
+function okLoginTimes(world: World, where: Readonly<Record<string, string>>): number[] {
+  return world.metrics.values('loginTimeMs', { outcome: 'ok', ...where });
 }
 
 /** One summary per configured NAT/firewall class present in the world. */
