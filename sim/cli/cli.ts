@@ -57,7 +57,9 @@ function dispatch(argv: Parsed['argv'], io: CliIo): number | Promise<number> {
   switch (argv._[0]) {
     case 'run':
       return runCommand(
-        { file, set, seed, trace, pcap, run: argv.run === undefined ? undefined : String(argv.run), out: argv.out as string | undefined, quiet: argv.quiet === true, check: argv.check === true },
+        { file, set, seed, trace, pcap, run: argv.run === undefined ? undefined : String(argv.run), out: argv.out as string | undefined, quiet: argv.quiet === true, check: argv.check === true,
+          ...(argv['max-events'] === undefined ? {} : { maxEvents: String(argv['max-events']) }),
+          ...(argv['max-wall'] === undefined ? {} : { maxWall: String(argv['max-wall']) }) },
         io,
       );
     case 'validate':
@@ -98,10 +100,13 @@ function parser(): Argv {
         .option('pcap', { type: 'boolean', describe: 'Also write trace.pcapng' })
         .option('quiet', { type: 'boolean', default: false, describe: 'No progress line and no closing message' })
         .option('check', { type: 'boolean', default: false, describe: 'Check the protocol invariants at every sampling interval (summary.json: invariants)' })
+        .option('max-events', { type: 'string', requiresArg: true, describe: 'Stop after about this many events (5000000, 5M), at the same event every time; output flagged incomplete' })
+        .option('max-wall', { type: 'string', requiresArg: true, describe: 'Stop after this much wall time (90s, 10m, 2h); output flagged incomplete' })
         .example('$0 run scenarios/churn.yaml', 'run with the file\'s seed into runs/churn-<seed>/')
         .example('$0 run scenarios/churn.yaml --seed 7 --run 2', 'replication 2 of seed 7, into runs/churn-7-run2/')
         .example('$0 run scenarios/churn.yaml --set hosts[0].count=100000 --set protocol.cryptoMode=modelled', 'bigger, no AES')
-        .example('$0 run scenarios/sn-crash.yaml --trace full --pcap --out /tmp/crash', 'full trace and pcap'),
+        .example('$0 run scenarios/sn-crash.yaml --trace full --pcap --out /tmp/crash', 'full trace and pcap')
+        .example('$0 run scenarios/churn.yaml --set workload.calls.ratePerHostHour=500 --max-wall 10m', 'a bold rate, bounded'),
     )
     .command('validate <file>', 'Check a scenario file and report every error', (y) =>
       withSet(y.positional('file', { type: 'string', describe: 'Scenario file (YAML)' }))
@@ -134,6 +139,6 @@ function parser(): Argv {
     .version(packageVersion())
     .wrap(120)
     .epilogue(
-      'Exit status: 0 success, 2 bad input (file:line:col and what was expected), 1 internal failure (with seed and replay command), 130 stopped by Ctrl-C.',
+      'Exit status: 0 success, 2 bad input (file:line:col and what was expected), 1 internal failure (with seed and replay command), 3 stopped by --max-events or --max-wall, 130 stopped by Ctrl-C.',
     );
 }

@@ -4,7 +4,7 @@
  * It is imported when a run starts, not when `sim` starts, so `sim validate` and `sim schema`
  * do not load the simulator. The import is a literal, so the compiler holds the engine to
  * what the CLI hands it: the validated Scenario, and options `{ run, out, progress, version,
- * shouldStop }` (sim/run/run.ts documents them). What it returns is not used; a throw is an
+ * stopReason, maxEvents, checkInvariants }` (sim/run/run.ts documents them). What it returns is not used; a throw is an
  * internal failure.
  */
 

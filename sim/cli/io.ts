@@ -1,4 +1,4 @@
-/** What a command may touch of the process: output streams, environment, Ctrl-C (tests pass fakes). */
+/** What a command may touch of the process: output streams, environment, Ctrl-C, the wall clock (tests pass fakes). */
 
 import type { TerminalOut } from './progress.js';
 
@@ -8,6 +8,8 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Calls `listener` at the first Ctrl-C (a second one ends the process); returns an unsubscribe. */
   onInterrupt(listener: () => void): () => void;
+  /** Wall-clock milliseconds from an arbitrary origin: for budgets and closing messages, never for the simulation. */
+  wallMs(): number;
 }
 
 export function processIo(): CliIo {
@@ -25,5 +27,6 @@ export function processIo(): CliIo {
       process.on('SIGINT', handler);
       return () => process.off('SIGINT', handler);
     },
+    wallMs: () => performance.now(), // wall-clock ok: the CLI's own clock
   };
 }

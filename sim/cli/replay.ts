@@ -12,6 +12,8 @@ export interface ReplayArgs {
   readonly set: readonly string[];
   readonly trace?: string;
   readonly pcap?: boolean;
+  /** The event budget: where a partial run stopped is part of what it did. */
+  readonly maxEvents?: number;
 }
 
 export function replayCommand(a: ReplayArgs): string {
@@ -20,6 +22,7 @@ export function replayCommand(a: ReplayArgs): string {
   for (const s of a.set) words.push('--set', s);
   if (a.trace !== undefined) words.push('--trace', a.trace);
   if (a.pcap !== undefined) words.push(a.pcap ? '--pcap' : '--no-pcap');
+  if (a.maxEvents !== undefined) words.push('--max-events', String(a.maxEvents));
   return words.map(shellQuote).join(' ');
 }
 

@@ -10,9 +10,9 @@
  *                  see sim/trace/pcap.ts. Closed with the trace.
  *
  * Files go into a RunDirectory (sim/output): the caller commits it (renamed into place
- * whole) or abandons it (left flagged incomplete). An interrupted run (`shouldStop`) still
- * writes every file, with `"complete": false` and the simulated time it reached in its
- * summary.
+ * whole) or abandons it (left flagged incomplete). A run ended early (`stopReason`, or
+ * `maxEvents`) still writes every file, with `"complete": false`, the reason and the
+ * simulated time it reached in its summary.
  *
  * The simulation is deterministic; only the `wall` section of the summary and the progress
  * callbacks depend on the machine.
@@ -47,8 +47,17 @@ export interface RunOptions {
   readonly version: string;
   /** Told now and then the simulated time reached and the events run so far. */
   readonly progress?: { update(simulatedMs: number, events: number): void };
-  /** Polled between batches of events; true ends the run early (partial results flagged). */
-  readonly shouldStop?: () => boolean;
+  /**
+   * Polled between batches of events: a reason (Ctrl-C, a wall-time budget) ends the run early,
+   * partial results flagged, the reason in summary.json's `status.stoppedBecause`.
+   */
+  readonly stopReason?: () => string | undefined;
+  /**
+   * Ends the run at the first batch boundary at or past this many events, like `stopReason`.
+   * Batches are counted in events from the start, so the same scenario, seed and budget stop
+   * after the same event: the partial outputs are as reproducible as whole ones.
+   */
+  readonly maxEvents?: number;
   /**
    * Runs the invariant checkers (sim/checkers) at every sampling interval and reports what
    * they find in summary.json's `invariants` section. Costs a pass over all hosts per sample.
@@ -71,7 +80,7 @@ export interface InvariantReport {
 
 export type RunSummary = ReturnType<typeof buildSummary> & { readonly invariants?: InvariantReport };
 
-/** Events run between two looks at the wall clock, progress and `shouldStop`. */
+/** Events run between two looks at progress, `stopReason` and `maxEvents`. */
 const BATCH_EVENTS = 20_000;
 
 export async function runScenario(scenario: Scenario, options: RunOptions): Promise<RunSummary> {
@@ -185,8 +194,10 @@ async function drive(world: World, endMs: number, options: RunOptions): Promise<
     }
     options.progress?.update(kernel.now, kernel.executed);
     if (n < BATCH_EVENTS) break;
+    if (options.maxEvents !== undefined && kernel.executed >= options.maxEvents) return `event budget reached (${options.maxEvents} events)`;
     await new Promise<void>((r) => setImmediate(r));
-    if (options.shouldStop?.()) return 'interrupted';
+    const reason = options.stopReason?.();
+    if (reason !== undefined) return reason;
   }
   kernel.runUntil(endMs);
   return undefined;

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../sim/cli/cli.js';
 import { defaultRunPath, runCommand, type RunArgs } from '../../sim/cli/commands/run.js';
 import type { RunOptions, RunScenario } from '../../sim/cli/engine.js';
-import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK } from '../../sim/cli/exit-codes.js';
+import { EXIT_BAD_INPUT, EXIT_BUDGET, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK } from '../../sim/cli/exit-codes.js';
 import { INCOMPLETE_FILE, MARKER_FILE } from '../../sim/output/run-directory.js';
 import { loadScenarioFile, scenarioJsonSchema, type Scenario } from '../../sim/scenario/index.js';
 import { summaryText } from '../../sim/cli/summary-text.js';
@@ -45,7 +45,7 @@ describe('sim --help', () => {
   });
 
   it.each([
-    ['run', ['--seed', '--run', '--out', '--set', '--trace', '--pcap', '--quiet', 'sim run scenarios/churn.yaml --seed 7 --run 2']],
+    ['run', ['--seed', '--run', '--out', '--set', '--trace', '--pcap', '--quiet', '--max-events', '--max-wall', 'sim run scenarios/churn.yaml --seed 7 --run 2']],
     ['validate', ['--set', '--print', 'sim validate scenarios/churn.yaml']],
     ['schema', ['sim schema > scenario.schema.json']],
   ])('%s --help shows its options and examples', async (command, expected) => {
@@ -165,7 +165,7 @@ describe('sim run', () => {
     expect(code).toBe(EXIT_OK);
     const [{ scenario, options }] = e.calls;
     expect([scenario.seed, scenario.hosts[0].count, scenario.output.trace, scenario.output.pcap]).toEqual([7, 5, 'full', true]);
-    expect([options.run, options.version, options.shouldStop?.()]).toEqual([3, version, false]);
+    expect([options.run, options.version, options.stopReason?.(), options.maxEvents]).toEqual([3, version, undefined, undefined]);
     expect(readdirSync(join(dir, 'out')).sort()).toEqual([MARKER_FILE, 'summary.json']);
     expect(existsSync(join(dir, 'out.incomplete'))).toBe(false);
     expect(io.out()).toContain(summaryText(fixtureSummary));
@@ -200,17 +200,66 @@ describe('sim run', () => {
   it('stops at Ctrl-C, keeps what was written, flagged incomplete, and exits 130', async () => {
     const io = fakeIo();
     const e = engine((_, o) => {
-      expect(o.shouldStop?.()).toBe(false);
+      expect(o.stopReason?.()).toBeUndefined();
       io.interrupt();
-      expect(o.shouldStop?.()).toBe(true);
+      expect(o.stopReason?.()).toBe('interrupted (Ctrl-C)');
       o.out.writeFile('summary.json', '{"complete":false}\n');
     });
     expect(await runCommand(args(), io, e.load)).toBe(EXIT_INTERRUPTED);
     expect(io.err()).toContain('stopping after the current batch of events');
-    expect(io.err()).toContain('interrupted; partial output (flagged incomplete)');
+    expect(io.err()).toContain('stopped: interrupted (Ctrl-C); partial output (flagged incomplete)');
     expect(existsSync(join(dir, 'out'))).toBe(false);
     expect(readFileSync(join(dir, 'out.incomplete', INCOMPLETE_FILE), 'utf8')).toMatch(/^interrupted \(Ctrl-C\)\nseed 1, run 0\nreplay: /);
     expect(readFileSync(join(dir, 'out.incomplete', 'summary.json'), 'utf8')).toBe('{"complete":false}\n');
+  });
+
+  /** The fixture, as the engine returns a run it ended early. */
+  const stoppedSummary = (stoppedBecause: string): RunSummary => ({ ...fixtureSummary, status: { ...fixtureSummary.status, complete: false, stoppedBecause } });
+
+  it('hands the engine the event budget, and flags a run it ended early, with the budget in the replay command, exit 3', async () => {
+    const io = fakeIo();
+    const calls: RunOptions[] = [];
+    const run: RunScenario = async (_, o) => {
+      calls.push(o);
+      o.out.writeFile('summary.json', '{}\n');
+      return stoppedSummary('event budget reached (2500000 events)');
+    };
+    expect(await runCommand(args({ maxEvents: '2.5M', quiet: false }), io, async () => run)).toBe(EXIT_BUDGET);
+    expect(calls[0].maxEvents).toBe(2_500_000);
+    expect(io.out()).toContain('(INCOMPLETE: event budget reached (2500000 events))');
+    expect(io.err()).toContain(`stopped: event budget reached (2500000 events); partial output (flagged incomplete): ${join(dir, 'out')}`);
+    expect(readFileSync(join(dir, 'out.incomplete', INCOMPLETE_FILE), 'utf8')).toMatch(/^event budget reached \(2500000 events\)\nseed 1, run 0\nreplay: sim run .* --max-events 2500000\n$/);
+    expect(existsSync(join(dir, 'out'))).toBe(false);
+  });
+
+  it('tells the engine to stop once the wall-time budget has passed', async () => {
+    const io = fakeIo();
+    const reasons: (string | undefined)[] = [];
+    const e = engine((_, o) => {
+      reasons.push(o.stopReason?.());
+      io.advanceWall(89_999);
+      reasons.push(o.stopReason?.());
+      io.advanceWall(1);
+      reasons.push(o.stopReason?.());
+    });
+    // The stand-in returns a whole run: the budget passed after its last batch, so it is kept.
+    expect(await runCommand(args({ maxWall: '90s' }), io, e.load)).toBe(EXIT_OK);
+    expect(reasons).toEqual([undefined, undefined, 'wall-time budget reached (90 s)']);
+    expect(existsSync(join(dir, 'out'))).toBe(true);
+  });
+
+  it.each([
+    [{ maxEvents: '0' }, '--max-events 0  expected a whole number of events > 0, like 5000000 or 5M'],
+    [{ maxEvents: 'lots' }, '--max-events lots  expected a whole number of events > 0, like 5000000 or 5M'],
+    [{ maxEvents: '1.5' }, '--max-events 1.5  expected a whole number of events > 0, like 5000000 or 5M'],
+    [{ maxWall: '10' }, '--max-wall 10  expected a wall-clock duration > 0 with a unit, like 90s, 10m or 2h'],
+    [{ maxWall: '-5m' }, '--max-wall -5m  expected a wall-clock duration > 0 with a unit, like 90s, 10m or 2h'],
+  ])('refuses the budget %j before the engine is asked', async (more, message) => {
+    const e = engine(() => {});
+    const io = fakeIo();
+    expect(await runCommand(args(more), io, e.load)).toBe(EXIT_BAD_INPUT);
+    expect(io.err()).toBe(`${message}\n1 error\n`);
+    expect(e.calls).toEqual([]);
   });
 
   it('refuses bad input before the engine is asked', async () => {

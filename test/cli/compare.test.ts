@@ -8,7 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../sim/cli/cli.js';
 import { runCommand } from '../../sim/cli/commands/run.js';
 import type { RunScenario } from '../../sim/cli/engine.js';
-import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK } from '../../sim/cli/exit-codes.js';
+import { EXIT_BAD_INPUT, EXIT_BUDGET, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK } from '../../sim/cli/exit-codes.js';
 import { INCOMPLETE_FILE, MARKER_FILE } from '../../sim/output/run-directory.js';
 import type { Comparison } from '../../sim/run/comparison.js';
 import { runScenario, type RunSummary } from '../../sim/run/run.js';
@@ -111,6 +111,17 @@ describe('sim run with compare', () => {
     expect(await runCommand({ file, set: [], quiet: true, out }, io, interrupting)).toBe(EXIT_INTERRUPTED);
     expect(existsSync(out)).toBe(false);
     expect(readFileSync(join(`${out}.incomplete`, INCOMPLETE_FILE), 'utf8')).toMatch(/^interrupted \(Ctrl-C\) in relayPolicy=random-public\n/);
+    expect(existsSync(join(`${out}.incomplete`, 'relayPolicy=lowest-rtt.incomplete'))).toBe(false);
+  }, 60_000);
+
+  it('stops at the event budget in the first variant, flagged incomplete, exit 3', async () => {
+    const out = join(dir, 'budget');
+    const io = fakeIo();
+    expect(await runCommand({ file, set: [], quiet: true, out, maxEvents: '100' }, io, realEngine)).toBe(EXIT_BUDGET);
+    expect(existsSync(out)).toBe(false);
+    expect(readFileSync(join(`${out}.incomplete`, INCOMPLETE_FILE), 'utf8')).toMatch(/^event budget reached \(100 events\) in relayPolicy=random-public\n/);
+    const summary = JSON.parse(readFileSync(join(`${out}.incomplete`, 'relayPolicy=random-public.incomplete', 'summary.json'), 'utf8')) as RunSummary;
+    expect(summary.status).toMatchObject({ complete: false, stoppedBecause: 'event budget reached (100 events)' });
     expect(existsSync(join(`${out}.incomplete`, 'relayPolicy=lowest-rtt.incomplete'))).toBe(false);
   }, 60_000);
 

@@ -1,4 +1,4 @@
-// An in-memory CliIo: what a command printed, a terminal or not, and a Ctrl-C on demand.
+// An in-memory CliIo: what a command printed, a terminal or not, a Ctrl-C and a wall clock on demand.
 import type { CliIo } from '../../sim/cli/io.js';
 
 export interface FakeIo extends CliIo {
@@ -6,11 +6,14 @@ export interface FakeIo extends CliIo {
   readonly err: () => string;
   /** As if the user pressed Ctrl-C. */
   readonly interrupt: () => void;
+  /** Moves the wall clock on (it stands still otherwise). */
+  readonly advanceWall: (ms: number) => void;
 }
 
 export function fakeIo(options: { tty?: boolean; env?: Record<string, string> } = {}): FakeIo {
   let out = '';
   let err = '';
+  let wall = 0;
   const listeners = new Set<() => void>();
   return {
     stdout: { write: (t: string) => (out += t), isTTY: options.tty ?? false, columns: 100 },
@@ -20,7 +23,9 @@ export function fakeIo(options: { tty?: boolean; env?: Record<string, string> } 
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    wallMs: () => wall,
     interrupt: () => listeners.forEach((l) => l()),
+    advanceWall: (ms) => (wall += ms),
     out: () => out,
     err: () => err,
   };

@@ -11,8 +11,8 @@ function shellWords(line: string): string[] {
 
 describe('replay command', () => {
   it('repeats the seed, the replication and every option', () => {
-    expect(replayCommand({ file: 'scenarios/churn.yaml', seed: 7, run: 2, set: ['hosts[0].count=5', "name=it's"], trace: 'full', pcap: false, out: '/tmp/x y' })).toBe(
-      "sim run scenarios/churn.yaml --seed 7 --run 2 --out '/tmp/x y' --set 'hosts[0].count=5' --set 'name=it'\\''s' --trace full --no-pcap",
+    expect(replayCommand({ file: 'scenarios/churn.yaml', seed: 7, run: 2, set: ['hosts[0].count=5', "name=it's"], trace: 'full', pcap: false, out: '/tmp/x y', maxEvents: 5e6 })).toBe(
+      "sim run scenarios/churn.yaml --seed 7 --run 2 --out '/tmp/x y' --set 'hosts[0].count=5' --set 'name=it'\\''s' --trace full --no-pcap --max-events 5000000",
     );
   });
 

@@ -24,9 +24,9 @@ function smallChurn(): Scenario {
   return loaded.scenario;
 }
 
-async function runTo(name: string, run: number) {
+async function runTo(name: string, run: number, maxEvents?: number) {
   const out = RunDirectory.open(join(dir, name));
-  await runScenario(smallChurn(), { run, out, version: 'test' });
+  await runScenario(smallChurn(), { run, out, version: 'test', ...(maxEvents !== undefined ? { maxEvents } : {}) });
   const path = out.commit();
   const read = (f: string) => readFileSync(join(path, f), 'utf8');
   const summary = JSON.parse(read('summary.json')) as Record<string, unknown>;
@@ -57,6 +57,23 @@ describe('determinism end to end', () => {
     // Something actually happened: hosts logged in.
     const logins = (a.summary.logins as { outcomes: Record<string, number> }).outcomes;
     expect(logins.ok).toBeGreaterThan(20);
+  });
+});
+
+describe('a run ended by its event budget', () => {
+  it('stops after the same event every time, with every file written and the reason in its summary', async () => {
+    const budget = 15_000;
+    const a = await runTo('budget-a', 0, budget);
+    const b = await runTo('budget-b', 0, budget);
+    const status = a.summary.status as { complete: boolean; events: number; simulatedMs: number; stoppedBecause: string };
+    expect(status.complete).toBe(false);
+    expect(status.stoppedBecause).toBe('event budget reached (15000 events)');
+    // At the first batch boundary (20,000 events a batch) at or past the budget; the whole run takes about 38,000.
+    expect(status.events).toBe(20_000);
+    expect(status.simulatedMs).toBeLessThan(20 * 60_000);
+    expect(b.trace === a.trace).toBe(true);
+    expect(b.metrics === a.metrics).toBe(true);
+    expect(a.trace.split('\n').length).toBeGreaterThan(1000);
   });
 });
 

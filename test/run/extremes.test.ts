@@ -123,14 +123,7 @@ describe('a scenario that validates', () => {
           return;
         }
         const out = RunDirectory.open(join(dir, `run-${ran}`));
-        let events = 0;
-        const summary = await runScenario(loaded.scenario, {
-          run: 0,
-          out,
-          version: 'test',
-          progress: { update: (_simulatedMs, executed) => (events = executed) },
-          shouldStop: () => events >= EVENT_BUDGET,
-        });
+        const summary = await runScenario(loaded.scenario, { run: 0, out, version: 'test', maxEvents: EVENT_BUDGET });
         out.commit();
         expect(summary.status.complete || summary.status.events >= EVENT_BUDGET).toBe(true);
         ran++;

@@ -5,7 +5,8 @@
  * Layout: `<out>/<parameter>=<value>/` per value, each a normal run directory, and
  * `<out>/comparison.json`. `<out>` is itself a run directory (sim/output/run-directory.ts):
  * the variants are written and committed inside `<out>.incomplete/`, which is renamed to
- * `<out>` only when every variant finished; a failure or Ctrl-C leaves it flagged incomplete,
+ * `<out>` only when every variant finished; a failure, Ctrl-C or a budget (stop.ts:
+ * `--max-events` bounds each run, `--max-wall` the whole command) leaves it flagged incomplete,
  * the variant that was running flagged too, with the reason and the replay command.
  */
 
@@ -16,9 +17,10 @@ import type { RunSummary } from '../../run/run.js';
 import { compareVariants, type Scenario } from '../../scenario/index.js';
 import { comparisonText } from '../comparison-text.js';
 import type { RunScenario } from '../engine.js';
-import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK } from '../exit-codes.js';
+import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { createProgress, SILENT_PROGRESS, wantsProgress } from '../progress.js';
+import { earlyStop, watchForStop, type Budget } from '../stop.js';
 import { summaryText } from '../summary-text.js';
 import { packageVersion } from '../version.js';
 
@@ -28,6 +30,7 @@ export interface ComparisonArgs {
   readonly run: number;
   readonly quiet: boolean;
   readonly check: boolean;
+  readonly budget: Budget;
   /** "seed N, run N\nreplay: sim run ..." */
   readonly replay: string;
 }
@@ -41,12 +44,9 @@ export async function runComparison(scenario: Scenario, a: ComparisonArgs, io: C
     io.stderr.write(`${a.outGiven ? `--out ${a.outPath}  ` : ''}${e.message}\n`);
     return EXIT_BAD_INPUT;
   }
-  const startedMs = performance.now(); // wall-clock ok: the closing message only
-  let stopRequested = false;
-  const stopListening = io.onInterrupt(() => {
-    stopRequested = true;
-    io.stderr.write('\nstopping after the current batch of events (Ctrl-C again to quit at once)\n');
-  });
+  const startedMs = io.wallMs();
+  const stop = watchForStop(io, a.budget);
+  const { maxEvents } = a.budget;
   const entries: ComparisonEntry[] = [];
   try {
     const engine = await engineLoader();
@@ -55,7 +55,15 @@ export async function runComparison(scenario: Scenario, a: ComparisonArgs, io: C
       const progress = wantsProgress(io.stdout, io.env, a.quiet) ? createProgress(io.stdout, scenario.durationMs) : SILENT_PROGRESS;
       let summary: RunSummary;
       try {
-        summary = await engine(v.scenario, { run: a.run, out, progress, version: packageVersion(), shouldStop: () => stopRequested, checkInvariants: a.check });
+        summary = await engine(v.scenario, {
+          run: a.run,
+          out,
+          progress,
+          version: packageVersion(),
+          stopReason: stop.reason,
+          ...(maxEvents !== undefined ? { maxEvents } : {}),
+          checkInvariants: a.check,
+        });
       } catch (e) {
         progress.finish();
         const reason = e instanceof Error ? (e.stack ?? e.message) : String(e);
@@ -65,25 +73,26 @@ export async function runComparison(scenario: Scenario, a: ComparisonArgs, io: C
         return EXIT_INTERNAL;
       }
       progress.finish();
-      if (stopRequested) {
-        out.abandon(`interrupted (Ctrl-C)\n${a.replay}`);
-        parent.abandon(`interrupted (Ctrl-C) in ${v.dirName}\n${a.replay}`);
-        io.stderr.write(`interrupted; partial output (flagged incomplete): ${parent.path}\n${a.replay}`);
-        return EXIT_INTERRUPTED;
+      const early = earlyStop(summary, stop);
+      if (early !== undefined) {
+        out.abandon(`${early.reason}\n${a.replay}`);
+        parent.abandon(`${early.reason} in ${v.dirName}\n${a.replay}`);
+        io.stderr.write(`stopped: ${early.reason}; partial output (flagged incomplete): ${parent.path}\n${a.replay}`);
+        return early.exitCode;
       }
       out.commit();
       entries.push(comparisonEntry(v.label, v.dirName, summary));
       if (!a.quiet) io.stdout.write(`== ${v.dirName}\n${summaryText(summary)}`);
     }
   } finally {
-    stopListening();
+    stop.dispose();
   }
   const comparison = comparisonOf(scenario, a.run, entries);
   parent.writeFile('comparison.json', JSON.stringify(comparison, null, 2) + '\n');
   const written = parent.commit();
   if (!a.quiet) {
     io.stdout.write(`\n${comparisonText(comparison)}`);
-    io.stdout.write(`${written}  (${entries.length} runs, wall time ${((performance.now() - startedMs) / 1000).toFixed(1)} s)\n`); // wall-clock ok
+    io.stdout.write(`${written}  (${entries.length} runs, wall time ${((io.wallMs() - startedMs) / 1000).toFixed(1)} s)\n`);
   }
   return EXIT_OK;
 }

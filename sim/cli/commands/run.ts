@@ -3,9 +3,10 @@
  * directory and a progress sink.
  *
  * Output goes to `--out DIR`, or `runs/<name>-<seed>` (`-run<N>` appended for a replication
- * other than 0). The directory is committed when the engine returns, and flagged incomplete
- * (sim/output/run-directory.ts) when it throws or Ctrl-C stopped it. A failure prints the
- * seed and the command that replays the run.
+ * other than 0). The directory is committed when the engine returns a whole run, and flagged
+ * incomplete (sim/output/run-directory.ts) when it throws, or Ctrl-C or a budget (`--max-events`,
+ * `--max-wall`: stop.ts) ended the run early. A failure prints the seed and the command that
+ * replays the run.
  *
  * A scenario with a `compare` section runs once per compared value (compare.ts).
  */
@@ -15,16 +16,17 @@ import { RunDirectory, RunDirectoryError } from '../../output/run-directory.js';
 import type { Scenario } from '../../scenario/index.js';
 import { loadEngine, type RunScenario } from '../engine.js';
 import { runComparison } from './compare.js';
-import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK } from '../exit-codes.js';
+import { EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { createProgress, SILENT_PROGRESS, wantsProgress } from '../progress.js';
 import { replayCommand } from '../replay.js';
 import { errorReport, loadFromArgs, type ScenarioArgs } from '../scenario-args.js';
+import { earlyStop, parseBudget, watchForStop, type BudgetArgs } from '../stop.js';
 import { packageVersion } from '../version.js';
 import { summaryText } from '../summary-text.js';
 import type { RunSummary } from '../../run/run.js';
 
-export interface RunArgs extends ScenarioArgs {
+export interface RunArgs extends ScenarioArgs, BudgetArgs {
   readonly run?: string;
   readonly out?: string;
   readonly quiet: boolean;
@@ -35,17 +37,23 @@ export interface RunArgs extends ScenarioArgs {
 export async function runCommand(args: RunArgs, io: CliIo, engineLoader: () => Promise<RunScenario> = loadEngine): Promise<number> {
   const loaded = loadFromArgs(args);
   const run = parseRun(args.run);
-  if (!loaded.ok || run === undefined) {
-    const errors = [...(loaded.ok ? [] : loaded.errors), ...(run === undefined ? [{ source: `--run ${args.run}`, path: '', message: 'expected an integer >= 0' }] : [])];
+  const budget = parseBudget(args);
+  if (!loaded.ok || run === undefined || !budget.ok) {
+    const errors = [
+      ...(loaded.ok ? [] : loaded.errors),
+      ...(run === undefined ? [{ source: `--run ${args.run}`, path: '', message: 'expected an integer >= 0' }] : []),
+      ...(budget.ok ? [] : budget.errors),
+    ];
     io.stderr.write(errorReport(errors));
     return EXIT_BAD_INPUT;
   }
   const scenario = loaded.scenario;
-  const replay = `seed ${scenario.seed}, run ${run}\nreplay: ${replayCommand({ ...args, seed: scenario.seed, run })}\n`;
+  const { maxEvents } = budget.budget;
+  const replay = `seed ${scenario.seed}, run ${run}\nreplay: ${replayCommand({ ...args, seed: scenario.seed, run, maxEvents })}\n`;
 
   if (scenario.compare) {
     const outPath = args.out ?? defaultRunPath(scenario, run);
-    return runComparison(scenario, { outPath, outGiven: args.out !== undefined, run, quiet: args.quiet, check: args.check === true, replay }, io, engineLoader);
+    return runComparison(scenario, { outPath, outGiven: args.out !== undefined, run, quiet: args.quiet, check: args.check === true, budget: budget.budget, replay }, io, engineLoader);
   }
 
   let out: RunDirectory;
@@ -58,16 +66,20 @@ export async function runCommand(args: RunArgs, io: CliIo, engineLoader: () => P
   }
 
   const progress = wantsProgress(io.stdout, io.env, args.quiet) ? createProgress(io.stdout, scenario.durationMs) : SILENT_PROGRESS;
-  let stopRequested = false;
-  const stopListening = io.onInterrupt(() => {
-    stopRequested = true;
-    io.stderr.write('\nstopping after the current batch of events (Ctrl-C again to quit at once)\n');
-  });
-  const startedMs = performance.now(); // wall-clock ok: the closing message only
+  const stop = watchForStop(io, budget.budget);
+  const startedMs = io.wallMs();
   let summary: RunSummary;
   try {
     const engine = await engineLoader();
-    summary = await engine(scenario, { run, out, progress, version: packageVersion(), shouldStop: () => stopRequested, checkInvariants: args.check === true });
+    summary = await engine(scenario, {
+      run,
+      out,
+      progress,
+      version: packageVersion(),
+      stopReason: stop.reason,
+      ...(maxEvents !== undefined ? { maxEvents } : {}),
+      checkInvariants: args.check === true,
+    });
   } catch (e) {
     progress.finish();
     const reason = e instanceof Error ? (e.stack ?? e.message) : String(e);
@@ -75,19 +87,21 @@ export async function runCommand(args: RunArgs, io: CliIo, engineLoader: () => P
     io.stderr.write(`internal failure: ${reason}\npartial output (flagged incomplete): ${out.path}\n${replay}`);
     return EXIT_INTERNAL;
   } finally {
-    stopListening();
+    stop.dispose();
   }
   progress.finish();
-  if (stopRequested) {
-    out.abandon(`interrupted (Ctrl-C)\n${replay}`);
-    io.stderr.write(`interrupted; partial output (flagged incomplete): ${out.path}\n${replay}`);
-    return EXIT_INTERRUPTED;
+  const early = earlyStop(summary, stop);
+  if (early !== undefined) {
+    if (!args.quiet) io.stdout.write(summaryText(summary));
+    out.abandon(`${early.reason}\n${replay}`);
+    io.stderr.write(`stopped: ${early.reason}; partial output (flagged incomplete): ${out.path}\n${replay}`);
+    return early.exitCode;
   }
   const written = out.commit();
   if (!args.quiet) {
     io.stdout.write(summaryText(summary));
     if (summary.invariants) io.stdout.write(`invariants   ${summary.invariants.checks} checks, ${summary.invariants.violations} violations\n`);
-    io.stdout.write(`${written}  (wall time ${((performance.now() - startedMs) / 1000).toFixed(1)} s)\n`); // wall-clock ok
+    io.stdout.write(`${written}  (wall time ${((io.wallMs() - startedMs) / 1000).toFixed(1)} s)\n`);
   }
   return EXIT_OK;
 }
