@@ -173,7 +173,10 @@ export interface ProtocolParams {
   /** promote-on-demand: an SN underused for this long demotes itself (ours). */
   readonly underuseDemoteAfterMs: number;
 
-  /** An SN's signalling budget per client session, about 5 KB/s (OT-2); recorded, not enforced. */
+  /**
+   * An SN's signalling budget per client session, about 5 KB/s (OT-2): the routed messages a
+   * client hands its SN, metered by a token bucket (roles/signalling-budget.ts); 0: no budget.
+   */
   readonly snSignallingBitsPerSec: number;
 
   // --- User search (BS-16 - BS-20) -----------------------------------------------------------

@@ -30,7 +30,10 @@
  *   `badSignature`); busy -> `busy`; relayed -> joins the relay; then `callAccept` with its own
  *   proofs and key share. The callee answers at once (the model measures the protocol, not
  *   people). Both derive the AES-256 media key (crypto/media.ts).
- *   No answer within `callSetupTimeoutMs`: the call fails, cause `timeout`.
+ *   No answer within `callSetupTimeoutMs`: the call fails, cause `timeout`. A routed call
+ *   message that comes back `routeFailed` fails the set-up: cause `offline` (the callee is
+ *   not there), `overBudget` (the caller's SN refused it: signalling-budget.ts), else
+ *   `unreachable`.
  * Media: a voice frame every `voiceFrameMs` each way, sized so that the wire rate per direction,
  * IP and UDP headers included, is `voiceBitsPerSec` (BS-25: about 3 kB/s), no silence
  * suppression (BS-26); on hold one packet every `holdPacketIntervalMs` (BS-27). Signalling is
@@ -366,7 +369,7 @@ export class CallService {
   onRouteFailed(ctx: Ctx, reason: string): void {
     const c = this.call;
     if (!c || c.phase === 'active') return;
-    this.fail(ctx, reason === 'offline' || reason === 'notFound' ? 'offline' : 'unreachable');
+    this.fail(ctx, reason === 'offline' || reason === 'notFound' ? 'offline' : reason === 'overBudget' ? 'overBudget' : 'unreachable');
   }
 
   // --- media and relay datagrams ----------------------------------------------------------------

@@ -28,7 +28,10 @@
  * '' and `toSuperNode` = this SN, and go out on the gateway's connection. The router knows the
  * PSTN calls by call id while their connection is open.
  *
- * What it abstracts: no signalling budget (OT-2) is enforced; queued messages of a signalling
+ * A client's routed messages are metered against its signalling budget (OT-2) by its SN
+ * (super-node.ts, signalling-budget.ts); one the budget cannot pay for is `routeFailed{overBudget}`.
+ *
+ * What it abstracts: messages forwarded between SNs are not metered; queued messages of a signalling
  * link that never comes up fail as `unreachable`; a link is one TCP connection, so messages
  * on it stay in order (chat's in-order rule relies on it between two fixed SNs).
  */
@@ -100,9 +103,14 @@ export class SignalRouter {
 
   // --- inputs the SN service hands over -------------------------------------------------------
 
-  /** `routed` from the client attached here as `name`. */
-  fromClient(ctx: Ctx, name: string, msg: Routed): void {
-    this.route(ctx, { ...msg, from: name, fromSuperNode: this.d.self, hops: 0 });
+  /**
+   * `routed` from the client attached here as `name`; `withinBudget` false when the client's
+   * signalling budget (signalling-budget.ts) cannot pay for it: refused `overBudget`.
+   */
+  fromClient(ctx: Ctx, name: string, msg: Routed, withinBudget: boolean): void {
+    const stamped: Routed = { ...msg, from: name, fromSuperNode: this.d.self, hops: 0 };
+    if (withinBudget) this.route(ctx, stamped);
+    else this.fail(ctx, stamped, 'overBudget');
   }
 
   /** A message on an overlay link: true if it was the router's. */

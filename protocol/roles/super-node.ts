@@ -104,8 +104,11 @@
  *   superNodeSearch.
  *   Anything else is reported back (`false`) and the host counts it as unexpected.
  *
- * What it abstracts: no signalling budget (OT-2's 5 KB/s) is enforced; the user index is
- * sn-search.ts's, routed signalling (calls, chat, presence to buddies, PSTN legs) routing.ts's,
+ * Each client session has a signalling budget (OT-2's 5 KB/s, `snSignallingBitsPerSec`): the
+ * routed messages it hands this SN are metered by a token bucket (signalling-budget.ts), and
+ * one over budget is refused (`signallingOverBudget` trace, `routeFailed{overBudget}`).
+ *
+ * What it abstracts: the user index is sn-search.ts's, routed signalling (calls, chat, presence to buddies, PSTN legs) routing.ts's,
  * and relaying the host's (relay.ts), which any public online host does, SN or not. Load is
  * the client count alone (no CPU or bandwidth measure); a hand-off does not spare a client in a
  * call (its relayed media goes on; its signalling resumes after the re-login).
@@ -121,11 +124,13 @@ import type { KeyObject } from 'node:crypto';
 import type { ConnId, Ctx, Endpoint } from '../node.js';
 import { verifyChallenge, verifyCredential } from '../crypto/credentials.js';
 import type { ProtocolParams } from '../params.js';
+import { messageWireSize } from '../wire/codec.js';
 import { ATTACH_REFUSAL, NAT_CLASS, NAT_TEST, OVERLAY_REFUSAL, ROLE, codeName, type Message, type MessageOf } from '../wire/messages.js';
 import { decideLoad } from './election.js';
 import type { HostCache } from './host-cache.js';
 import type { NatClass } from './nat-detection.js';
 import { SignalRouter } from './routing.js';
+import { SignallingBudget } from './signalling-budget.js';
 import { SuperNodeSearch } from './sn-search.js';
 import { endpointKey, formatEndpoint, randomU32, sameEndpoint } from './support.js';
 import type { Transport } from './transport.js';
@@ -180,6 +185,8 @@ interface Client {
   askedToPromote: boolean;
   /** Sent its first presence: its login is complete, so it may be handed off. */
   announced: boolean;
+  /** Its signalling budget; none when `snSignallingBitsPerSec` is 0. */
+  readonly budget: SignallingBudget | undefined;
 }
 
 /** Outbound: connecting, greeting, joining, up. Inbound: checking (the joiner's claim), up. */
@@ -515,7 +522,20 @@ export class SuperNodeService {
     if (old !== undefined) this.dropClient(ctx, this.clients.get(old)!, 'replaced', true);
     const clientId = this.nextClientId;
     this.nextClientId = (this.nextClientId % 0xffffffff) + 1;
-    const client: Client = { clientId, name: msg.name, conn, remoteIp: remote.ip, attachedAtMs: ctx.now, lastSeenMs: ctx.now, natClass: 'unknown', eligible: false, askedToPromote: false, announced: false };
+    const budgetBitsPerSec = this.d.params.snSignallingBitsPerSec;
+    const client: Client = {
+      clientId,
+      name: msg.name,
+      conn,
+      remoteIp: remote.ip,
+      attachedAtMs: ctx.now,
+      lastSeenMs: ctx.now,
+      natClass: 'unknown',
+      eligible: false,
+      askedToPromote: false,
+      announced: false,
+      budget: budgetBitsPerSec > 0 ? new SignallingBudget(budgetBitsPerSec, ctx.now) : undefined,
+    };
     this.clients.set(clientId, client);
     this.clientByConn.set(conn, clientId);
     this.clientByName.set(msg.name, clientId);
@@ -603,9 +623,13 @@ export class SuperNodeService {
       case 'detach':
         this.dropClient(ctx, c, 'detached', true);
         return true;
-      case 'routed':
-        this.router.fromClient(ctx, c.name, msg);
+      case 'routed': {
+        const bytes = messageWireSize(msg);
+        const withinBudget = c.budget === undefined || c.budget.take(bytes, ctx.now);
+        if (!withinBudget) ctx.out.push({ kind: 'trace', event: 'signallingOverBudget', detail: { name: c.name, bytes } });
+        this.router.fromClient(ctx, c.name, msg, withinBudget);
         return true;
+      }
       case 'indexAnnounce':
         this.search.onAnnounce(ctx, c.name, c.remoteIp, msg);
         return true;

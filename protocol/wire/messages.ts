@@ -290,7 +290,7 @@ export const CALL_END = { hangUp: 1, relayFailed: 2, peerLost: 3, loggedOut: 4 }
 export const RELAY_REFUSAL = { full: 1, notPublic: 2, unknownCall: 3, notServing: 4 } as const;
 
 /** `routeFailed.reason`. */
-export const ROUTE_FAILURE = { notFound: 1, offline: 2, unreachable: 3, loop: 4, malformed: 5 } as const;
+export const ROUTE_FAILURE = { notFound: 1, offline: 2, unreachable: 3, loop: 4, malformed: 5, overBudget: 6 } as const;
 
 /** The name of `code` in `codes`, or `fallback` for a byte the table does not know (peer input). */
 export function codeName<T extends Readonly<Record<string, number>>, F extends string>(codes: T, code: number, fallback: F): (keyof T & string) | F {
