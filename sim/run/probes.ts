@@ -13,7 +13,9 @@
  *   calls_in_progress          answered calls (user-to-user and PSTN) not yet over, each once
  *   relayed_calls_in_progress  of those, the ones on a relayed path (UDP or TCP) right now
  *
- * Counters are deltas over the interval, gauges are values at the sampling instant.
+ * Counters are deltas over the interval, gauges are values at the sampling instant. A run ended
+ * early (Ctrl-C, a budget) has one more row at the instant it stopped, whose counters cover the
+ * shorter stretch since the row before.
  */
 
 import { MESSAGES } from '../../protocol/wire/messages.js';

@@ -106,7 +106,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   const snapshot = new WorldSnapshot(world, callStats);
   const series = new TimeSeries(worldProbes(snapshot), (line) => csv.write(line + '\n'));
   const snStats = { min: Infinity, max: 0, sum: 0, n: 0, onlineMin: Infinity, onlineMax: 0 };
+  let sampledAtMs = -1;
   const sample = (): void => {
+    sampledAtMs = world.kernel.now;
     if (options.checkInvariants) {
       invariants.checks++;
       for (const v of checkAll(world)) {
@@ -142,6 +144,9 @@ export async function runScenario(scenario: Scenario, options: RunOptions): Prom
   let loopT1 = loopT0;
   try {
     stoppedBecause = await drive(world, scenario.durationMs, options);
+    // A run ended early closes its time series where it stopped, so the last row and the
+    // summary's ranges include the state it ended in.
+    if (stoppedBecause !== undefined && world.kernel.now > sampledAtMs) sample();
     loopT1 = process.hrtime.bigint();
   } finally {
     trace.close();

@@ -71,6 +71,9 @@ describe('a run ended by its event budget', () => {
     // At the first batch boundary (20,000 events a batch) at or past the budget; the whole run takes about 38,000.
     expect(status.events).toBe(20_000);
     expect(status.simulatedMs).toBeLessThan(20 * 60_000);
+    // The time series ends with a row at the instant the run stopped.
+    const rows = a.metrics.trim().split('\n');
+    expect(Number(rows[rows.length - 1].split(',')[0])).toBeCloseTo(status.simulatedMs / 1000, 3);
     expect(b.trace === a.trace).toBe(true);
     expect(b.metrics === a.metrics).toBe(true);
     expect(a.trace.split('\n').length).toBeGreaterThan(1000);
