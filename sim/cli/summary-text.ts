@@ -22,13 +22,19 @@ export function summaryText(s: RunSummary): string {
       .join(', ')}  (p50/p90 s, user logins)`,
     ...reloginLines(s),
     `super nodes  ${sn.countMin}..${sn.countMax} (mean ${sn.countMean}), ${sn.atEnd} at the end; ${sn.promotions} promotions, ${sn.demotions} demotions; ` +
-      `clients per SN at the end p50 ${sn.clientsPerSupernodeAtEnd.p50 ?? '-'} max ${sn.clientsPerSupernodeAtEnd.max ?? '-'}`,
+      `clients per SN at the end p50 ${sn.clientsPerSupernodeAtEnd.p50 ?? '-'} max ${sn.clientsPerSupernodeAtEnd.max ?? '-'}${overBudgetText(s)}`,
     `traffic      ${s.traffic.bytesPerHostPerSec} B/s per host; drops ${causes(s.network.drops)}`,
     ...callLines(s),
     ...pstnLines(s),
     ...searchLines(s),
   ];
   return lines.join('\n') + '\n';
+}
+
+/** The routed messages super nodes refused over a client's signalling budget, when there were any. */
+export function overBudgetText(s: Pick<RunSummary, 'protocol'>): string {
+  const n = s.protocol.nodeEvents.signallingOverBudget ?? 0;
+  return n > 0 ? `; ${n} routed messages refused over the signalling budget` : '';
 }
 
 /** The calls / relays / chat block: only when users placed calls (older summaries have none). */

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { callLines, pstnLines, reloginLines, searchLines, summaryText } from '../../sim/cli/summary-text.js';
+import { callLines, overBudgetText, pstnLines, reloginLines, searchLines, summaryText } from '../../sim/cli/summary-text.js';
 import { MetricsRecorder } from '../../sim/metrics/recorder.js';
 import { summarize } from '../../sim/metrics/summary-stats.js';
 import { RunDirectory } from '../../sim/output/run-directory.js';
@@ -241,6 +241,12 @@ describe('the digest', () => {
     expect(reloginLines(relogins([], []))).toEqual([]);
     const { reloginTimeMsByTrigger: _r, ...older } = s.logins;
     expect(reloginLines({ logins: older as RunSummary['logins'] })).toEqual([]);
+  });
+
+  it('tells of routed messages refused over the signalling budget on the super-node line, only when there were some', () => {
+    const refused = { ...s, protocol: { nodeEvents: { ...s.protocol.nodeEvents, signallingOverBudget: 12 } } };
+    expect(summaryText(refused)).toMatch(/\nsuper nodes .*max \d+; 12 routed messages refused over the signalling budget\n/);
+    expect(overBudgetText({ protocol: { nodeEvents: {} } })).toBe('');
   });
 
   it('has none without calls, or for a summary from before calls', () => {
