@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../sim/cli/cli.js';
+import { findRuns } from '../../sim/cli/commands/viz.js';
 import { fakeIo } from '../cli/fake-io.js';
 import { makeRun } from './fixture.js';
 
@@ -33,21 +34,35 @@ function get(url: string, path: string, headers: Record<string, string> = {}, me
 }
 
 describe('sim viz', () => {
-  it('exits 2 for a directory that is not a finished run', async () => {
-    const incomplete = join(dir, 'broken.incomplete');
+  it('exits 2 for a directory that is not a run, or a run that failed before its summary', async () => {
+    const failed = join(dir, 'broken.incomplete');
     const empty = join(dir, 'empty');
-    mkdirSync(incomplete);
+    mkdirSync(failed);
     mkdirSync(empty);
-    writeFileSync(join(incomplete, 'summary.json'), '{}');
+    writeFileSync(join(failed, 'trace.ndjson'), '{}\n');
     for (const [path, message] of [
       [join(dir, 'missing'), 'not a directory'],
-      [incomplete, 'an incomplete run'],
+      [failed, 'a run that failed before writing its summary.json; see its INCOMPLETE file'],
       [empty, 'not a run directory: no summary.json'],
     ]) {
       const io = fakeIo();
       expect(await runCli(['viz', path], io)).toBe(2);
-      expect(io.err()).toBe(`${path}  ${message}${message === 'an incomplete run' ? ' (failed or interrupted); see its INCOMPLETE file' : ''}\n`);
+      expect(io.err()).toBe(`${path}  ${message}\n`);
       expect(io.out()).toBe('');
+    }
+  });
+
+  it('serves a run that ended early when it is named, and lists only finished runs by itself', () => {
+    const stopped = join(dir, 'runs', 'tiny.incomplete');
+    mkdirSync(stopped, { recursive: true });
+    writeFileSync(join(stopped, 'summary.json'), readFileSync(join(run, 'summary.json')));
+    expect(findRuns([stopped])).toEqual([{ id: '0', name: 'tiny.incomplete', path: stopped, files: { 'summary.json': expect.any(Number) } }]);
+    const cwd = process.cwd();
+    try {
+      process.chdir(dir);
+      expect(() => findRuns([])).toThrow(/none under \.\/runs/);
+    } finally {
+      process.chdir(cwd);
     }
   });
 

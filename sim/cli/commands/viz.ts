@@ -13,7 +13,9 @@
  *
  * With no RUN_DIR, every finished run under ./runs is served, newest first. The first run is
  * the one the page opens; a second is offered side by side for comparison. A directory still
- * named `.incomplete` is refused: it is a failed or interrupted run (sim/output/run-directory.ts).
+ * named `.incomplete` (sim/output/run-directory.ts) is served when named, if it holds a
+ * summary.json: a run that Ctrl-C or a budget ended early wrote every file, and the page marks
+ * it INCOMPLETE. One without is a run that failed before its summary, and is refused.
  *
  * `--dev` serves viz/ through Vite's dev server instead (hot reload while editing the app),
  * with the same /api and /runs routes (package.json `viz:dev`).
@@ -163,8 +165,11 @@ export function findRuns(runDirs: readonly string[]): ServedRun[] {
   return dirs.map((dir, i) => {
     const name = basename(dir);
     if (!existsSync(dir) || !statSync(dir).isDirectory()) throw new VizInputError(`${dir}  not a directory`);
-    if (name.endsWith(INCOMPLETE_SUFFIX)) throw new VizInputError(`${dir}  an incomplete run (failed or interrupted); see its INCOMPLETE file`);
-    if (!existsSync(join(dir, 'summary.json'))) throw new VizInputError(`${dir}  not a run directory: no summary.json`);
+    if (!existsSync(join(dir, 'summary.json'))) {
+      throw new VizInputError(
+        name.endsWith(INCOMPLETE_SUFFIX) ? `${dir}  a run that failed before writing its summary.json; see its INCOMPLETE file` : `${dir}  not a run directory: no summary.json`,
+      );
+    }
     const files: Partial<Record<RunFile, number>> = {};
     for (const f of RUN_FILES) {
       const p = join(dir, f);
