@@ -108,8 +108,9 @@
  * routed messages it hands this SN are metered by a token bucket (signalling-budget.ts), and
  * one over budget is refused (`signallingOverBudget` trace, `routeFailed{overBudget}`).
  *
- * What it abstracts: the user index is sn-search.ts's, routed signalling (calls, chat, presence to buddies, PSTN legs) routing.ts's,
- * and relaying the host's (relay.ts), which any public online host does, SN or not. Load is
+ * What it abstracts: the user index is sn-search.ts's, routed signalling (calls, chat,
+ * presence to buddies, PSTN legs) routing.ts's, and relaying the host's (relay.ts), which any
+ * public online host does, SN or not. Load is
  * the client count alone (no CPU or bandwidth measure); a hand-off does not spare a client in a
  * call (its relayed media goes on; its signalling resumes after the re-login).
  *

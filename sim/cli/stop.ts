@@ -16,6 +16,7 @@
 import { parseDurationMs } from '../scenario/units.js';
 import type { ScenarioError } from '../scenario/index.js';
 import { EXIT_BUDGET, EXIT_INTERRUPTED } from './exit-codes.js';
+import type { RunOptions } from './engine.js';
 import type { CliIo } from './io.js';
 
 export interface BudgetArgs {
@@ -51,8 +52,8 @@ export function parseBudget(args: BudgetArgs): { ok: true; budget: Budget } | { 
 }
 
 export interface StopWatch {
-  /** For the engine (RunOptions.stopReason): why to stop now, or undefined. */
-  readonly reason: () => string | undefined;
+  /** For the engine's options: `stopReason` (why to stop now, or undefined) and the budget's `maxEvents`. */
+  readonly engineLimits: Pick<RunOptions, 'stopReason' | 'maxEvents'>;
   readonly interrupted: () => boolean;
   /** Stops listening for Ctrl-C. */
   dispose(): void;
@@ -68,13 +69,14 @@ export function watchForStop(io: CliIo, budget: Budget): StopWatch {
     interrupted = true;
     io.stderr.write('\nstopping after the current batch of events (Ctrl-C again to quit at once)\n');
   });
-  const { maxWallMs } = budget;
+  const { maxEvents, maxWallMs } = budget;
+  const stopReason = (): string | undefined => {
+    if (interrupted) return INTERRUPTED;
+    if (maxWallMs !== undefined && io.wallMs() - startedMs >= maxWallMs) return `wall-time budget reached (${maxWallMs / 1000} s)`;
+    return undefined;
+  };
   return {
-    reason() {
-      if (interrupted) return INTERRUPTED;
-      if (maxWallMs !== undefined && io.wallMs() - startedMs >= maxWallMs) return `wall-time budget reached (${maxWallMs / 1000} s)`;
-      return undefined;
-    },
+    engineLimits: maxEvents === undefined ? { stopReason } : { stopReason, maxEvents },
     interrupted: () => interrupted,
     dispose,
   };

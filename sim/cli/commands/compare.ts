@@ -46,7 +46,6 @@ export async function runComparison(scenario: Scenario, a: ComparisonArgs, io: C
   }
   const startedMs = io.wallMs();
   const stop = watchForStop(io, a.budget);
-  const { maxEvents } = a.budget;
   const entries: ComparisonEntry[] = [];
   try {
     const engine = await engineLoader();
@@ -55,15 +54,7 @@ export async function runComparison(scenario: Scenario, a: ComparisonArgs, io: C
       const progress = wantsProgress(io.stdout, io.env, a.quiet) ? createProgress(io.stdout, scenario.durationMs) : SILENT_PROGRESS;
       let summary: RunSummary;
       try {
-        summary = await engine(v.scenario, {
-          run: a.run,
-          out,
-          progress,
-          version: packageVersion(),
-          stopReason: stop.reason,
-          ...(maxEvents !== undefined ? { maxEvents } : {}),
-          checkInvariants: a.check,
-        });
+        summary = await engine(v.scenario, { run: a.run, out, progress, version: packageVersion(), checkInvariants: a.check, ...stop.engineLimits });
       } catch (e) {
         progress.finish();
         const reason = e instanceof Error ? (e.stack ?? e.message) : String(e);

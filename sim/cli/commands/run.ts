@@ -48,8 +48,7 @@ export async function runCommand(args: RunArgs, io: CliIo, engineLoader: () => P
     return EXIT_BAD_INPUT;
   }
   const scenario = loaded.scenario;
-  const { maxEvents } = budget.budget;
-  const replay = `seed ${scenario.seed}, run ${run}\nreplay: ${replayCommand({ ...args, seed: scenario.seed, run, maxEvents })}\n`;
+  const replay = `seed ${scenario.seed}, run ${run}\nreplay: ${replayCommand({ ...args, seed: scenario.seed, run, maxEvents: budget.budget.maxEvents })}\n`;
 
   if (scenario.compare) {
     const outPath = args.out ?? defaultRunPath(scenario, run);
@@ -71,15 +70,7 @@ export async function runCommand(args: RunArgs, io: CliIo, engineLoader: () => P
   let summary: RunSummary;
   try {
     const engine = await engineLoader();
-    summary = await engine(scenario, {
-      run,
-      out,
-      progress,
-      version: packageVersion(),
-      stopReason: stop.reason,
-      ...(maxEvents !== undefined ? { maxEvents } : {}),
-      checkInvariants: args.check === true,
-    });
+    summary = await engine(scenario, { run, out, progress, version: packageVersion(), checkInvariants: args.check === true, ...stop.engineLimits });
   } catch (e) {
     progress.finish();
     const reason = e instanceof Error ? (e.stack ?? e.message) : String(e);
