@@ -17,16 +17,21 @@ export function describeScenario(s: Scenario): string {
  * for, where a rate typed a thousand times too high stands out before a run that would not end.
  */
 export function describeWorkload(s: Scenario): string {
+  const placed = workloadBound(s)
+    .filter(([n]) => n > 0)
+    .map(([n, what]) => `${n} ${what}`);
+  return placed.length === 0 ? 'workload: none' : `workload: at most ${placed.join(', ')} (every host online the whole run)`;
+}
+
+function workloadBound(s: Scenario): [number, string][] {
   const hostHours = (hostCount(s) * s.durationMs) / 3_600_000;
   const w = s.workload;
-  const kinds: [number, string][] = [
-    [w.calls.ratePerHostHour, 'calls'],
-    [w.chat.ratePerHostHour, 'chat messages'],
-    [w.searches.ratePerHostHour, 'searches'],
-    [w.pstnCalls.ratePerHostHour, 'PSTN calls'],
+  return [
+    [Math.round(w.calls.ratePerHostHour * hostHours), 'calls'],
+    [Math.round(w.chat.ratePerHostHour * hostHours), 'chat messages'],
+    [Math.round(w.searches.ratePerHostHour * hostHours), 'searches'],
+    [Math.round(w.pstnCalls.ratePerHostHour * hostHours), 'PSTN calls'],
   ];
-  const placed = kinds.filter(([rate]) => rate > 0).map(([rate, what]) => `${Math.round(rate * hostHours)} ${what}`);
-  return placed.length === 0 ? 'workload: none' : `workload: at most ${placed.join(', ')} (every host online the whole run)`;
 }
 
 /**
@@ -36,12 +41,33 @@ export function describeWorkload(s: Scenario): string {
  */
 export function describeChurn(s: Scenario): string | undefined {
   if (s.churn.mode !== 'sessions') return undefined;
-  const cycleMs = meanOf(s.churn.sessionMs) + meanOf(s.churn.offTimeMs);
+  const cycleMs = churnCycleMs(s);
   // A heavy-tailed session of infinite mean: every host's first session lasts, on average, forever.
   if (cycleMs === Infinity) return `churn: about ${hostCount(s)} sessions (the mean session is infinite: mostly every host's first)`;
-  const sessions = Math.round(hostCount(s) * (1 + s.durationMs / cycleMs));
   const cycle = cycleMs >= 1000 ? clock(cycleMs) : `${+cycleMs.toPrecision(3)} ms`;
-  return `churn: about ${sessions} sessions (every host's first, then one per ${cycle} of mean session and off time)`;
+  return `churn: about ${churnSessions(s)} sessions (every host's first, then one per ${cycle} of mean session and off time)`;
+}
+
+/**
+ * Sessions plus user actions at which a run is likely to take hours on one core: each login
+ * alone takes a few hundred events (probes, connections, the LS, presence to buddies).
+ */
+export const LARGE_RUN_ACTIONS = 10_000_000;
+
+/** A line for a file whose sessions and workload reach LARGE_RUN_ACTIONS, pointing to the run budgets; else undefined. */
+export function describeScale(s: Scenario): string | undefined {
+  const actions = (s.churn.mode === 'sessions' ? churnSessions(s) : 0) + workloadBound(s).reduce((n, [k]) => n + k, 0);
+  if (actions < LARGE_RUN_ACTIONS) return undefined;
+  return `large: about ${actions} sessions and actions; a run may take hours (sim run --max-wall 1h or --max-events N bounds it)`;
+}
+
+function churnCycleMs(s: Scenario): number {
+  return s.churn.mode === 'sessions' ? meanOf(s.churn.sessionMs) + meanOf(s.churn.offTimeMs) : Infinity;
+}
+
+function churnSessions(s: Scenario): number {
+  const cycleMs = churnCycleMs(s);
+  return cycleMs === Infinity ? hostCount(s) : Math.round(hostCount(s) * (1 + s.durationMs / cycleMs));
 }
 
 function hostCount(s: Scenario): number {

@@ -94,6 +94,7 @@ describe('sim validate', () => {
   it('bounds the workload by its rates, every host and the whole run, and names a workload that is off', async () => {
     const r = await cli('validate', churn, '--set', 'workload.calls.ratePerHostHour=4000000', '--set', 'duration=30min');
     expect(r.out.split('\n')[1]).toBe('  workload: at most 10000000000 calls, 5000 chat messages, 250 searches, 125 PSTN calls (every host online the whole run)');
+    expect(r.out.split('\n')[3]).toBe('  large: about 10000010930 sessions and actions; a run may take hours (sim run --max-wall 1h or --max-events N bounds it)');
     const off = ['calls', 'chat', 'searches', 'pstnCalls'].flatMap((k) => ['--set', `workload.${k}.ratePerHostHour=0`]);
     expect((await cli('validate', churn, ...off)).out.split('\n')[1]).toBe('  workload: none');
   });
@@ -102,6 +103,13 @@ describe('sim validate', () => {
     const churnLine = async (...sets: string[]) => (await cli('validate', churn, ...sets.flatMap((x) => ['--set', x]))).out.split('\n')[2];
     expect(await churnLine('churn.session=1ms', 'churn.offTime=1ms', 'duration=1min')).toBe(
       "  churn: about 150005000 sessions (every host's first, then one per 2 ms of mean session and off time)",
+    );
+    // Just below the mark of a large run, no such line; just above, one.
+    const noWorkload = ['calls', 'chat', 'searches', 'pstnCalls'].map((k) => `workload.${k}.ratePerHostHour=0`);
+    const lastLine = async (...sets: string[]) => (await cli('validate', churn, ...[...noWorkload, ...sets].flatMap((x) => ['--set', x]))).out.trim().split('\n').pop();
+    expect(await lastLine('churn.session=1h', 'churn.offTime=1h', 'duration=3997h')).toMatch(/^ {2}churn: about 9997500 sessions/);
+    expect(await lastLine('churn.session=1h', 'churn.offTime=1h', 'duration=4001h')).toBe(
+      '  large: about 10007500 sessions and actions; a run may take hours (sim run --max-wall 1h or --max-events N bounds it)',
     );
     expect(await churnLine('churn.session={kind: pareto, shape: 0.5, scale: 1min}')).toBe('  churn: about 5000 sessions (the mean session is infinite: mostly every host\'s first)');
     // No line without session churn.

@@ -1,6 +1,6 @@
 /** `sim validate FILE`: load and check a scenario; with --print, show it with every default filled. */
 
-import { describeChurn, describeScenario, describeWorkload } from '../describe.js';
+import { describeChurn, describeScale, describeScenario, describeWorkload } from '../describe.js';
 import { EXIT_BAD_INPUT, EXIT_OK } from '../exit-codes.js';
 import type { CliIo } from '../io.js';
 import { errorReport, loadFromArgs, type ScenarioArgs } from '../scenario-args.js';
@@ -19,7 +19,8 @@ export function validateCommand(args: ValidateArgs, io: CliIo): number {
     io.stdout.write(`${JSON.stringify(loaded.scenario, null, 2)}\n`);
     return EXIT_OK;
   }
-  const churn = describeChurn(loaded.scenario);
-  io.stdout.write(`${args.file}: ok - ${describeScenario(loaded.scenario)}\n  ${describeWorkload(loaded.scenario)}\n${churn ? `  ${churn}\n` : ''}`);
+  const s = loaded.scenario;
+  const lines = [describeWorkload(s), describeChurn(s), describeScale(s)].filter((l) => l !== undefined);
+  io.stdout.write(`${args.file}: ok - ${describeScenario(s)}\n${lines.map((l) => `  ${l}\n`).join('')}`);
   return EXIT_OK;
 }
