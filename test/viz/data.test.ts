@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunSummary } from '../../sim/run/run.js';
 import { parseMetricsCsv, sumOver, type MetricsTable } from '../../viz/src/data/csv.js';
 import { forEachLine } from '../../viz/src/data/lines.js';
-import { headlineFigures, loginTimeCdfs, mixCdfs } from '../../viz/src/data/summary.js';
+import { headlineFigures, incompleteText, loginTimeCdfs, mixCdfs } from '../../viz/src/data/summary.js';
 import { TraceStore } from '../../viz/src/data/trace.js';
 import { NO_FILTER, TrafficAggregator } from '../../viz/src/data/traffic.js';
 import { makeRun, SMALL_RUN } from './fixture.js';
@@ -158,5 +158,11 @@ describe('summary.json', () => {
     expect(f.hosts).toBe(240);
     expect(f.loginsOk).toBe(summary.logins.outcomes.ok);
     expect(f.simulated).toBe(1_200_000);
+  });
+
+  it('says why a run is incomplete, and nothing for a whole one', () => {
+    expect(incompleteText(summary)).toBe('');
+    const stopped = { status: { ...summary.status, complete: false, stoppedBecause: 'event budget reached (15000 events)' } };
+    expect(incompleteText(stopped)).toBe('INCOMPLETE: event budget reached (15000 events)');
   });
 });

@@ -16,7 +16,7 @@ import * as d3 from 'd3';
 import { parseMetricsCsv } from './data/csv.js';
 import { fmtBytes, fmtCount, fmtDuration } from './data/format.js';
 import { forEachLine } from './data/lines.js';
-import { headlineFigures, type RunSummary } from './data/summary.js';
+import { headlineFigures, incompleteText, type RunSummary } from './data/summary.js';
 import { TraceStore, type TraceModel } from './data/trace.js';
 import type { VizHooks } from './hooks.js';
 import { ViewState } from './state.js';
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
   const endMs = a.summary.status.simulatedMs;
   state = new ViewState(endMs);
   const ctx: Ctx = { run: a, state, perf, endMs };
-  setText(document.getElementById('run-title')!, `${a.name} · scenario ${a.summary.scenario as unknown as string} · seed ${String(a.summary.seed)} · run ${a.summary.run}${a.summary.status.complete ? '' : ' · INCOMPLETE'}`);
+  setText(document.getElementById('run-title')!, `${a.name} · scenario ${a.summary.scenario as unknown as string} · seed ${String(a.summary.seed)} · run ${a.summary.run}${a.summary.status.complete ? '' : ` · ${incompleteText(a.summary)}`}`);
   document.title = `${a.name} · supernode-sim viz`;
   headline(a);
 

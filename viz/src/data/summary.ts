@@ -124,6 +124,11 @@ export function headlineFigures(s: RunSummary, metrics: MetricsTable | undefined
   ];
 }
 
+/** '' for a whole run; for one Ctrl-C or a budget ended early, `INCOMPLETE: ` and why. */
+export function incompleteText(s: Pick<RunSummary, 'status'>): string {
+  return s.status.complete ? '' : `INCOMPLETE: ${s.status.stoppedBecause ?? 'stopped early'}`;
+}
+
 function fmtMsShort(ms: number | null): string {
   if (ms === null) return '–';
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
