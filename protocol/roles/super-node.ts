@@ -625,9 +625,8 @@ export class SuperNodeService {
         this.dropClient(ctx, c, 'detached', true);
         return true;
       case 'routed': {
-        const bytes = messageWireSize(msg);
-        const withinBudget = c.budget === undefined || c.budget.take(bytes, ctx.now);
-        if (!withinBudget) ctx.out.push({ kind: 'trace', event: 'signallingOverBudget', detail: { name: c.name, bytes } });
+        const withinBudget = c.budget === undefined || c.budget.take(messageWireSize(msg), ctx.now);
+        if (!withinBudget) ctx.out.push({ kind: 'trace', event: 'signallingOverBudget', detail: { name: c.name, bytes: messageWireSize(msg) } });
         this.router.fromClient(ctx, c.name, msg, withinBudget);
         return true;
       }

@@ -231,7 +231,7 @@ export function sequenceView(parent: HTMLElement, ctx: Ctx, store: TraceStore): 
       .text((p) => `+${((p.item.t - t0) / 1000).toFixed(3)} s`);
 
     // Arrows: a send's row to its arrival's (or drop's) row; a drop without a send (a firewall
-    // on the way out) is a stub with a cross.
+    // on the way out) is a short line ending in a cross.
     const rowY = new Map<number, number>();
     for (const p of placed) if (p.item.kind === 'packet') rowY.set(p.item.row, p.y);
     const pending = new Map<string, number[]>();
