@@ -304,7 +304,7 @@ describe('the visualizer in Chromium', () => {
     expect(await plain.locator('#headline .figure[data-key=trace] .fig-value').textContent()).toBe('off');
     expect(await plain.locator('#timeline g.strip').count()).toBeGreaterThan(3);
     expect(await plain.locator('#distributions svg').count()).toBe(3);
-    expect(await plain.locator('#slot-overlay .placeholder').textContent()).toContain('no trace');
+    expect(await plain.locator('#slot-overlay .trace-status').textContent()).toContain('no trace');
     expect(await plain.locator('#load-status').textContent()).toContain('no trace');
     await plain.close();
   });

@@ -126,7 +126,7 @@ async function main(): Promise<void> {
   const sequenceSlot = slot('slot-sequence');
   distributionsView(slot('slot-distributions'), a.summary);
   if (b) compareView(slot('slot-compare'), a, b);
-  for (const s of [overlaySlot, hostSlot, sequenceSlot]) appendText(d3.select(s), 'p', a.traceBytes === undefined ? 'This run has no trace (output.trace: off).' : 'Waiting for the trace…', 'placeholder');
+  for (const s of [overlaySlot, hostSlot, sequenceSlot]) appendText(d3.select(s), 'p', a.traceBytes === undefined ? 'This run has no trace (output.trace: off).' : 'Waiting for the trace…', 'trace-status');
 
   await afterPaint();
   perf.firstPaintMs = performance.now();
@@ -139,7 +139,7 @@ async function main(): Promise<void> {
   await loadTrace(ctx, trafficSlot);
   const sampled = sampledNote(a.summary, store!);
   model = store!.model();
-  for (const s of [overlaySlot, hostSlot, sequenceSlot]) d3.select(s).selectAll('.placeholder').remove();
+  for (const s of [overlaySlot, hostSlot, sequenceSlot]) d3.select(s).selectAll('.trace-status').remove();
   overlayView(overlaySlot, ctx, store!, sampled);
   hostPanel(hostSlot, ctx, store!);
   sequenceView(sequenceSlot, ctx, store!);
