@@ -8,23 +8,28 @@
  * Time is a finite float in milliseconds of simulated time and never goes backwards:
  * scheduling in the past (or at Infinity) throws, and `runUntil` refuses a target before `now`.
  *
- * Events wait in a PendingSet (pending-set.ts), which keeps them in that order and carries
- * each one's handler and payload. The kernel adds a slot per pending event - a number in a
- * typed array, reused last-in first-out - that gives the event an id for `cancel`. A
- * steady-state run allocates nothing per event.
+ * Events wait in a PendingSet (pending-set.ts), which keeps them in that order as numbers:
+ * time, sequence and a slot. The slot - reused last-in first-out - holds the event's state in
+ * a typed array (which gives it an id for `cancel`) and its handler and payload; the set moves
+ * an entry several times before it runs, and numbers move cheaper than references. Measured
+ * on PHOLD with 100,000 pending events: a quarter more events per second than with handler
+ * and payload carried in the set's entries; with 10 million, the same. A steady-state run
+ * allocates nothing per event.
  *
  * The entry of the event being run stays at the front of the set while its handler runs, and
  * the first event the handler schedules (a packet begets a packet) takes its place: one sift
  * instead of a removal and an insertion when the new event is due soon. If the handler
  * schedules nothing, the entry is removed on the next `step`/`nextTime`.
  *
- * Cancellation is lazy: the slot is marked cancelled and the entry is dropped when it comes to
- * the front or is moved (its payload stays referenced until then). An EventId is the slot plus
+ * Cancellation is lazy: the slot is marked cancelled (and lets go of the payload) and the entry
+ * is dropped when it comes to the front or is moved. An EventId is the slot plus
  * a tag from the event's sequence number, so cancelling an id whose event already ran does
  * nothing, even once its slot is reused - unless the new event's sequence number is congruent
  * modulo 2^27, i.e. a stale id held across more than 134 million schedulings.
  */
-import { PendingSet, type Handler } from './pending-set.js';
+import { PendingSet } from './pending-set.js';
+
+type Handler = (payload: unknown) => void;
 
 export type EventHandler<P> = (payload: P) => void;
 
@@ -38,6 +43,9 @@ const TAG_MASK = 2 ** 27 - 1;
 const CANCELLED = -1;
 const FREE_BASE = -3;
 const INITIAL_SLOTS = 1024;
+/** Slots per segment of handler and payload references. */
+const REF_SEGMENT_SHIFT = 14;
+const REF_SEGMENT_MASK = (1 << REF_SEGMENT_SHIFT) - 1;
 
 export class Kernel {
   private timeMs = 0;
@@ -53,6 +61,12 @@ export class Kernel {
   private readonly queue = new PendingSet((slot) => this.retain(slot));
 
   private slotState = new Int32Array(INITIAL_SLOTS);
+  /**
+   * Each pending event's handler and payload: slot s's at 2i and 2i + 1 of segment
+   * s >> REF_SEGMENT_SHIFT, i = s & REF_SEGMENT_MASK. Segments are added as slots are, so growing
+   * copies nothing and leaves no spare capacity.
+   */
+  private readonly slotRefs: unknown[][] = [];
   private freeHead = -1;
   private slotCount = 0;
 
@@ -82,12 +96,16 @@ export class Kernel {
     const tag = this.nextTag;
     this.nextTag = (tag + 1) & TAG_MASK;
     this.slotState[slot] = tag;
+    const refs = this.slotRefs[slot >> REF_SEGMENT_SHIFT];
+    const i = 2 * (slot & REF_SEGMENT_MASK);
+    refs[i] = handler;
+    refs[i + 1] = payload;
     this.liveCount++;
     if (this.frontRan) {
       this.frontRan = false;
-      this.queue.replaceMin(timeMs, seq, slot, handler as Handler, payload);
+      this.queue.replaceMin(timeMs, seq, slot);
     } else {
-      this.queue.push(timeMs, seq, slot, handler as Handler, payload);
+      this.queue.push(timeMs, seq, slot);
     }
     return tag * SLOT_LIMIT + slot;
   }
@@ -103,6 +121,7 @@ export class Kernel {
     const tag = (id - slot) / SLOT_LIMIT;
     if (!(slot >= 0 && slot < this.slotCount) || this.slotState[slot] !== tag) return false;
     this.slotState[slot] = CANCELLED;
+    this.slotRefs[slot >> REF_SEGMENT_SHIFT][2 * (slot & REF_SEGMENT_MASK) + 1] = undefined;
     this.cancelledCount++;
     this.liveCount--;
     return true;
@@ -117,10 +136,12 @@ export class Kernel {
   step(): boolean {
     const timeMs = this.settle();
     if (timeMs === Infinity) return false;
-    const queue = this.queue;
-    const handler = queue.minHandler();
-    const payload = queue.minPayload();
-    this.freeSlot(queue.minSlot());
+    const slot = this.queue.minSlot();
+    const refs = this.slotRefs[slot >> REF_SEGMENT_SHIFT];
+    const i = 2 * (slot & REF_SEGMENT_MASK);
+    const handler = refs[i] as Handler;
+    const payload = refs[i + 1];
+    this.freeSlot(slot);
     this.timeMs = timeMs;
     this.frontRan = true;
     this.liveCount--;
@@ -177,6 +198,7 @@ export class Kernel {
       return free;
     }
     const slot = this.slotCount++;
+    if ((slot & REF_SEGMENT_MASK) === 0) this.slotRefs.push(new Array<unknown>(2 << REF_SEGMENT_SHIFT).fill(undefined));
     if (slot === this.slotState.length) {
       if (slot === SLOT_LIMIT) throw new RangeError(`more than ${SLOT_LIMIT} pending events`);
       const grown = new Int32Array(2 * slot);
@@ -187,6 +209,7 @@ export class Kernel {
   }
 
   private freeSlot(slot: number): void {
+    this.slotRefs[slot >> REF_SEGMENT_SHIFT][2 * (slot & REF_SEGMENT_MASK) + 1] = undefined;
     this.slotState[slot] = FREE_BASE - this.freeHead;
     this.freeHead = slot;
   }

@@ -1,6 +1,6 @@
 /**
- * The kernel's pending-event set: events (time, seq, slot, handler, payload) taken out in
- * (time, seq) order.
+ * The kernel's pending-event set: events (time, seq, slot) taken out in (time, seq) order.
+ * Entries are numbers only; the kernel keeps each event's handler and payload by its slot.
  *
  * A binary heap alone costs a cache miss per level once it outgrows the caches (millions of
  * pending events). This is a ladder queue instead (after Tang, Goh and Thng, 2005), so that
@@ -30,14 +30,13 @@
  * bucket of a child rung, which takes everything after the rung's span, is split by rebuilding
  * that rung rather than by opening one more below it.
  *
- * Lists are chains of fixed-size chunks (three numbers an entry in Float64Arrays, handler and
- * payload in arrays beside them), so appends and pours touch memory in order. Handler and
- * payload travel with the entry: taking out the front event reads nothing outside the heap,
- * which is what keeps a set of millions of events fast. Pouring asks the owner whether each
- * event is still wanted (`retain`), so cancelled events are dropped early.
+ * Lists are chains of fixed-size chunks (three numbers an entry in Float64Arrays), so appends
+ * and pours touch memory in order. An entry holds no reference: moving one (append, spread,
+ * pour, every level of a sift) copies numbers between typed arrays, where a reference would
+ * also pay V8's write barrier. Pouring asks the owner whether each event is still wanted
+ * (`retain`), so cancelled events are dropped early.
  *
- * Memory: about 44 bytes a pending event (time, seq, slot, two references) plus a part-filled
- * chunk per non-empty bucket.
+ * Memory: 24 bytes a pending event plus a part-filled chunk per non-empty bucket.
  */
 
 /** Events aimed at per bucket when a rung is built. */
@@ -70,15 +69,11 @@ const TOP = 0;
 /** Lists: head chunk, end (entry index one past the last entry; -1 when empty), size. */
 const LIST_STRIDE = 3;
 
-export type Handler = (payload: unknown) => void;
-
 export class PendingSet {
-  // Bottom heap, 1-based: parent of p is p >> 1. Columns: time, seq, slot, and handler and
-  // payload at heapRefs[2p], heapRefs[2p + 1].
+  // Bottom heap, 1-based: parent of p is p >> 1. Columns: time, seq, slot.
   private heapTime = new Float64Array(INITIAL_HEAP + 1);
   private heapSeq = new Float64Array(INITIAL_HEAP + 1);
   private heapSlot = new Int32Array(INITIAL_HEAP + 1);
-  private heapRefs: unknown[] = new Array<unknown>(2 * (INITIAL_HEAP + 1)).fill(undefined);
   private heapSize = 0;
   /** Heap size at which a push spreads the heap into a rung; raised when that cannot be done. */
   private heapSpillAbove = HEAP_MAX;
@@ -102,10 +97,8 @@ export class PendingSet {
 
   // Chunks: chunk c holds entries [c * CHUNK, (c + 1) * CHUNK), and chunkNext[c] links the
   // list (or the free list). Entry e lives in segment e >> SEGMENT_SHIFT at i = e & SEGMENT_MASK:
-  // time, seq, slot at dataSegments[s][3i .. 3i + 2], handler and payload at refSegments[s][2i],
-  // refSegments[s][2i + 1]. A chunk never straddles two segments.
+  // time, seq, slot at dataSegments[s][3i .. 3i + 2]. A chunk never straddles two segments.
   private readonly dataSegments: Float64Array[] = [];
-  private readonly refSegments: unknown[][] = [];
   private chunkNext = new Int32Array(INITIAL_CHUNKS);
   private chunkCount = 0;
   private freeChunk = -1;
@@ -120,13 +113,13 @@ export class PendingSet {
     return this.heapSize + this.farCount;
   }
 
-  push(time: number, seq: number, slot: number, handler: Handler, payload: unknown): void {
+  push(time: number, seq: number, slot: number): void {
     const list = this.listFor(time);
     if (list >= 0) {
-      this.append(list, time, seq, slot, handler, payload);
+      this.append(list, time, seq, slot);
       return;
     }
-    this.heapPush(time, seq, slot, handler, payload);
+    this.heapPush(time, seq, slot);
     if (this.heapSize > this.heapSpillAbove) this.spillHeap();
   }
 
@@ -140,33 +133,20 @@ export class PendingSet {
     return this.heapSlot[1];
   }
 
-  minHandler(): Handler {
-    return this.heapRefs[2] as Handler;
-  }
-
-  minPayload(): unknown {
-    return this.heapRefs[3];
-  }
-
   /** Removes the earliest entry; call after `minTime`. */
   removeMin(): void {
     const last = this.heapSize--;
-    const refs = this.heapRefs;
-    const handler = refs[2 * last] as Handler;
-    const payload = refs[2 * last + 1];
-    refs[2 * last] = undefined;
-    refs[2 * last + 1] = undefined;
-    if (last > 1) this.siftDown(1, this.heapTime[last], this.heapSeq[last], this.heapSlot[last], handler, payload);
+    if (last > 1) this.siftDown(1, this.heapTime[last], this.heapSeq[last], this.heapSlot[last]);
   }
 
   /** `removeMin` then `push`, in one sift when the new entry belongs in the heap. */
-  replaceMin(time: number, seq: number, slot: number, handler: Handler, payload: unknown): void {
+  replaceMin(time: number, seq: number, slot: number): void {
     const list = this.listFor(time);
     if (list < 0) {
-      this.siftDown(1, time, seq, slot, handler, payload);
+      this.siftDown(1, time, seq, slot);
     } else {
       this.removeMin();
-      this.append(list, time, seq, slot, handler, payload);
+      this.append(list, time, seq, slot);
     }
   }
 
@@ -292,12 +272,9 @@ export class PendingSet {
     const last = this.rungBuckets[r] - 1;
     const hq = this.heapSeq;
     const hs = this.heapSlot;
-    const hr = this.heapRefs;
     for (let p = 1; p <= n; p++) {
       const g = Math.floor((ht[p] - start) * perMs);
-      this.append(base + (g < last ? g : last), ht[p], hq[p], hs[p], hr[2 * p] as Handler, hr[2 * p + 1]);
-      hr[2 * p] = undefined;
-      hr[2 * p + 1] = undefined;
+      this.append(base + (g < last ? g : last), ht[p], hq[p], hs[p]);
     }
     this.heapSize = 0;
     this.heapSpillAbove = HEAP_MAX;
@@ -347,16 +324,11 @@ export class PendingSet {
       const first = chunk << CHUNK_SHIFT;
       const stop = chunk === (end - 1) >> CHUNK_SHIFT ? end : first + CHUNK;
       const data = this.dataSegments[first >> SEGMENT_SHIFT];
-      const refs = this.refSegments[first >> SEGMENT_SHIFT];
       for (let e = first; e < stop; e++) {
         const i = e & SEGMENT_MASK;
         const time = data[3 * i];
-        const handler = refs[2 * i] as Handler;
-        const payload = refs[2 * i + 1];
-        refs[2 * i] = undefined;
-        refs[2 * i + 1] = undefined;
         const g = Math.floor((time - start) * perMs);
-        this.append(base + (g < last ? g : last), time, data[3 * i + 1], data[3 * i + 2], handler, payload);
+        this.append(base + (g < last ? g : last), time, data[3 * i + 1], data[3 * i + 2]);
       }
       const next = this.chunkNext[chunk];
       this.freeChunkAt(chunk);
@@ -373,12 +345,10 @@ export class PendingSet {
       const first = chunk << CHUNK_SHIFT;
       const stop = chunk === (end - 1) >> CHUNK_SHIFT ? end : first + CHUNK;
       const data = this.dataSegments[first >> SEGMENT_SHIFT];
-      const refs = this.refSegments[first >> SEGMENT_SHIFT];
       this.reserveHeap(n + (stop - first));
       const ht = this.heapTime;
       const hq = this.heapSeq;
       const hs = this.heapSlot;
-      const hr = this.heapRefs;
       for (let e = first; e < stop; e++) {
         const i = e & SEGMENT_MASK;
         const slot = data[3 * i + 2] | 0;
@@ -387,11 +357,7 @@ export class PendingSet {
           ht[n] = data[3 * i];
           hq[n] = data[3 * i + 1];
           hs[n] = slot;
-          hr[2 * n] = refs[2 * i];
-          hr[2 * n + 1] = refs[2 * i + 1];
         }
-        refs[2 * i] = undefined;
-        refs[2 * i + 1] = undefined;
       }
       const next = this.chunkNext[chunk];
       this.freeChunkAt(chunk);
@@ -401,11 +367,10 @@ export class PendingSet {
     const ht = this.heapTime;
     const hq = this.heapSeq;
     const hs = this.heapSlot;
-    const hr = this.heapRefs;
-    for (let p = n >> 1; p >= 1; p--) this.siftDown(p, ht[p], hq[p], hs[p], hr[2 * p] as Handler, hr[2 * p + 1]);
+    for (let p = n >> 1; p >= 1; p--) this.siftDown(p, ht[p], hq[p], hs[p]);
   }
 
-  private append(list: number, time: number, seq: number, slot: number, handler: Handler, payload: unknown): void {
+  private append(list: number, time: number, seq: number, slot: number): void {
     const lists = this.lists;
     const at = LIST_STRIDE * list;
     let e = lists[at + 1];
@@ -420,9 +385,6 @@ export class PendingSet {
     data[3 * i] = time;
     data[3 * i + 1] = seq;
     data[3 * i + 2] = slot;
-    const refs = this.refSegments[e >> SEGMENT_SHIFT];
-    refs[2 * i] = handler;
-    refs[2 * i + 1] = payload;
     lists[at + 1] = e + 1;
     lists[at + 2]++;
     this.farCount++;
@@ -441,7 +403,6 @@ export class PendingSet {
       if (chunk === this.chunkNext.length) this.chunkNext = grow(this.chunkNext, new Int32Array(2 * chunk));
       if ((chunk << CHUNK_SHIFT) >> SEGMENT_SHIFT === this.dataSegments.length) {
         this.dataSegments.push(new Float64Array(3 << SEGMENT_SHIFT));
-        this.refSegments.push(new Array<unknown>(2 << SEGMENT_SHIFT).fill(undefined));
       }
     }
     this.chunkNext[chunk] = -1;
@@ -460,15 +421,13 @@ export class PendingSet {
     this.heapTime = grow(this.heapTime, new Float64Array(cap));
     this.heapSeq = grow(this.heapSeq, new Float64Array(cap));
     this.heapSlot = grow(this.heapSlot, new Int32Array(cap));
-    for (let k = this.heapRefs.length; k < 2 * cap; k++) this.heapRefs.push(undefined);
   }
 
-  private heapPush(time: number, seq: number, slot: number, handler: Handler, payload: unknown): void {
+  private heapPush(time: number, seq: number, slot: number): void {
     this.reserveHeap(this.heapSize + 1);
     const ht = this.heapTime;
     const hq = this.heapSeq;
     const hs = this.heapSlot;
-    const hr = this.heapRefs;
     let p = ++this.heapSize;
     while (p > 1) {
       const parent = p >> 1;
@@ -477,23 +436,18 @@ export class PendingSet {
       ht[p] = pt;
       hq[p] = hq[parent];
       hs[p] = hs[parent];
-      hr[2 * p] = hr[2 * parent];
-      hr[2 * p + 1] = hr[2 * parent + 1];
       p = parent;
     }
     ht[p] = time;
     hq[p] = seq;
     hs[p] = slot;
-    hr[2 * p] = handler;
-    hr[2 * p + 1] = payload;
   }
 
   /** Places the entry at position p or below, moving smaller children up. */
-  private siftDown(p: number, time: number, seq: number, slot: number, handler: Handler, payload: unknown): void {
+  private siftDown(p: number, time: number, seq: number, slot: number): void {
     const ht = this.heapTime;
     const hq = this.heapSeq;
     const hs = this.heapSlot;
-    const hr = this.heapRefs;
     const n = this.heapSize;
     for (;;) {
       let c = 2 * p;
@@ -510,15 +464,11 @@ export class PendingSet {
       ht[p] = ct;
       hq[p] = hq[c];
       hs[p] = hs[c];
-      hr[2 * p] = hr[2 * c];
-      hr[2 * p + 1] = hr[2 * c + 1];
       p = c;
     }
     ht[p] = time;
     hq[p] = seq;
     hs[p] = slot;
-    hr[2 * p] = handler;
-    hr[2 * p + 1] = payload;
   }
 }
 
