@@ -23,6 +23,8 @@ interface Parsed {
   readonly argv: Record<string, unknown> & { _: (string | number)[] };
   readonly output: string;
   readonly error?: Error;
+  /** The options of the command the arguments named (or the global ones), as yargs knows them. */
+  readonly options: readonly string[];
 }
 
 export async function runCli(args: readonly string[], io: CliIo): Promise<number> {
@@ -32,7 +34,7 @@ export async function runCli(args: readonly string[], io: CliIo): Promise<number
     const message =
       first !== undefined && !first.startsWith('-') && !COMMANDS.includes(first)
         ? `unknown command "${first}"${didYouMean(first, COMMANDS)}; the commands are ${COMMANDS.join(', ')}`
-        : parsed.error.message;
+        : (unknownArguments(parsed.error.message, args, parsed.options) ?? parsed.error.message);
     io.stderr.write(`sim: ${message}\nRun "sim --help" or "sim <command> --help" for usage.\n`);
     return EXIT_BAD_INPUT;
   }
@@ -75,10 +77,42 @@ function dispatch(argv: Parsed['argv'], io: CliIo): number | Promise<number> {
 
 function parse(args: readonly string[]): Promise<Parsed> {
   return new Promise((resolve) => {
-    parser().parse([...args], {}, (error: Error | null | undefined, argv: Parsed['argv'], output: string) =>
-      resolve({ argv, output, error: error ?? undefined }),
+    const p = parser();
+    p.parse([...args], {}, (error: Error | null | undefined, argv: Parsed['argv'], output: string) =>
+      resolve({ argv, output, error: error ?? undefined, options: optionNames(p) }),
     );
   });
+}
+
+/**
+ * The options yargs knows after a parse: those of the command the arguments named, once its
+ * builder has run. `getOptions` is in yargs (17) but not in its type declarations.
+ */
+function optionNames(p: Argv): string[] {
+  return Object.keys((p as unknown as { getOptions(): { key: Record<string, unknown> } }).getOptions().key);
+}
+
+/**
+ * yargs' "Unknown arguments: sed, quite, extra" as `unknown option --sed (did you mean
+ * "--seed"?); unknown option --quite (...); unexpected argument "extra"`; undefined for any
+ * other complaint. yargs lists a kebab-case option twice (max-wal, maxWal): once is enough.
+ */
+function unknownArguments(message: string, args: readonly string[], options: readonly string[]): string | undefined {
+  const listed = /^Unknown arguments?: (.+)$/.exec(message);
+  if (listed === null) return undefined;
+  const names = listed[1].split(', ');
+  const flags = options.map((o) => `--${o}`);
+  return names
+    .filter((name) => {
+      const kebab = name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+      return kebab === name || !names.includes(kebab);
+    })
+    .map((name) => {
+      const flag = name.length === 1 ? `-${name}` : `--${name}`;
+      const typed = args.some((a) => a === flag || a.startsWith(`${flag}=`) || (name.length === 1 && /^-[^-]/.test(a) && a.includes(name)));
+      return typed ? `unknown option ${flag}${didYouMean(flag, flags)}` : `unexpected argument "${name}"`;
+    })
+    .join('; ');
 }
 
 const SET_HELP = 'Override a value, checked like the file: path=value (repeatable)';
@@ -92,16 +126,20 @@ function parser(): Argv {
     .scriptName('sim')
     .usage('$0 <command>\n\nDiscrete-event simulator of a Skype-like peer-to-peer overlay.')
     .command('run <file>', 'Run a scenario and write its run directory', (y) =>
-      withSet(y.positional('file', { type: 'string', describe: 'Scenario file (YAML)' }))
-        .option('seed', { type: 'string', requiresArg: true, describe: 'Seed of the run (default: the file\'s seed)' })
-        .option('run', { type: 'string', requiresArg: true, describe: 'Replication index: independent runs of one scenario and seed' })
-        .option('out', { type: 'string', requiresArg: true, describe: 'Run directory (default: runs/<name>-<seed>)' })
-        .option('trace', { type: 'string', requiresArg: true, describe: 'Trace level: off | sample | full' })
-        .option('pcap', { type: 'boolean', describe: 'Also write trace.pcapng' })
-        .option('quiet', { type: 'boolean', default: false, describe: 'No progress line and no closing message' })
-        .option('check', { type: 'boolean', default: false, describe: 'Check the protocol invariants at every sampling interval (summary.json: invariants)' })
-        .option('max-events', { type: 'string', requiresArg: true, describe: 'Stop after about this many events (5000000, 5M), at the same event every time; output flagged incomplete' })
-        .option('max-wall', { type: 'string', requiresArg: true, describe: 'Stop after this much wall time (90s, 10m, 2h); output flagged incomplete' })
+      // --set after --seed: "--sed" is as near to either, and a tie goes to the first listed.
+      withSet(
+        y
+          .positional('file', { type: 'string', describe: 'Scenario file (YAML)' })
+          .option('seed', { type: 'string', requiresArg: true, describe: 'Seed of the run (default: the file\'s seed)' })
+          .option('run', { type: 'string', requiresArg: true, describe: 'Replication index: independent runs of one scenario and seed' })
+          .option('out', { type: 'string', requiresArg: true, describe: 'Run directory (default: runs/<name>-<seed>)' })
+          .option('trace', { type: 'string', requiresArg: true, describe: 'Trace level: off | sample | full' })
+          .option('pcap', { type: 'boolean', describe: 'Also write trace.pcapng' })
+          .option('quiet', { type: 'boolean', default: false, describe: 'No progress line and no closing message' })
+          .option('check', { type: 'boolean', default: false, describe: 'Check the protocol invariants at every sampling interval (summary.json: invariants)' })
+          .option('max-events', { type: 'string', requiresArg: true, describe: 'Stop after about this many events (5000000, 5M), at the same event every time; output flagged incomplete' })
+          .option('max-wall', { type: 'string', requiresArg: true, describe: 'Stop after this much wall time (90s, 10m, 2h); output flagged incomplete' }),
+      )
         .example('$0 run scenarios/churn.yaml', 'run with the file\'s seed into runs/churn-<seed>/')
         .example('$0 run scenarios/churn.yaml --seed 7 --run 2', 'replication 2 of seed 7, into runs/churn-7-run2/')
         .example('$0 run scenarios/churn.yaml --set hosts[0].count=100000 --set protocol.cryptoMode=modelled', 'bigger, no AES')

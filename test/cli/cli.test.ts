@@ -76,6 +76,18 @@ describe('usage errors exit 2', () => {
     expect(r.code).toBe(EXIT_BAD_INPUT);
     expect(r.err.split('\n')[0]).toBe(message);
   });
+
+  it.each([
+    [['run', churn, '--sed', '2'], 'sim: unknown option --sed (did you mean "--seed"?)'],
+    [['run', churn, '--max-wal', '10m', '--quite'], 'sim: unknown option --max-wal (did you mean "--max-wall"?); unknown option --quite (did you mean "--quiet"?)'],
+    [['validate', churn, '--prnt'], 'sim: unknown option --prnt (did you mean "--print"?)'],
+    [['run', churn, '--bogus'], 'sim: unknown option --bogus'],
+    [['run', churn, 'second.yaml'], 'sim: unexpected argument "second.yaml"'],
+  ])('an unknown option of the command is named, with a did-you-mean among its own: %j', async (args, message) => {
+    const r = await cli(...args);
+    expect(r.code).toBe(EXIT_BAD_INPUT);
+    expect(r.err.split('\n')[0]).toBe(message);
+  });
 });
 
 describe('sim validate', () => {
