@@ -40,6 +40,20 @@ describe.concurrent('benchmarks at a small size', () => {
     expect(ratio.eventsPerSecRatio).toBeCloseTo(kernel.eventsPerSec / reference.eventsPerSec, 2);
   });
 
+  it('phold --repeat=3: three pairs, each kernel run in its own process, and the median of their ratios', async ({ expect }) => {
+    const lines = await bench('phold', '200', '3', '30000', '--repeat=3');
+    expect(lines).toHaveLength(7);
+    const ratios = [0, 2, 4].map((i) => {
+      expect(lines[i]).toMatchObject({ impl: 'kernel+alea', events: 30_000 });
+      expect(lines[i + 1]).toMatchObject({ impl: 'limit-typed', events: 30_000 });
+      return lines[i].eventsPerSec / lines[i + 1].eventsPerSec;
+    });
+    const summary = lines[6];
+    expect(summary).toMatchObject({ bench: 'phold', N: 200, E: 3, of: 3 });
+    summary.eventsPerSecRatios.forEach((r: number, i: number) => expect(r).toBeCloseTo(ratios[i], 2));
+    expect(summary.eventsPerSecRatio).toBeCloseTo([...ratios].sort((a, b) => a - b)[1], 2);
+  });
+
   it('net: traffic crosses the NATs, the loss model and the filters; rates and bytes per host are printed', async ({ expect }) => {
     const [r] = await bench('net', '--hosts=600', '--seconds=2');
     expect(r).toMatchObject({ bench: 'net', hosts: 600, natBoxes: 150, simSeconds: 2 });
